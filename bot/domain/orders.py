@@ -1,0 +1,149 @@
+"""Intents, orders, order events and fills."""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from datetime import datetime
+from decimal import Decimal
+from enum import StrEnum
+
+
+class Side(StrEnum):
+    BUY = "buy"
+    SELL = "sell"
+
+
+class IntentKind(StrEnum):
+    ENTRY = "entry"  # opens or adds to a position: must carry a stop, passes every guard
+    EXIT = "exit"  # reduces or closes a position: always passes the guards that could trap a user
+
+
+class OrderType(StrEnum):
+    LIMIT = "limit"
+    MARKET = "market"
+    STOP_MARKET = "stop_market"  # triggers at stop_price, then fills as a market order
+    STOP_LIMIT = "stop_limit"  # triggers at stop_price, then rests at price (Binance STOP_LOSS_LIMIT)
+
+
+class OrderPurpose(StrEnum):
+    ENTRY = "entry"
+    EXIT = "exit"
+    STOP = "stop"
+
+
+class OrderStatus(StrEnum):
+    PENDING = "pending"  # persisted, not yet acknowledged by the venue
+    OPEN = "open"
+    PARTIALLY_FILLED = "partially_filled"
+    FILLED = "filled"
+    CANCELED = "canceled"
+    REJECTED = "rejected"
+    EXPIRED = "expired"
+    UNKNOWN = "unknown"  # sent, outcome unknown: must be looked up by client order id
+
+    @property
+    def is_terminal(self) -> bool:
+        return self in _TERMINAL
+
+
+_TERMINAL = frozenset(
+    {OrderStatus.FILLED, OrderStatus.CANCELED, OrderStatus.REJECTED, OrderStatus.EXPIRED}
+)
+
+
+class Liquidity(StrEnum):
+    MAKER = "maker"
+    TAKER = "taker"
+
+
+def make_intent_id(*parts: object) -> str:
+    """A deterministic intent id from what identifies the decision (bot, strategy, symbol, candle, kind).
+
+    The same decision on the same candle after a restart gets the same id, so it is never sent twice.
+    """
+    digest = hashlib.sha256("|".join(str(p) for p in parts).encode()).hexdigest()
+    return digest[:24]
+
+
+def client_order_id_for(intent_id: str, purpose: OrderPurpose, attempt: int = 0) -> str:
+    """Deterministic client order id: ``sb`` + intent id + purpose letter + attempt (<= 36 chars, Binance-safe)."""
+    return f"sb{intent_id}{purpose.value[0]}{attempt}"
+
+
+@dataclass(frozen=True, slots=True)
+class OrderIntent:
+    """What a strategy wants. Entries carry a stop; ``quantity`` is ``None`` until the risk chain sizes it.
+
+    ``reference_price`` is the price the strategy decided on (the last close), used for sizing; for
+    limit intents ``limit_price`` is the price to rest at.
+    """
+
+    intent_id: str
+    strategy: str
+    symbol: str
+    side: Side
+    kind: IntentKind
+    order_type: OrderType
+    reference_price: Decimal
+    created_at: datetime
+    reason: str
+    limit_price: Decimal | None = None
+    stop_price: Decimal | None = None
+    quantity: Decimal | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Order:
+    """An order as the bot tracks it. ``client_order_id`` is ours and unique; the venue's id comes later."""
+
+    client_order_id: str
+    intent_id: str
+    symbol: str
+    side: Side
+    order_type: OrderType
+    purpose: OrderPurpose
+    quantity: Decimal
+    created_at: datetime
+    price: Decimal | None = None
+    stop_price: Decimal | None = None
+    status: OrderStatus = OrderStatus.PENDING
+    exchange_order_id: str | None = None
+    filled_quantity: Decimal = Decimal(0)
+    average_fill_price: Decimal | None = None
+
+    @property
+    def remaining_quantity(self) -> Decimal:
+        return self.quantity - self.filled_quantity
+
+
+@dataclass(frozen=True, slots=True)
+class OrderEvent:
+    """One state change of an order (append-only history)."""
+
+    client_order_id: str
+    status: OrderStatus
+    occurred_at: datetime
+    detail: str = ""
+    exchange_order_id: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Fill:
+    """One execution reported by the venue; unique per (venue, trade_id)."""
+
+    venue: str
+    trade_id: str
+    client_order_id: str
+    symbol: str
+    side: Side
+    price: Decimal
+    quantity: Decimal
+    fee: Decimal
+    fee_currency: str
+    liquidity: Liquidity
+    occurred_at: datetime
+
+    @property
+    def notional(self) -> Decimal:
+        return self.price * self.quantity

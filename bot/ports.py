@@ -1,0 +1,139 @@
+"""Ports: what the engine needs from the outside world, as Protocols.
+
+Adapters implement them: the offline sim market and a ccxt market for :class:`MarketData`; the paper
+broker and a ccxt broker for :class:`Broker`; the SQLAlchemy store for :class:`AuditStore`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any, Protocol
+
+from bot.domain import (
+    Balance,
+    Candle,
+    EquitySnapshot,
+    Fill,
+    MarketRules,
+    Order,
+    OrderEvent,
+    OrderIntent,
+    RiskDecision,
+)
+
+
+class Clock(Protocol):
+    def now(self) -> datetime:
+        """The current time, tz-aware UTC."""
+        ...
+
+
+class MarketData(Protocol):
+    """Closed candles and market rules for a set of symbols on one venue."""
+
+    venue: str
+
+    def symbols(self) -> Sequence[str]: ...
+
+    def rules(self, symbol: str) -> MarketRules: ...
+
+    def closed_candles(
+        self, symbol: str, timeframe: str, *, until_ms: int, limit: int
+    ) -> Sequence[Candle]:
+        """Up to ``limit`` most recent candles whose close time is <= ``until_ms``, oldest first.
+
+        Never returns a candle that is still forming at ``until_ms``.
+        """
+        ...
+
+    def current_price(self, symbol: str, at_ms: int) -> float | None:
+        """The price a market order sent at ``at_ms`` would trade around (sim: the open of the candle
+        starting at ``at_ms``; live: the order book). ``None`` if there is no price (e.g. replay ended).
+        """
+        ...
+
+
+@dataclass(frozen=True, slots=True)
+class BrokerUpdate:
+    """What happened at the venue since the last poll: order state changes and new fills."""
+
+    orders: Sequence[Order] = field(default_factory=tuple)
+    fills: Sequence[Fill] = field(default_factory=tuple)
+
+
+class Broker(Protocol):
+    """A venue that takes orders: the paper broker or a real exchange through ccxt.
+
+    Raises only :mod:`bot.domain.errors` exceptions.
+    """
+
+    venue: str
+
+    def place_order(self, order: Order) -> Order:
+        """Send ``order`` (status PENDING, client order id set). Returns it as acknowledged.
+
+        Fills, even immediate ones, are reported by :meth:`poll`.
+        """
+        ...
+
+    def cancel_order(self, symbol: str, client_order_id: str) -> Order: ...
+
+    def fetch_order(self, symbol: str, client_order_id: str) -> Order:
+        """Look an order up by our client order id; raises ``OrderNotFound`` only on a definite answer."""
+        ...
+
+    def open_orders(self, symbol: str | None = None) -> Sequence[Order]: ...
+
+    def balances(self) -> dict[str, Balance]: ...
+
+    def poll(self, now: datetime) -> BrokerUpdate:
+        """Advance to ``now`` (paper: match resting orders against candles closed by then) and report
+        order changes and fills since the last poll."""
+        ...
+
+
+@dataclass(frozen=True, slots=True)
+class RunInfo:
+    started_at: datetime
+    mode: str
+    venue: str
+    version: str
+    config_hash: str
+    config: dict[str, Any]  # effective settings with secrets removed
+
+
+class AuditStore(Protocol):
+    """Append-mostly audit trail. Every method is one transaction: it commits or rolls back."""
+
+    def start_run(self, run: RunInfo) -> int: ...
+
+    def finish_run(self, run_id: int, stopped_at: datetime, status: str) -> None: ...
+
+    def record_intent(
+        self, run_id: int, intent: OrderIntent, decisions: Sequence[RiskDecision]
+    ) -> bool:
+        """Store an intent with its risk decisions. False (and nothing written) if the intent id exists."""
+        ...
+
+    def save_new_order(self, run_id: int, order: Order) -> bool:
+        """Insert an order before it is sent. False if the client order id already exists."""
+        ...
+
+    def record_order_update(self, order: Order, event: OrderEvent) -> None:
+        """Update the order's current state and append the event."""
+        ...
+
+    def record_fill(self, fill: Fill) -> bool:
+        """Store a fill once. False if (venue, trade_id) is already stored."""
+        ...
+
+    def record_equity(self, run_id: int, snapshot: EquitySnapshot) -> None: ...
+
+    def get_order(self, client_order_id: str) -> Order | None: ...
+
+    def orders(self, run_id: int | None = None, *, only_open: bool = False) -> list[Order]: ...
+
+    def fills(self, run_id: int | None = None) -> list[Fill]: ...
+

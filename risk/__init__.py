@@ -1,0 +1,1 @@
+"""Risk guards: every intent passes the chain; each guard approves, resizes down or denies with a reason."""
