@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from bot.domain import (
     Balance,
@@ -22,6 +22,9 @@ from bot.domain import (
     OrderIntent,
     RiskDecision,
 )
+
+if TYPE_CHECKING:
+    from bot.audit.records import RunRecord
 
 
 class Clock(Protocol):
@@ -137,3 +140,29 @@ class AuditStore(Protocol):
 
     def fills(self, run_id: int | None = None) -> list[Fill]: ...
 
+
+class AuditQueries(Protocol):
+    """Read side of the audit trail, for reports and restarts. Lists come oldest first; ``None`` filters
+    mean "all runs". Kept apart from :class:`AuditStore` so a writer fake need not implement reports."""
+
+    def get_order(self, client_order_id: str) -> Order | None: ...
+
+    def orders(self, run_id: int | None = None, *, only_open: bool = False) -> list[Order]: ...
+
+    def fills(self, run_id: int | None = None) -> list[Fill]: ...
+
+    def runs(self) -> list[RunRecord]: ...
+
+    def latest_run_id(self) -> int | None: ...
+
+    def intents(self, run_id: int | None = None) -> list[OrderIntent]: ...
+
+    def decisions(self, run_id: int | None = None) -> list[RiskDecision]:
+        """Ordered by intent time, then by position in the risk chain."""
+        ...
+
+    def order_events(
+        self, client_order_id: str | None = None, run_id: int | None = None
+    ) -> list[OrderEvent]: ...
+
+    def equity_snapshots(self, run_id: int | None = None) -> list[EquitySnapshot]: ...

@@ -1,0 +1,225 @@
+"""Conversions between domain objects and rows, in one place so every method maps alike.
+
+Enum columns are plain strings in the database (adding a status must not need a migration), and
+become the domain's ``StrEnum`` again here.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from bot.audit.models import (
+    EquitySnapshotRow,
+    FillRow,
+    IntentRow,
+    OrderEventRow,
+    OrderRow,
+    RiskDecisionRow,
+    RunRow,
+)
+from bot.audit.records import RunRecord
+from bot.domain import (
+    EquitySnapshot,
+    Fill,
+    IntentKind,
+    Liquidity,
+    Order,
+    OrderEvent,
+    OrderIntent,
+    OrderPurpose,
+    OrderStatus,
+    OrderType,
+    RiskDecision,
+    Side,
+    Verdict,
+)
+
+
+def run_record(row: RunRow) -> RunRecord:
+    return RunRecord(
+        id=row.id,
+        started_at=row.started_at,
+        stopped_at=row.stopped_at,
+        status=row.status,
+        mode=row.mode,
+        venue=row.venue,
+        version=row.version,
+        config_hash=row.config_hash,
+        config=dict(row.config),
+    )
+
+
+def intent_values(run_id: int, intent: OrderIntent) -> dict[str, Any]:
+    return {
+        "intent_id": intent.intent_id,
+        "run_id": run_id,
+        "strategy": intent.strategy,
+        "symbol": intent.symbol,
+        "side": intent.side.value,
+        "kind": intent.kind.value,
+        "order_type": intent.order_type.value,
+        "reference_price": intent.reference_price,
+        "limit_price": intent.limit_price,
+        "stop_price": intent.stop_price,
+        "quantity": intent.quantity,
+        "reason": intent.reason,
+        "created_at": intent.created_at,
+    }
+
+
+def intent(row: IntentRow) -> OrderIntent:
+    return OrderIntent(
+        intent_id=row.intent_id,
+        strategy=row.strategy,
+        symbol=row.symbol,
+        side=Side(row.side),
+        kind=IntentKind(row.kind),
+        order_type=OrderType(row.order_type),
+        reference_price=row.reference_price,
+        created_at=row.created_at,
+        reason=row.reason,
+        limit_price=row.limit_price,
+        stop_price=row.stop_price,
+        quantity=row.quantity,
+    )
+
+
+def decision_row(seq: int, decision: RiskDecision) -> RiskDecisionRow:
+    return RiskDecisionRow(
+        intent_id=decision.intent_id,
+        seq=seq,
+        guard=decision.guard,
+        verdict=decision.verdict.value,
+        reason=decision.reason,
+        detail=decision.detail,
+        quantity_before=decision.quantity_before,
+        quantity_after=decision.quantity_after,
+        decided_at=decision.decided_at,
+    )
+
+
+def decision(row: RiskDecisionRow) -> RiskDecision:
+    return RiskDecision(
+        intent_id=row.intent_id,
+        guard=row.guard,
+        verdict=Verdict(row.verdict),
+        reason=row.reason,
+        quantity_before=row.quantity_before,
+        quantity_after=row.quantity_after,
+        decided_at=row.decided_at,
+        detail=row.detail,
+    )
+
+
+def order_values(run_id: int, venue: str, order: Order) -> dict[str, Any]:
+    return {
+        "client_order_id": order.client_order_id,
+        "run_id": run_id,
+        "intent_id": order.intent_id,
+        "venue": venue,
+        "symbol": order.symbol,
+        "side": order.side.value,
+        "order_type": order.order_type.value,
+        "purpose": order.purpose.value,
+        "price": order.price,
+        "stop_price": order.stop_price,
+        "quantity": order.quantity,
+        "status": order.status.value,
+        "exchange_order_id": order.exchange_order_id,
+        "filled_quantity": order.filled_quantity,
+        "average_fill_price": order.average_fill_price,
+        "created_at": order.created_at,
+        "updated_at": order.created_at,
+    }
+
+
+def order(row: OrderRow) -> Order:
+    return Order(
+        client_order_id=row.client_order_id,
+        intent_id=row.intent_id,
+        symbol=row.symbol,
+        side=Side(row.side),
+        order_type=OrderType(row.order_type),
+        purpose=OrderPurpose(row.purpose),
+        quantity=row.quantity,
+        created_at=row.created_at,
+        price=row.price,
+        stop_price=row.stop_price,
+        status=OrderStatus(row.status),
+        exchange_order_id=row.exchange_order_id,
+        filled_quantity=row.filled_quantity,
+        average_fill_price=row.average_fill_price,
+    )
+
+
+def event_row(event: OrderEvent) -> OrderEventRow:
+    return OrderEventRow(
+        client_order_id=event.client_order_id,
+        status=event.status.value,
+        detail=event.detail,
+        exchange_order_id=event.exchange_order_id,
+        occurred_at=event.occurred_at,
+    )
+
+
+def event(row: OrderEventRow) -> OrderEvent:
+    return OrderEvent(
+        client_order_id=row.client_order_id,
+        status=OrderStatus(row.status),
+        occurred_at=row.occurred_at,
+        detail=row.detail,
+        exchange_order_id=row.exchange_order_id,
+    )
+
+
+def fill_values(fill: Fill) -> dict[str, Any]:
+    return {
+        "venue": fill.venue,
+        "trade_id": fill.trade_id,
+        "client_order_id": fill.client_order_id,
+        "symbol": fill.symbol,
+        "side": fill.side.value,
+        "price": fill.price,
+        "quantity": fill.quantity,
+        "fee": fill.fee,
+        "fee_currency": fill.fee_currency,
+        "liquidity": fill.liquidity.value,
+        "occurred_at": fill.occurred_at,
+    }
+
+
+def fill(row: FillRow) -> Fill:
+    return Fill(
+        venue=row.venue,
+        trade_id=row.trade_id,
+        client_order_id=row.client_order_id,
+        symbol=row.symbol,
+        side=Side(row.side),
+        price=row.price,
+        quantity=row.quantity,
+        fee=row.fee,
+        fee_currency=row.fee_currency,
+        liquidity=Liquidity(row.liquidity),
+        occurred_at=row.occurred_at,
+    )
+
+
+def snapshot_row(run_id: int, snapshot: EquitySnapshot) -> EquitySnapshotRow:
+    return EquitySnapshotRow(
+        run_id=run_id,
+        taken_at=snapshot.taken_at,
+        equity=snapshot.equity,
+        cash=snapshot.cash,
+        positions_value=snapshot.positions_value,
+        peak_equity=snapshot.peak_equity,
+    )
+
+
+def snapshot(row: EquitySnapshotRow) -> EquitySnapshot:
+    return EquitySnapshot(
+        taken_at=row.taken_at,
+        equity=row.equity,
+        cash=row.cash,
+        positions_value=row.positions_value,
+        peak_equity=row.peak_equity,
+    )

@@ -1,0 +1,170 @@
+"""The SQLAlchemy audit store: intents, risk decisions, orders, order events, fills, equity.
+
+Each write is one transaction (``with Session(...) as s, s.begin():``): it commits whole or rolls
+back whole, and the session is closed either way, so one failed write never wedges the next.
+Duplicates are decided by the database (``INSERT ... ON CONFLICT DO NOTHING`` on the unique key),
+not by a check-then-insert that two writers could both pass.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
+
+import structlog
+from sqlalchemy import URL, Engine, inspect, update
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.orm import Session
+
+from bot.audit import convert
+from bot.audit.engine import BEGIN_IMMEDIATE
+from bot.audit.models import Base, FillRow, IntentRow, OrderRow, RunRow
+from bot.audit.reader import SqlAuditReader
+from bot.audit.records import RUN_STATUS_RUNNING
+from bot.domain import EquitySnapshot, Fill, Order, OrderEvent, OrderIntent, RiskDecision
+
+if TYPE_CHECKING:
+    from bot.ports import AuditQueries, AuditStore, RunInfo
+
+log = structlog.get_logger(__name__)
+
+
+class UnknownRecordError(LookupError):
+    """An update named a run or order that was never stored: a bug in the caller, not a race."""
+
+
+class SqlAuditStore(SqlAuditReader):
+    """:class:`bot.ports.AuditStore` (and :class:`bot.ports.AuditQueries`) on SQLite or PostgreSQL.
+
+    ``venue`` is written on every order row: the domain ``Order`` does not carry it, and one
+    database may hold runs against several venues.
+    """
+
+    def __init__(self, url_or_engine: str | URL | Engine, venue: str) -> None:
+        super().__init__(url_or_engine)
+        self.venue = venue
+        self._writer = self._engine.execution_options(**BEGIN_IMMEDIATE)
+
+    @contextmanager
+    def _write(self) -> Iterator[Session]:
+        with Session(self._writer) as session, session.begin():
+            yield session
+
+    def _insert_unless_exists(
+        self, s: Session, model: type[Base], values: dict[str, Any], unique: Sequence[str]
+    ) -> bool:
+        """Insert one row unless a row with the same ``unique`` key exists; True if inserted.
+
+        Only a conflict on that key is ignored: a broken foreign key or a bad value still raises.
+        """
+        insert = sqlite_insert if s.get_bind().dialect.name == "sqlite" else postgresql_insert
+        stmt = insert(model).values(**values).on_conflict_do_nothing(index_elements=list(unique))
+        return s.execute(stmt.returning(*inspect(model).primary_key)).first() is not None
+
+    def start_run(self, run: RunInfo) -> int:
+        row = RunRow(
+            started_at=run.started_at,
+            stopped_at=None,
+            status=RUN_STATUS_RUNNING,
+            mode=run.mode,
+            venue=run.venue,
+            version=run.version,
+            config_hash=run.config_hash,
+            config=dict(run.config),
+        )
+        with self._write() as s:
+            s.add(row)
+            s.flush()
+            run_id = row.id
+        log.info("audit_run_started", run_id=run_id, mode=run.mode, venue=run.venue)
+        return run_id
+
+    def finish_run(self, run_id: int, stopped_at: datetime, status: str) -> None:
+        with self._write() as s:
+            statement = update(RunRow).where(RunRow.id == run_id).values(stopped_at=stopped_at, status=status)
+            if s.execute(statement.returning(RunRow.id)).first() is None:
+                raise UnknownRecordError(f"no run with id {run_id}")
+
+    def record_intent(self, run_id: int, intent: OrderIntent, decisions: Sequence[RiskDecision]) -> bool:
+        """Store the intent and its decisions (``seq`` 1, 2, ... in chain order) together, or nothing."""
+        strays = {d.intent_id for d in decisions} - {intent.intent_id}
+        if strays:
+            raise ValueError(f"decisions for intents {sorted(strays)} passed with intent {intent.intent_id}")
+        with self._write() as s:
+            if not self._insert_unless_exists(
+                s, IntentRow, convert.intent_values(run_id, intent), ["intent_id"]
+            ):
+                log.debug("audit_intent_exists", intent_id=intent.intent_id)
+                return False
+            s.add_all(convert.decision_row(seq, d) for seq, d in enumerate(decisions, start=1))
+        return True
+
+    def save_new_order(self, run_id: int, order: Order) -> bool:
+        """Insert the order and its first event (its status, normally PENDING) in one transaction.
+
+        False, with the stored order untouched, if the client order id exists: a retry or a restart
+        re-using the id must look the order up rather than send it again.
+        """
+        values = convert.order_values(run_id, self.venue, order)
+        with self._write() as s:
+            if not self._insert_unless_exists(s, OrderRow, values, ["client_order_id"]):
+                log.info("audit_order_exists", client_order_id=order.client_order_id)
+                return False
+            first = OrderEvent(
+                client_order_id=order.client_order_id,
+                status=order.status,
+                occurred_at=order.created_at,
+                detail="saved before sending",
+                exchange_order_id=order.exchange_order_id,
+            )
+            s.add(convert.event_row(first))
+        return True
+
+    def record_order_update(self, order: Order, event: OrderEvent) -> None:
+        """Set the order's status, fill progress and venue id, and append ``event`` to its history.
+
+        A venue id once known is kept if ``order`` comes without one. Raises
+        :class:`UnknownRecordError` if the order was never saved (nothing is written then).
+        """
+        if event.client_order_id != order.client_order_id:
+            raise ValueError(
+                f"event for {event.client_order_id!r} passed with order {order.client_order_id!r}"
+            )
+        values: dict[str, Any] = {
+            "status": order.status.value,
+            "filled_quantity": order.filled_quantity,
+            "average_fill_price": order.average_fill_price,
+            "updated_at": event.occurred_at,
+        }
+        if order.exchange_order_id is not None:
+            values["exchange_order_id"] = order.exchange_order_id
+        with self._write() as s:
+            statement = (
+                update(OrderRow).where(OrderRow.client_order_id == order.client_order_id).values(**values)
+            )
+            if s.execute(statement.returning(OrderRow.id)).first() is None:
+                raise UnknownRecordError(f"no order with client order id {order.client_order_id!r}")
+            s.add(convert.event_row(event))
+
+    def record_fill(self, fill: Fill) -> bool:
+        """Store a fill once per (venue, trade_id); False for a fill already stored, by any process."""
+        with self._write() as s:
+            inserted = self._insert_unless_exists(
+                s, FillRow, convert.fill_values(fill), ["venue", "trade_id"]
+            )
+        if not inserted:
+            log.debug("audit_fill_exists", venue=fill.venue, trade_id=fill.trade_id)
+        return inserted
+
+    def record_equity(self, run_id: int, snapshot: EquitySnapshot) -> None:
+        with self._write() as s:
+            s.add(convert.snapshot_row(run_id, snapshot))
+
+
+if TYPE_CHECKING:
+
+    def _implements_ports(store: SqlAuditStore) -> tuple[AuditStore, AuditQueries]:
+        return store, store
