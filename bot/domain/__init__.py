@@ -10,7 +10,7 @@ from bot.domain.errors import (
     OutcomeUnknown,
     RetryLater,
 )
-from bot.domain.market import TIMEFRAME_SECONDS, Candle, MarketRules, timeframe_ms
+from bot.domain.market import TIMEFRAME_SECONDS, Candle, MarketRules, decimal_from_float, timeframe_ms
 from bot.domain.orders import (
     Fill,
     IntentKind,
@@ -58,6 +58,7 @@ __all__ = [
     "TradingState",
     "Verdict",
     "client_order_id_for",
+    "decimal_from_float",
     "make_intent_id",
     "timeframe_ms",
 ]

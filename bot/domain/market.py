@@ -53,6 +53,12 @@ class Candle:
         return self.open_time + timeframe_ms(self.timeframe)
 
 
+def decimal_from_float(value: float) -> Decimal:
+    """The shortest decimal that reads back as ``value`` (``0.1`` -> ``Decimal("0.1")``, not the binary
+    expansion). Accepts numpy floats too, whose ``repr`` is not a number."""
+    return Decimal(repr(float(value)))
+
+
 def _quantize(value: Decimal, step: Decimal, rounding: str) -> Decimal:
     units = (value / step).to_integral_value(rounding=rounding)
     return (units * step).normalize() if units else Decimal(0)
@@ -92,7 +98,7 @@ class MarketRules:
 
     def price_from_float(self, price: float, *, is_buy: bool) -> Decimal:
         """Turn an observed float price (a candle's close) into a tick-valid ``Decimal``."""
-        return self.round_price(Decimal(repr(price)), is_buy=is_buy)
+        return self.round_price(decimal_from_float(price), is_buy=is_buy)
 
     def is_tick_valid(self, price: Decimal) -> bool:
         return price > 0 and price % self.tick_size == 0

@@ -66,9 +66,16 @@ def make_intent_id(*parts: object) -> str:
     return digest[:24]
 
 
+_PURPOSE_LETTER = {OrderPurpose.ENTRY: "n", OrderPurpose.EXIT: "x", OrderPurpose.STOP: "s"}
+
+
 def client_order_id_for(intent_id: str, purpose: OrderPurpose, attempt: int = 0) -> str:
-    """Deterministic client order id: ``sb`` + intent id + purpose letter + attempt (<= 36 chars, Binance-safe)."""
-    return f"sb{intent_id}{purpose.value[0]}{attempt}"
+    """Deterministic client order id: ``sb`` + intent id + purpose letter + attempt (<= 36 chars, Binance-safe).
+
+    One intent may own several orders (its entry, the stops protecting it, a forced exit), each with its
+    own letter; ``attempt`` numbers replacements (a stop re-placed after the position grew).
+    """
+    return f"sb{intent_id}{_PURPOSE_LETTER[purpose]}{attempt}"
 
 
 @dataclass(frozen=True, slots=True)
