@@ -1,0 +1,285 @@
+"""The paper broker: a simulated spot venue that fills orders against a market's closed candles.
+
+Time reaches the broker in two ways, and it never reads a wall clock of its own:
+
+- the injected :class:`bot.ports.Clock` stamps each placement (``placed_ms``: the order then takes part
+  only in candles opening at or after it; never the candle the strategy just saw);
+- :meth:`PaperBroker.poll` ``(now)`` matches resting orders against every candle that closed by ``now``.
+
+A placement is never stamped earlier than the last poll, so a lagging clock cannot cause look-back fills.
+Fills are whole (no partial fills). Fees are charged in the quote currency for buys and sells alike
+(Binance charges a buy's fee in the base asset unless paid in BNB: a real buy of 1 BTC credits
+0.999 BTC; here it credits 1 BTC and costs ``price * qty * (1 + fee)`` quote). State is in memory only.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import replace
+from datetime import datetime
+from decimal import Decimal
+
+import structlog
+
+from bot.clock import datetime_to_ms, ms_to_datetime
+from bot.domain import (
+    Balance,
+    Fill,
+    InvalidOrder,
+    Liquidity,
+    MarketRules,
+    Order,
+    OrderNotFound,
+    OrderRejected,
+    OrderStatus,
+    OrderType,
+    Side,
+    timeframe_ms,
+)
+from bot.paper.balances import ZERO, BalanceBook
+from bot.paper.fill_rules import Execution, marketable_price, match_candle, taker_price
+from bot.paper.paper_order import PaperOrder
+from bot.paper.validation import check_min_notional, check_order_shape, check_stop_not_triggered
+from bot.ports import BrokerUpdate, Clock, MarketData
+
+log = structlog.get_logger(__name__)
+
+
+class PaperBroker:
+    """Implements :class:`bot.ports.Broker` against any :class:`bot.ports.MarketData` on ``timeframe``."""
+
+    def __init__(
+        self,
+        market: MarketData,
+        clock: Clock,
+        *,
+        timeframe: str,
+        starting_balances: Mapping[str, Decimal],
+        slippage_bps: Decimal = Decimal(5),
+        venue: str = "paper",
+        id_prefix: str = "paper",
+    ) -> None:
+        if slippage_bps < 0:
+            raise ValueError(f"slippage_bps must be >= 0, got {slippage_bps}")
+        self.venue = venue
+        self._market = market
+        self._clock = clock
+        self._timeframe = timeframe
+        self._step_ms = timeframe_ms(timeframe)
+        self._slippage_bps = Decimal(slippage_bps)
+        self._id_prefix = id_prefix
+        self._book = BalanceBook(starting_balances)
+        self._symbols = frozenset(market.symbols())
+        self._orders: dict[str, PaperOrder] = {}  # by client order id (the latest order with that id)
+        self._resting: dict[str, list[PaperOrder]] = {}  # open orders per symbol, in placement order
+        self._matched_until: dict[str, int] = {}  # per symbol: close time of the last candle matched
+        self._last_poll_ms = 0
+        self._order_seq = 0
+        self._trade_seq = 0
+        self._changed: dict[str, Order] = {}
+        self._new_fills: list[Fill] = []
+
+    # --- Broker -------------------------------------------------------------------------------
+
+    def place_order(self, order: Order) -> Order:
+        rules = self._rules(order.symbol)
+        previous = self._orders.get(order.client_order_id)
+        if previous is not None and not previous.order.status.is_terminal:
+            raise InvalidOrder(f"duplicate order: client order id {order.client_order_id} is still open")
+        check_order_shape(order, rules)
+        placed_ms = max(datetime_to_ms(self._clock.now()), self._last_poll_ms)
+        current_f = self._market.current_price(order.symbol, placed_ms)
+        current = None if current_f is None else Decimal(repr(current_f))
+        fill_price = self._immediate_price(order, rules, current)
+        check_min_notional(order, rules, fill_price if fill_price is not None else _resting_price(order))
+        check_stop_not_triggered(order, current_f)
+        lock_currency = rules.quote if order.side is Side.BUY else rules.base
+        purpose = f"order {order.client_order_id} ({order.symbol})"
+        if fill_price is not None:
+            needed = _fill_cost(order, rules, fill_price) if order.side is Side.BUY else order.quantity
+            self._book.require_free(lock_currency, needed, purpose=purpose)
+        else:
+            needed = _resting_lock(order, rules)
+            self._book.lock(lock_currency, needed, purpose=purpose)
+
+        self._order_seq += 1
+        acknowledged = replace(
+            order,
+            status=OrderStatus.OPEN,
+            exchange_order_id=f"{self._id_prefix}-o-{self._order_seq}",
+            filled_quantity=ZERO,
+            average_fill_price=None,
+        )
+        paper = PaperOrder.create(
+            acknowledged, rules, seq=self._order_seq, placed_ms=placed_ms, lock_currency=lock_currency
+        )
+        if fill_price is None:
+            paper.lock_amount = needed
+            self._resting.setdefault(order.symbol, []).append(paper)
+        self._orders[order.client_order_id] = paper
+        log.debug(
+            "paper_order_placed",
+            client_order_id=order.client_order_id,
+            symbol=order.symbol,
+            side=order.side.value,
+            order_type=order.order_type.value,
+            quantity=str(order.quantity),
+            placed_ms=placed_ms,
+        )
+        if fill_price is not None:
+            self._execute(Execution(paper, fill_price, Liquidity.TAKER), placed_ms)
+        return acknowledged
+
+    def cancel_order(self, symbol: str, client_order_id: str) -> Order:
+        paper = self._find(symbol, client_order_id)
+        if paper.order.status.is_terminal:
+            return paper.order
+        self._release_lock(paper)
+        self._resting[symbol].remove(paper)
+        paper.order = replace(paper.order, status=OrderStatus.CANCELED)
+        log.debug("paper_order_canceled", client_order_id=client_order_id, symbol=symbol)
+        return paper.order
+
+    def fetch_order(self, symbol: str, client_order_id: str) -> Order:
+        return self._find(symbol, client_order_id).order
+
+    def open_orders(self, symbol: str | None = None) -> Sequence[Order]:
+        symbols = [symbol] if symbol is not None else sorted(self._resting)
+        return [paper.order for s in symbols for paper in self._resting.get(s, [])]
+
+    def balances(self) -> dict[str, Balance]:
+        return self._book.snapshot()
+
+    def poll(self, now: datetime) -> BrokerUpdate:
+        """Match resting orders against candles closed by ``now``; report changes since the last poll.
+
+        The update holds orders whose state the venue changed (fills) and the new fills, including those of
+        market and marketable orders filled at placement. Cancels are not repeated: ``cancel_order``
+        returned them.
+        """
+        now_ms = datetime_to_ms(now)
+        self._last_poll_ms = max(self._last_poll_ms, now_ms)
+        for symbol in sorted(self._resting):
+            if self._resting[symbol]:
+                self._match_symbol(symbol, self._last_poll_ms)
+        update = BrokerUpdate(orders=tuple(self._changed.values()), fills=tuple(self._new_fills))
+        self._changed = {}
+        self._new_fills = []
+        return update
+
+    # --- matching -----------------------------------------------------------------------------
+
+    def _match_symbol(self, symbol: str, now_ms: int) -> None:
+        resting = self._resting[symbol]
+        start_ms = max(self._matched_until.get(symbol, 0), min(p.placed_ms for p in resting))
+        most = (now_ms - start_ms) // self._step_ms
+        if most <= 0:
+            return
+        candles = self._market.closed_candles(symbol, self._timeframe, until_ms=now_ms, limit=most)
+        for candle in candles:
+            if candle.open_time < start_ms:
+                continue
+            for execution in match_candle(resting, candle, self._slippage_bps):
+                resting.remove(execution.order)
+                self._execute(execution, candle.close_time)
+            self._matched_until[symbol] = candle.close_time
+            if not resting:
+                break
+
+    def _execute(self, execution: Execution, at_ms: int) -> None:
+        """Fill the whole order at the execution price: move the money, record the fill."""
+        paper, price = execution.order, execution.price
+        order, rules = paper.order, paper.rules
+        quantity = order.quantity
+        notional = price * quantity
+        fee_rate = rules.maker_fee if execution.liquidity is Liquidity.MAKER else rules.taker_fee
+        fee = notional * fee_rate
+        self._release_lock(paper)
+        purpose = f"fill of {order.client_order_id}"
+        if order.side is Side.BUY:
+            self._book.debit(rules.quote, notional + fee, purpose=purpose)
+            self._book.credit(rules.base, quantity)
+        else:
+            self._book.debit(rules.base, quantity, purpose=purpose)
+            self._book.credit(rules.quote, notional - fee)
+        paper.order = replace(
+            order, status=OrderStatus.FILLED, filled_quantity=quantity, average_fill_price=price
+        )
+        self._trade_seq += 1
+        fill = Fill(
+            venue=self.venue,
+            trade_id=f"{self._id_prefix}-{self._trade_seq}",
+            client_order_id=order.client_order_id,
+            symbol=order.symbol,
+            side=order.side,
+            price=price,
+            quantity=quantity,
+            fee=fee,
+            fee_currency=rules.quote,
+            liquidity=execution.liquidity,
+            occurred_at=ms_to_datetime(at_ms),
+        )
+        self._changed[order.client_order_id] = paper.order
+        self._new_fills.append(fill)
+        log.debug(
+            "paper_order_filled",
+            client_order_id=order.client_order_id,
+            symbol=order.symbol,
+            side=order.side.value,
+            price=str(price),
+            quantity=str(quantity),
+            fee=str(fee),
+            liquidity=execution.liquidity.value,
+            at_ms=at_ms,
+        )
+
+    # --- placement helpers --------------------------------------------------------------------
+
+    def _immediate_price(self, order: Order, rules: MarketRules, current: Decimal | None) -> Decimal | None:
+        """The taker price if the order fills on arrival (market, or a limit crossing the market)."""
+        if order.order_type is OrderType.MARKET:
+            if current is None:
+                raise OrderRejected(
+                    f"order {order.client_order_id} ({order.symbol}): no market price, the data has ended"
+                )
+            return taker_price(current, order.side, self._slippage_bps, rules)
+        if order.order_type is OrderType.LIMIT and current is not None and order.price is not None:
+            return marketable_price(order.side, order.price, current, self._slippage_bps, rules)
+        return None
+
+    def _release_lock(self, paper: PaperOrder) -> None:
+        if paper.lock_amount:
+            self._book.unlock(paper.lock_currency, paper.lock_amount)
+            paper.lock_amount = ZERO
+
+    def _rules(self, symbol: str) -> MarketRules:
+        if symbol not in self._symbols:
+            allowed = ", ".join(sorted(self._symbols))
+            raise InvalidOrder(f"unknown symbol {symbol!r}; this venue trades: {allowed}")
+        return self._market.rules(symbol)
+
+    def _find(self, symbol: str, client_order_id: str) -> PaperOrder:
+        paper = self._orders.get(client_order_id)
+        if paper is None or paper.order.symbol != symbol:
+            raise OrderNotFound(f"no order with client order id {client_order_id!r} on {symbol}")
+        return paper
+
+
+def _resting_price(order: Order) -> Decimal:
+    """The price a resting order's notional is judged at: its limit, or the stop of a stop-market."""
+    price = order.price if order.order_type is not OrderType.STOP_MARKET else order.stop_price
+    if price is None:
+        raise AssertionError(f"order {order.client_order_id} passed validation without a price")
+    return price
+
+
+def _fill_cost(order: Order, rules: MarketRules, price: Decimal) -> Decimal:
+    """Quote spent by a taker buy at ``price``, fee included."""
+    return price * order.quantity * (1 + rules.taker_fee)
+
+
+def _resting_lock(order: Order, rules: MarketRules) -> Decimal:
+    """A resting buy locks what its maker fill at the limit will cost; a resting sell its base amount."""
+    if order.side is Side.BUY:
+        return _resting_price(order) * order.quantity * (1 + rules.maker_fee)
+    return order.quantity
