@@ -1,0 +1,273 @@
+"""The settings tables ([bot], [market], [exchange], [paper], [risk], [execution], [logging]).
+
+Checks that involve several tables (live mode needs API keys, strategies' symbols) live on the root
+model in :mod:`bot.settings.root`; checks inside one table live here.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from datetime import UTC, datetime
+from decimal import Decimal
+from pathlib import Path
+from typing import Annotated, Any, Literal
+
+from pydantic import AwareDatetime, BeforeValidator, Field, SecretStr, field_validator, model_validator
+from pydantic_settings import NoDecode
+
+from bot.domain import TIMEFRAME_SECONDS
+from bot.logging_setup import MASK
+from bot.settings.errors import MISSING, ConfigProblem, allowed_error, problems_error, show_value
+from bot.settings.types import (
+    AbsolutePath,
+    BotName,
+    Currency,
+    ExchangeId,
+    Section,
+    Symbol,
+    Timeframe,
+    ceiling,
+    unique,
+    upper_case,
+)
+
+_DB_URL = re.compile(r"[a-z][a-z0-9+_]*://.*")
+_URL_PASSWORD = re.compile(r"(?P<head>://[^:/@\s]*:)(?P<password>[^@\s/]+)@")
+
+
+def split_symbols_input(value: Any) -> Any:
+    """Accept a JSON list or ``"BTC/USDT,ETH/USDT"`` from an environment variable."""
+    if not isinstance(value, str):
+        return value
+    text = value.strip()
+    if text.startswith("["):
+        return json.loads(text)
+    return [part.strip() for part in text.split(",") if part.strip()]
+
+
+def url_password(url: str) -> str | None:
+    """The password in ``scheme://user:password@host/...``, if any."""
+    match = _URL_PASSWORD.search(url)
+    return match["password"] if match else None
+
+
+def redact_url(url: str) -> str:
+    """The URL with its password (if any) masked, for logs, reports and the audit DB."""
+    return _URL_PASSWORD.sub(lambda m: f"{m['head']}{MASK}@", url)
+
+
+class BotSettings(Section):
+    name: BotName = Field("spotbot", description="Name of this bot instance (logs, audit runs).")
+    mode: Literal["paper", "live"] = Field(
+        "paper", description="paper: simulated fills; live: real orders (needs market.source = 'exchange')."
+    )
+    data_dir: AbsolutePath = Field(
+        Path("data"),
+        description="Where the audit DB and logs go; relative paths are from the working directory.",
+    )
+    database_url: str | None = Field(
+        None,
+        description="SQLAlchemy URL of the audit DB; unset means sqlite at {data_dir}/spotbot.sqlite. "
+        "A URL with a password must come from SPOTBOT_BOT__DATABASE_URL, not the file.",
+    )
+    quote_currency: Currency = Field(
+        "USDT", description="Currency equity is measured in; every symbol's quote."
+    )
+    starting_balances: dict[Currency, Annotated[Decimal, Field(ge=0)]] = Field(
+        default_factory=lambda: {"USDT": Decimal("10000")},
+        description="Paper mode only: the simulated account's opening balances (currency -> amount).",
+    )
+
+    @field_validator("database_url")
+    @classmethod
+    def _looks_like_url(cls, value: str | None) -> str | None:
+        if value is not None and not _DB_URL.fullmatch(value):
+            raise allowed_error("an SQLAlchemy URL such as 'sqlite:////var/lib/spotbot/audit.sqlite'")
+        return value
+
+    @property
+    def effective_database_url(self) -> str:
+        """The audit DB URL to connect to (may contain a password: never log it, use the redacted one)."""
+        return self.database_url or f"sqlite:///{self.data_dir / 'spotbot.sqlite'}"
+
+    @property
+    def effective_database_url_redacted(self) -> str:
+        return redact_url(self.effective_database_url)
+
+
+class SimSettings(Section):
+    seed: int = Field(7, ge=0, description="Random seed of the synthetic market (same seed, same candles).")
+    candles: int = Field(2000, ge=100, le=5_000_000, description="Candles generated per symbol.")
+    start: AwareDatetime = Field(
+        datetime(2024, 1, 1, tzinfo=UTC), description="Open time of the first candle (with a time zone)."
+    )
+    start_prices: dict[Symbol, Annotated[float, Field(gt=0)]] = Field(
+        default_factory=dict, description="Optional first price per symbol (default chosen by the market)."
+    )
+
+
+class CsvSettings(Section):
+    files: dict[Symbol, AbsolutePath] = Field(
+        default_factory=dict,
+        description="symbol -> OHLCV CSV file; required with source = 'csv', one per symbol.",
+    )
+
+
+class RuleOverride(Section):
+    tick_size: Decimal | None = Field(None, gt=0, description="Price increment.")
+    step_size: Decimal | None = Field(None, gt=0, description="Amount increment.")
+    min_notional: Decimal | None = Field(None, gt=0, description="Smallest order value in quote currency.")
+
+
+Fee = Annotated[Decimal, Field(ge=0, lt=Decimal("0.01"))]
+
+
+class RulesSettings(Section):
+    """Exchange rules of the offline market (sim/csv); the exchange source reads the real ones."""
+
+    min_notional: Decimal = Field(Decimal("10"), gt=0, description="Smallest order value, in quote currency.")
+    maker_fee: Fee = Field(Decimal("0.001"), description="Maker fee as a fraction (0.001 = 0.1 %).")
+    taker_fee: Fee = Field(Decimal("0.001"), description="Taker fee as a fraction (0.001 = 0.1 %).")
+    overrides: dict[Symbol, RuleOverride] = Field(
+        default_factory=dict, description="Per-symbol tick_size / step_size / min_notional."
+    )
+
+
+class MarketSettings(Section):
+    source: Literal["sim", "csv", "exchange"] = Field(
+        "sim", description="sim: synthetic candles; csv: replay files; exchange: the real exchange via ccxt."
+    )
+    symbols: Annotated[tuple[Symbol, ...], NoDecode, BeforeValidator(split_symbols_input)] = Field(
+        ("BTC/USDT", "ETH/USDT", "SOL/USDT"), min_length=1, description="Markets traded, as BASE/QUOTE."
+    )
+    timeframe: Timeframe = Field("5m", description="Candle timeframe the bot ticks on.")
+    replay_speed: float = Field(
+        100.0, gt=0, le=100_000, description="Offline sources: candles replayed per second of wall time."
+    )
+    sim: SimSettings = Field(default_factory=SimSettings, description="Synthetic market (source = 'sim').")
+    csv: CsvSettings = Field(default_factory=CsvSettings, description="CSV replay (source = 'csv').")
+    rules: RulesSettings = Field(default_factory=RulesSettings, description="Offline market rules and fees.")
+
+    @model_validator(mode="after")
+    def _consistent(self) -> MarketSettings:
+        problems: list[ConfigProblem] = []
+        for dupe in unique(self.symbols):
+            problems.append(ConfigProblem("symbols", show_value(dupe), "each symbol at most once"))
+        known = set(self.symbols)
+        for table, keys in (
+            ("sim.start_prices", self.sim.start_prices),
+            ("rules.overrides", self.rules.overrides),
+        ):
+            for symbol in keys:
+                if symbol not in known:
+                    problems.append(
+                        ConfigProblem(
+                            f"{table}.{symbol}", show_value(symbol), "a symbol listed in market.symbols"
+                        )
+                    )
+        if int(self.sim.start.timestamp()) % TIMEFRAME_SECONDS[self.timeframe]:
+            problems.append(
+                ConfigProblem("sim.start", show_value(self.sim.start), f"a {self.timeframe} candle boundary")
+            )
+        problems.extend(self._csv_problems())
+        if problems:
+            raise problems_error(problems)
+        return self
+
+    def _csv_problems(self) -> list[ConfigProblem]:
+        files = self.csv.files
+        if self.source != "csv":
+            return []
+        problems = [
+            ConfigProblem(f"csv.files.{symbol}", MISSING, "every symbol needs a CSV file with source = 'csv'")
+            for symbol in self.symbols
+            if symbol not in files
+        ]
+        for symbol, path in files.items():
+            if symbol not in self.symbols:
+                problems.append(
+                    ConfigProblem(
+                        f"csv.files.{symbol}", show_value(path), "a symbol listed in market.symbols"
+                    )
+                )
+            elif not path.is_file():
+                problems.append(
+                    ConfigProblem(f"csv.files.{symbol}", show_value(path), "an existing CSV file")
+                )
+        return problems
+
+
+class ExchangeSettings(Section):
+    id: ExchangeId | None = Field(
+        "binance", description="ccxt exchange id; required with source = 'exchange'."
+    )
+    api_key: SecretStr | None = Field(
+        None, description="API key: only from SPOTBOT_EXCHANGE__API_KEY or the secrets dir, never the file."
+    )
+    api_secret: SecretStr | None = Field(
+        None, description="API secret: only from SPOTBOT_EXCHANGE__API_SECRET or the secrets dir."
+    )
+    password: SecretStr | None = Field(
+        None,
+        description="API passphrase (some exchanges): only from SPOTBOT_EXCHANGE__PASSWORD or secrets dir.",
+    )
+    sandbox: bool = Field(False, description="Use the exchange's test network, if it has one.")
+    timeout_ms: int = Field(
+        10_000, ge=1_000, le=120_000, description="HTTP timeout per request, milliseconds."
+    )
+
+
+SECRET_FIELDS = ("api_key", "api_secret", "password")
+
+
+class PaperSettings(Section):
+    slippage_bps: Decimal = Field(
+        Decimal("5"),
+        ge=0,
+        le=500,
+        description="Paper fills: adverse slippage of market orders, basis points.",
+    )
+
+
+class RiskSettings(Section):
+    risk_per_trade: Annotated[
+        Decimal, ceiling(Decimal("0.02"), "2 % of equity per trade is the hard ceiling")
+    ] = Field(
+        Decimal("0.01"), gt=0, description="Fraction of equity lost if a trade hits its stop, fees included."
+    )
+    max_stop_distance: Decimal = Field(
+        Decimal("0.10"),
+        gt=0,
+        lt=1,
+        description="Entries whose stop is further than this fraction are denied.",
+    )
+    slippage_allowance: Decimal = Field(
+        Decimal("0.001"), ge=0, lt=Decimal("0.1"), description="Slippage fraction assumed when sizing."
+    )
+    max_leverage: Annotated[Decimal, ceiling(Decimal("1.0"), "spot never borrows; 1.0 is the ceiling")] = (
+        Field(Decimal("1.0"), gt=0, description="Cap on gross exposure / equity.")
+    )
+    # Next issue: the circuit breakers and exposure guards get their keys here, e.g.
+    # max_asset_exposure, daily_loss_limit, max_drawdown, max_consecutive_losses, max_trades_per_day.
+
+
+class ExecutionSettings(Section):
+    entry_order: Literal["limit", "market"] = Field("limit", description="Order type for entries.")
+    entry_timeout_candles: int = Field(
+        3,
+        ge=1,
+        le=1_000,
+        description="Candles an unfilled entry limit order may rest before it is cancelled.",
+    )
+    exit_order: Literal["market", "limit"] = Field("market", description="Order type for exits.")
+
+
+class LoggingSettings(Section):
+    level: Annotated[Literal["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"], upper_case] = Field(
+        "INFO", description="Least severe level written."
+    )
+    format: Literal["console", "json"] = Field(
+        "console", description="console: human-readable; json: one object per line."
+    )
+    file: AbsolutePath | None = Field(None, description="Also write JSON lines to this file.")

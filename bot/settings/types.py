@@ -1,0 +1,88 @@
+"""Shared building blocks of the settings models: the section base class and validated value types.
+
+Each constrained type carries its own "what is allowed" text, so an error reads
+``market.symbols[1]: 'btcusdt' — BASE/QUOTE in capitals, e.g. 'BTC/USDT'`` rather than a regex.
+"""
+
+from __future__ import annotations
+
+import re
+from decimal import Decimal
+from pathlib import Path
+from typing import Annotated, Any
+
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict
+
+from bot.domain import TIMEFRAME_SECONDS
+from bot.settings.errors import allowed_error
+
+
+class Section(BaseModel):
+    """Base of every settings table: unknown keys are errors, values are immutable once loaded."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, validate_default=True)
+
+
+def _matches(pattern: str, allowed: str) -> AfterValidator:
+    compiled = re.compile(pattern)
+
+    def check(value: str) -> str:
+        if not compiled.fullmatch(value):
+            raise allowed_error(allowed)
+        return value
+
+    return AfterValidator(check)
+
+
+def _timeframe(value: str) -> str:
+    if value not in TIMEFRAME_SECONDS:
+        raise allowed_error(f"one of {', '.join(TIMEFRAME_SECONDS)}")
+    return value
+
+
+def ceiling(limit: Decimal, why: str) -> AfterValidator:
+    """A hard upper bound whose error says why it exists (risk limits are policy, not taste)."""
+
+    def check(value: Decimal) -> Decimal:
+        if value > limit:
+            raise allowed_error(f"at most {limit} ({why})")
+        return value
+
+    return AfterValidator(check)
+
+
+def _absolute_path(value: Path) -> Path:
+    """Relative paths are anchored to the working directory *at load time*, so a later chdir cannot move
+    the data or the logs."""
+    return value if value.is_absolute() else Path.cwd() / value
+
+
+def _upper(value: Any) -> Any:
+    return value.upper() if isinstance(value, str) else value
+
+
+Symbol = Annotated[str, _matches(r"[A-Z0-9]{1,20}/[A-Z0-9]{1,20}", "BASE/QUOTE in capitals, e.g. 'BTC/USDT'")]
+Currency = Annotated[str, _matches(r"[A-Z0-9]{1,20}", "a currency code in capitals, e.g. 'USDT'")]
+Timeframe = Annotated[str, AfterValidator(_timeframe)]
+BotName = Annotated[str, _matches(r"[a-z0-9_-]{1,32}", "1-32 characters from a-z, 0-9, '_' and '-'")]
+StrategyName = Annotated[str, _matches(r"[a-z0-9_-]{1,64}", "1-64 characters from a-z, 0-9, '_' and '-'")]
+ExchangeId = Annotated[str, _matches(r"[a-z][a-z0-9_]{0,63}", "a ccxt exchange id, e.g. 'binance'")]
+AbsolutePath = Annotated[Path, AfterValidator(_absolute_path)]
+upper_case = BeforeValidator(_upper)
+
+
+def split_symbol(symbol: str) -> tuple[str, str]:
+    """``"ETH/BTC"`` -> ``("ETH", "BTC")`` (symbols are validated, so the split always succeeds)."""
+    base, _, quote = symbol.partition("/")
+    return base, quote
+
+
+def unique(values: list[str] | tuple[str, ...]) -> list[str]:
+    """The values that occur more than once, in first-seen order."""
+    seen: set[str] = set()
+    dupes: list[str] = []
+    for value in values:
+        if value in seen and value not in dupes:
+            dupes.append(value)
+        seen.add(value)
+    return dupes
