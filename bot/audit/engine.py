@@ -9,6 +9,8 @@ non-transactional, so SQLAlchemy emits BEGIN itself.
 from __future__ import annotations
 
 import json
+import sqlite3
+import time
 from typing import Any
 
 from sqlalchemy import URL, Engine, create_engine, event, make_url
@@ -58,6 +60,26 @@ def make_engine(url: str | URL, *, busy_timeout_ms: int = 10_000, echo: bool = F
     return create_engine(parsed, pool_pre_ping=True, json_serializer=_dumps, echo=echo)
 
 
+def _enable_wal(cursor: Any, busy_timeout_ms: int) -> None:
+    """Switch to WAL, retrying while another connection holds the lock.
+
+    Changing the journal mode needs an exclusive lock, and SQLite may answer "database is locked" at
+    once instead of waiting out the busy timeout when several processes open a fresh file together
+    (daemons starting at the same moment), so wait here ourselves.
+    """
+    deadline = time.monotonic() + busy_timeout_ms / 1000
+    delay = 0.005
+    while True:
+        try:
+            cursor.execute("PRAGMA journal_mode=WAL")
+            return
+        except sqlite3.OperationalError as error:
+            if "locked" not in str(error) or time.monotonic() >= deadline:
+                raise
+            time.sleep(delay)
+            delay = min(delay * 2, 0.2)
+
+
 def _sqlite_engine(url: URL, *, busy_timeout_ms: int, echo: bool) -> Engine:
     in_memory = url.database in (None, "", ":memory:")
     extra: dict[str, Any] = {"poolclass": StaticPool} if in_memory else {}
@@ -74,9 +96,9 @@ def _sqlite_engine(url: URL, *, busy_timeout_ms: int, echo: bool) -> Engine:
         dbapi_connection.isolation_level = None  # SQLAlchemy emits BEGIN (below), not the driver
         cursor = dbapi_connection.cursor()
         try:
-            if not in_memory:
-                cursor.execute("PRAGMA journal_mode=WAL")
             cursor.execute(f"PRAGMA busy_timeout={int(busy_timeout_ms)}")
+            if not in_memory:
+                _enable_wal(cursor, busy_timeout_ms)
             cursor.execute("PRAGMA foreign_keys=ON")
         finally:
             cursor.close()
