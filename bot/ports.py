@@ -42,9 +42,7 @@ class MarketData(Protocol):
 
     def rules(self, symbol: str) -> MarketRules: ...
 
-    def closed_candles(
-        self, symbol: str, timeframe: str, *, until_ms: int, limit: int
-    ) -> Sequence[Candle]:
+    def closed_candles(self, symbol: str, timeframe: str, *, until_ms: int, limit: int) -> Sequence[Candle]:
         """Up to ``limit`` most recent candles whose close time is <= ``until_ms``, oldest first.
 
         Never returns a candle that is still forming at ``until_ms``.
@@ -114,9 +112,7 @@ class AuditStore(Protocol):
 
     def finish_run(self, run_id: int, stopped_at: datetime, status: str) -> None: ...
 
-    def record_intent(
-        self, run_id: int, intent: OrderIntent, decisions: Sequence[RiskDecision]
-    ) -> bool:
+    def record_intent(self, run_id: int, intent: OrderIntent, decisions: Sequence[RiskDecision]) -> bool:
         """Store an intent with its risk decisions. False (and nothing written) if the intent id exists."""
         ...
 

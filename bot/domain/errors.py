@@ -36,7 +36,10 @@ class OrderNotFound(BrokerError):
 
 
 class OutcomeUnknown(BrokerError):
-    """The request may or may not have taken effect (timeout after sending). Look it up; never resend blindly."""
+    """The request may or may not have taken effect (timeout after sending).
+
+    Look the order up by its client order id; never resend blindly.
+    """
 
 
 class FatalBrokerError(BrokerError):

@@ -47,9 +47,7 @@ class OrderStatus(StrEnum):
         return self in _TERMINAL
 
 
-_TERMINAL = frozenset(
-    {OrderStatus.FILLED, OrderStatus.CANCELED, OrderStatus.REJECTED, OrderStatus.EXPIRED}
-)
+_TERMINAL = frozenset({OrderStatus.FILLED, OrderStatus.CANCELED, OrderStatus.REJECTED, OrderStatus.EXPIRED})
 
 
 class Liquidity(StrEnum):
@@ -70,7 +68,7 @@ _PURPOSE_LETTER = {OrderPurpose.ENTRY: "n", OrderPurpose.EXIT: "x", OrderPurpose
 
 
 def client_order_id_for(intent_id: str, purpose: OrderPurpose, attempt: int = 0) -> str:
-    """Deterministic client order id: ``sb`` + intent id + purpose letter + attempt (<= 36 chars, Binance-safe).
+    """Deterministic client order id: ``sb`` + intent id + purpose letter + attempt (Binance-safe, <= 36).
 
     One intent may own several orders (its entry, the stops protecting it, a forced exit), each with its
     own letter; ``attempt`` numbers replacements (a stop re-placed after the position grew).

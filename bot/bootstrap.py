@@ -1,0 +1,160 @@
+"""The composition root: the one place that turns settings into a wired engine and daemon.
+
+Nothing else reads settings; everything below gets plain values and ports.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import timedelta
+
+import structlog
+
+from bot import __version__
+from bot.audit.migrate import upgrade
+from bot.audit.store import SqlAuditStore
+from bot.clock import SimClock, SystemClock, datetime_to_ms, ms_to_datetime
+from bot.daemon import Daemon, SimReplay
+from bot.domain import OrderType, timeframe_ms
+from bot.engine import Engine
+from bot.execution import ExecutionPolicy, OrderExecutor
+from bot.market.factory import build_offline_market
+from bot.market.offline import OfflineMarket
+from bot.paper.broker import PaperBroker
+from bot.ports import RunInfo
+from bot.positions import PositionBook
+from bot.reporting import RunReport, build_report
+from bot.settings import Settings, StrategySettings, config_hash, redacted_dict
+from risk.chain import RiskChain
+from risk.factory import default_chain
+from strategies.base import Strategy
+from strategies.ma_crossover import MaCrossover, MaCrossoverParams
+
+log = structlog.get_logger(__name__)
+
+# strategy kind -> how to build it from its settings. One line per kind (see bot.settings.strategies).
+STRATEGY_FACTORIES: dict[str, Callable[[StrategySettings], Strategy]] = {
+    "ma_crossover": lambda s: MaCrossover(s.name, s.timeframe, MaCrossoverParams(**s.params.model_dump())),
+}
+
+
+@dataclass(slots=True)
+class App:
+    settings: Settings
+    store: SqlAuditStore
+    engine: Engine
+    daemon: Daemon
+    broker: PaperBroker
+    run_id: int
+
+
+def build_market(settings: Settings) -> OfflineMarket:
+    market = settings.market
+    if market.source == "exchange":
+        raise NotImplementedError(
+            "market.source = 'exchange' (paper or live on a real exchange) is not built yet; "
+            "use 'sim' or 'csv'"
+        )
+    rules = market.rules
+    return build_offline_market(
+        symbols=market.symbols,
+        timeframe=market.timeframe,
+        seed=market.sim.seed,
+        candles=market.sim.candles,
+        start_ms=datetime_to_ms(market.sim.start),
+        start_prices=market.sim.start_prices or None,
+        csv_files=market.csv.files if market.source == "csv" else None,
+        min_notional=rules.min_notional,
+        maker_fee=rules.maker_fee,
+        taker_fee=rules.taker_fee,
+        rule_overrides={
+            symbol: override.model_dump(exclude_none=True) for symbol, override in rules.overrides.items()
+        }
+        or None,
+    )
+
+
+def build_chain(settings: Settings) -> RiskChain:
+    risk = settings.risk
+    return default_chain(risk.risk_per_trade, risk.max_stop_distance, risk.slippage_allowance)
+
+
+def build_policy(settings: Settings) -> ExecutionPolicy:
+    execution = settings.execution
+    candle = timedelta(milliseconds=timeframe_ms(settings.market.timeframe))
+    return ExecutionPolicy(
+        entry_order=OrderType(execution.entry_order),
+        exit_order=OrderType(execution.exit_order),
+        entry_timeout=candle * execution.entry_timeout_candles,
+    )
+
+
+def build_app(settings: Settings, *, max_ticks: int | None = None) -> App:
+    """Migrate the audit DB, open a run and wire the engine for the configured market (offline for now)."""
+    url = settings.effective_database_url
+    upgrade(url)
+    store = SqlAuditStore(url, venue=settings.venue)
+    market = build_market(settings)
+    timeline = [int(t) for t in market.timeline()]
+    clock = SimClock(ms_to_datetime(timeline[0] - timeframe_ms(settings.market.timeframe)))
+    run_id = store.start_run(
+        RunInfo(
+            started_at=SystemClock().now(),
+            mode=settings.bot.mode,
+            venue=settings.venue,
+            version=__version__,
+            config_hash=config_hash(settings),
+            config=redacted_dict(settings),
+        )
+    )
+    broker = PaperBroker(
+        market,
+        clock,
+        timeframe=settings.market.timeframe,
+        starting_balances=settings.bot.starting_balances,
+        slippage_bps=settings.paper.slippage_bps,
+        venue=settings.venue,
+        # Paper trade ids restart with each broker; fills are unique on (venue, trade id), so a
+        # second run in the same DB needs its own id space or its fills would be taken as duplicates.
+        id_prefix=f"paper-r{run_id}",
+    )
+    book = PositionBook()
+    executor = OrderExecutor(
+        broker=broker,
+        store=store,
+        book=book,
+        rules=market.rules,
+        policy=build_policy(settings),
+        run_id=run_id,
+    )
+    strategies = [STRATEGY_FACTORIES[s.kind](s) for s in settings.strategies]
+    engine = Engine(
+        market=market,
+        broker=broker,
+        store=store,
+        clock=clock,
+        strategies=strategies,
+        symbols_for={s.name: s.symbols for s in settings.strategies},
+        chain=build_chain(settings),
+        executor=executor,
+        book=book,
+        quote_currency=settings.bot.quote_currency,
+        run_id=run_id,
+        # Offline runs are separate simulations: scope intent ids to the run so a second run of the same
+        # replay is not mistaken for a restart of the first.
+        id_scope=f"{settings.bot.name}:run{run_id}",
+    )
+    replay = SimReplay(engine, clock, timeline, max_ticks)
+    daemon = Daemon(replay, timeframe=settings.market.timeframe, replay_speed=settings.market.replay_speed)
+    log.info("run_started", run_id=run_id, mode=settings.bot.mode, source=settings.market.source)
+    return App(settings, store, engine, daemon, broker, run_id)
+
+
+def finish_app(app: App, outcome: str) -> RunReport:
+    """Close the run in the audit DB and build its report from the DB."""
+    app.store.finish_run(app.run_id, SystemClock().now(), outcome)
+    balances = {c: format(b.total.normalize(), "f") for c, b in sorted(app.broker.balances().items())}
+    log.info("broker_final_balances", run_id=app.run_id, balances=balances)
+    log.info("run_finished", run_id=app.run_id, status=outcome)
+    return build_report(app.store, app.run_id)

@@ -1,0 +1,170 @@
+"""The ``spotbot`` command line: run, report, config check, db upgrade."""
+
+from __future__ import annotations
+
+import json
+import signal
+import sys
+import threading
+from pathlib import Path
+from types import FrameType
+from typing import Annotated
+
+import structlog
+import typer
+from rich.console import Console
+from rich.live import Live
+
+from bot import __version__
+from bot.audit.migrate import upgrade
+from bot.audit.store import SqlAuditStore
+from bot.bootstrap import build_app, finish_app
+from bot.console import print_report, status_line
+from bot.logging_setup import configure_logging, register_secrets
+from bot.reporting import build_report, report_to_json
+from bot.settings import ConfigError, Settings, config_hash, load_settings, redacted_dict
+
+DEFAULT_CONFIG = Path("config/paper.toml")
+
+app = typer.Typer(
+    help="spotbot: an automated crypto spot-trading daemon with risk guards.", no_args_is_help=True
+)
+config_app = typer.Typer(help="Inspect configuration files.", no_args_is_help=True)
+db_app = typer.Typer(help="Manage the audit database.", no_args_is_help=True)
+app.add_typer(config_app, name="config")
+app.add_typer(db_app, name="db")
+
+ConfigOption = Annotated[
+    Path | None,
+    typer.Option(
+        "--config", "-c", help="TOML config file [default: config/paper.toml if present, else built-in]"
+    ),
+]
+
+
+def _load(path: Path | None) -> Settings:
+    """Load settings or exit 2 with the config error (each bad key, its value and what is allowed)."""
+    if path is None and DEFAULT_CONFIG.exists():
+        path = DEFAULT_CONFIG
+    try:
+        settings = load_settings(path)
+    except ConfigError as exc:
+        Console(stderr=True).print(f"[bold red]config error[/]\n{exc}", highlight=False)
+        raise typer.Exit(2) from None
+    register_secrets(*settings.secret_values())
+    return settings
+
+
+@app.command()
+def run(
+    config: ConfigOption = None,
+    max_ticks: Annotated[
+        int | None, typer.Option(min=1, help="Stop after this many candle closes (sim).")
+    ] = None,
+    log_format: Annotated[
+        str | None, typer.Option(help="console (live status line, logs to a file) or json (logs on stdout).")
+    ] = None,
+    live: Annotated[
+        bool, typer.Option("--live", help="Required, with mode = live, to send real orders.")
+    ] = False,
+) -> None:
+    """Run the trading daemon until the replay ends (sim) or Ctrl-C / SIGTERM."""
+    settings = _load(config)
+    fmt = log_format or settings.logging.format
+    if fmt not in ("console", "json"):
+        raise typer.BadParameter(f"{fmt!r}; allowed: console, json", param_hint="--log-format")
+    if settings.bot.mode == "live" and not live:
+        Console(stderr=True).print(
+            "[bold red]refusing to trade live[/]: mode = live also needs --live on the command line"
+        )
+        raise typer.Exit(2)
+    settings.bot.data_dir.mkdir(parents=True, exist_ok=True)
+    log_file = settings.logging.file or settings.bot.data_dir / "spotbot.log"
+    if fmt == "json":
+        configure_logging(settings.logging.level, "json", stream=sys.stdout)
+    else:
+        configure_logging(settings.logging.level, "json", file=log_file, stream=None)
+    stop = threading.Event()
+
+    def _request_stop(signum: int, _frame: FrameType | None) -> None:
+        structlog.get_logger("bot.cli").info("stop_requested", signal=signal.Signals(signum).name)
+        stop.set()
+
+    signal.signal(signal.SIGTERM, _request_stop)
+    signal.signal(signal.SIGINT, _request_stop)
+    application = build_app(settings, max_ticks=max_ticks)
+    console = Console()
+    quote = settings.bot.quote_currency
+    if fmt == "console":
+        console.print(
+            f"spotbot {__version__}: run {application.run_id}, {settings.bot.mode} on "
+            f"{settings.market.source} market {', '.join(settings.market.symbols)}; "
+            f"audit DB {settings.effective_database_url_redacted}; log {log_file}"
+        )
+        with Live(console=console, refresh_per_second=8, transient=True) as display:
+
+            def refresh() -> None:
+                display.update(
+                    status_line(application.engine.status, application.daemon.replay.progress, quote)
+                )
+
+            outcome = application.daemon.run(stop, on_idle=refresh)
+    else:
+        outcome = application.daemon.run(stop)
+    report = finish_app(application, outcome)
+    if fmt == "console":
+        print_report(console, report, quote, with_trades=False)
+        console.print(f"details: spotbot report{' --config ' + str(config) if config else ''}")
+    else:
+        structlog.get_logger("bot.cli").info("run_summary", **report_to_json(report)["summary"])
+    raise typer.Exit(1 if outcome == "failed" else 0)
+
+
+@app.command()
+def report(
+    config: ConfigOption = None,
+    as_json: Annotated[
+        bool, typer.Option("--json", help="Print one JSON object (fields in README).")
+    ] = False,
+    run_id: Annotated[int | None, typer.Option("--run", help="Run id [default: the latest run].")] = None,
+) -> None:
+    """Print a run's trades, fills, fees, P&L and risk decisions, read from the audit DB only."""
+    settings = _load(config)
+    store = SqlAuditStore(settings.effective_database_url, venue=settings.venue)
+    try:
+        result = build_report(store, run_id)
+    except LookupError as exc:
+        Console(stderr=True).print(f"[bold red]{exc}[/]")
+        raise typer.Exit(1) from None
+    if as_json:
+        sys.stdout.write(json.dumps(report_to_json(result), indent=2) + "\n")
+    else:
+        print_report(Console(), result, settings.bot.quote_currency)
+
+
+@config_app.command("check")
+def config_check(path: Annotated[Path, typer.Argument(help="The TOML config file to validate.")]) -> None:
+    """Validate a config file and print the effective settings, secrets redacted."""
+    settings = _load(path)
+    console = Console()
+    console.print_json(json.dumps(redacted_dict(settings)))
+    console.print(f"[green]ok[/]: {path} is valid (config hash {config_hash(settings)[:12]})")
+
+
+@db_app.command("upgrade")
+def db_upgrade(config: ConfigOption = None) -> None:
+    """Apply the audit DB migrations (the daemon also does this on start)."""
+    settings = _load(config)
+    settings.bot.data_dir.mkdir(parents=True, exist_ok=True)
+    upgrade(settings.effective_database_url)
+    Console().print(f"[green]audit DB at head[/]: {settings.effective_database_url_redacted}")
+
+
+@app.command()
+def version() -> None:
+    """Print the version."""
+    Console().print(__version__)
+
+
+def main() -> None:
+    app()

@@ -1,0 +1,113 @@
+"""The daemon: APScheduler drives engine ticks until the replay ends or a signal asks it to stop.
+
+In sim mode one replay job per timeframe advances the simulated clock one candle close per firing, at
+``replay_speed`` firings a second, and ticks the engine there. Settings require every strategy on an
+offline market to use the market's timeframe, so today that is one job. One job (rather than a job per
+strategy) keeps the order of strategies within a candle fixed, so a sim run is deterministic and
+matches a backtest of the same candles (DESIGN invariant 9).
+
+Jobs never overlap (``max_instances=1``) and misfires coalesce: if a tick takes longer than the replay
+interval the replay simply runs slower. A stop request lets the tick in progress finish
+(``shutdown(wait=True)``) before the caller closes the run.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import UTC
+
+import structlog
+from apscheduler.schedulers.background import BackgroundScheduler
+from apscheduler.triggers.interval import IntervalTrigger
+
+from bot.clock import SimClock, ms_to_datetime
+from bot.engine import Engine
+
+log = structlog.get_logger(__name__)
+
+
+@dataclass(slots=True)
+class ReplayProgress:
+    done: int
+    total: int
+
+
+class SimReplay:
+    """Walks a simulated clock through the candle close times of an offline market."""
+
+    def __init__(
+        self, engine: Engine, clock: SimClock, close_times_ms: Sequence[int], max_ticks: int | None
+    ) -> None:
+        self._engine = engine
+        self._clock = clock
+        limit = len(close_times_ms) if max_ticks is None else min(max_ticks, len(close_times_ms))
+        self._close_times = list(close_times_ms[:limit])
+        self._next = 0
+        self.finished = threading.Event()
+        self.error: BaseException | None = None
+
+    @property
+    def progress(self) -> ReplayProgress:
+        return ReplayProgress(self._next, len(self._close_times))
+
+    def step(self) -> None:
+        """One scheduler firing: advance to the next candle close and tick. Never raises."""
+        if self.finished.is_set():
+            return
+        if self._next >= len(self._close_times):
+            self.finished.set()
+            return
+        try:
+            self._clock.advance_to(ms_to_datetime(self._close_times[self._next]))
+            self._engine.tick()
+        except Exception as exc:  # a failed tick ends the replay; the caller reports it
+            log.exception("tick_failed")
+            self.error = exc
+            self.finished.set()
+            return
+        self._next += 1
+        if self._next >= len(self._close_times):
+            self.finished.set()
+
+
+class Daemon:
+    """Runs scheduled jobs until ``stop`` is set or the replay finishes."""
+
+    def __init__(self, replay: SimReplay, *, timeframe: str, replay_speed: float) -> None:
+        self._replay = replay
+        self._timeframe = timeframe
+        self._interval = 1.0 / replay_speed
+        # APScheduler warns on every skipped overlapping run; with max_instances=1 that is by design.
+        logging.getLogger("apscheduler").setLevel(logging.ERROR)
+
+    def run(self, stop: threading.Event, on_idle: Callable[[], None] | None = None) -> str:
+        """Block until stopped. Returns "completed", "stopped" or "failed"."""
+        scheduler = BackgroundScheduler(timezone=UTC)
+        scheduler.add_job(
+            self._replay.step,
+            IntervalTrigger(seconds=self._interval, timezone=UTC),
+            id=f"replay:{self._timeframe}",
+            name=f"sim replay {self._timeframe}",
+            max_instances=1,
+            coalesce=True,
+            misfire_grace_time=None,
+        )
+        scheduler.start()
+        log.info("daemon_started", job=f"replay:{self._timeframe}", interval_s=self._interval)
+        try:
+            while not stop.is_set() and not self._replay.finished.is_set():
+                stop.wait(0.1)
+                if on_idle is not None:
+                    on_idle()
+        finally:
+            scheduler.shutdown(wait=True)  # the tick in progress finishes before we return
+        if self._replay.error is not None:
+            return "failed"
+        return "stopped" if stop.is_set() and not self._replay.finished.is_set() else "completed"
+
+    @property
+    def replay(self) -> SimReplay:
+        return self._replay

@@ -1,0 +1,205 @@
+"""The trading engine: one tick = sync with the venue, run strategies, pass the risk chain, execute.
+
+Identical in every mode; only the clock, the market data and the broker behind the ports differ.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass, field, replace
+from datetime import datetime
+from decimal import Decimal
+
+import structlog
+
+from bot.clock import datetime_to_ms
+from bot.domain import (
+    Balance,
+    EquitySnapshot,
+    OrderIntent,
+    RiskContext,
+    TradingState,
+    Verdict,
+    decimal_from_float,
+    make_intent_id,
+    timeframe_ms,
+)
+from bot.execution import OrderExecutor
+from bot.ports import AuditStore, Broker, Clock, MarketData
+from bot.positions import PositionBook
+from risk.chain import RiskChain
+from strategies.base import Strategy, StrategyView
+
+log = structlog.get_logger(__name__)
+ZERO = Decimal(0)
+
+
+@dataclass(slots=True)
+class EngineStatus:
+    """Counters for the live status display and the end-of-run summary (read from another thread)."""
+
+    ticks: int = 0
+    now: datetime | None = None
+    equity: Decimal = ZERO
+    peak_equity: Decimal = ZERO
+    fills: int = 0
+    trades: int = 0
+    open_positions: int = 0
+    verdicts: Counter[str] = field(default_factory=Counter)
+    last_event: str = ""
+
+
+class Engine:
+    def __init__(
+        self,
+        *,
+        market: MarketData,
+        broker: Broker,
+        store: AuditStore,
+        clock: Clock,
+        strategies: Sequence[Strategy],
+        symbols_for: dict[str, Sequence[str]],
+        chain: RiskChain,
+        executor: OrderExecutor,
+        book: PositionBook,
+        quote_currency: str,
+        run_id: int,
+        id_scope: str,
+    ) -> None:
+        self._market = market
+        self._broker = broker
+        self._store = store
+        self._clock = clock
+        self._strategies = list(strategies)
+        self._symbols_for = symbols_for
+        self._chain = chain
+        self._executor = executor
+        self._book = book
+        self._quote = quote_currency
+        self._run_id = run_id
+        self._id_scope = id_scope
+        self._last_price: dict[str, Decimal] = {}
+        self._last_recorded: tuple[Decimal, Decimal] | None = None
+        self.status = EngineStatus()
+
+    @property
+    def run_id(self) -> int:
+        return self._run_id
+
+    def tick(self) -> None:
+        """Process the candle(s) that closed at ``clock.now()``."""
+        now = self._clock.now()
+        now_ms = datetime_to_ms(now)
+        self.status.ticks += 1
+        structlog.contextvars.bind_contextvars(tick=self.status.ticks, at=now.isoformat())
+        try:
+            self._sync(now)
+            self._executor.manage(now)
+            for strategy in self._strategies:
+                if now_ms % timeframe_ms(strategy.timeframe) != 0:
+                    continue  # not this strategy's candle close
+                structlog.contextvars.bind_contextvars(strategy=strategy.name)
+                for symbol in self._symbols_for[strategy.name]:
+                    structlog.contextvars.bind_contextvars(symbol=symbol)
+                    self._run_strategy(strategy, symbol, now, now_ms)
+            self._sync(now)
+            self._snapshot(now)
+        finally:
+            structlog.contextvars.unbind_contextvars("tick", "at", "strategy", "symbol")
+
+    def _sync(self, now: datetime) -> None:
+        new_fills = self._executor.apply_update(self._broker.poll(now), now)
+        self.status.fills += len(new_fills)
+        self.status.trades = len(self._book.trades)
+        self.status.open_positions = len(self._book.positions())
+        if new_fills:
+            last = new_fills[-1]
+            self.status.last_event = f"{last.side.value} {last.quantity} {last.symbol} @ {last.price}"
+
+    def _run_strategy(self, strategy: Strategy, symbol: str, now: datetime, now_ms: int) -> None:
+        candles = self._market.closed_candles(
+            symbol, strategy.timeframe, until_ms=now_ms, limit=strategy.warmup
+        )
+        if not candles:
+            return
+        rules = self._market.rules(symbol)
+        self._last_price[symbol] = decimal_from_float(candles[-1].close)
+        if candles[-1].close_time != now_ms:
+            log.debug("stale_candle_skipped", last_close_ms=candles[-1].close_time)
+            return  # a gap in the data: never decide on an old candle
+        if len(candles) < strategy.warmup:
+            return
+        view = StrategyView(symbol, strategy.timeframe, candles, self._book.position(symbol), rules, now)
+        for intent in strategy.on_candles(view):
+            self._decide(replace(intent, intent_id=make_intent_id(self._id_scope, intent.intent_id)), now)
+
+    def _decide(self, intent: OrderIntent, now: datetime) -> None:
+        # The chain must judge the order that will really be sent (e.g. a market entry's slippage).
+        intent = self._executor.shape(intent, self._market.rules(intent.symbol))
+        ctx = self._risk_context(intent.symbol, now)
+        result = self._chain.evaluate(intent, ctx)
+        if not self._store.record_intent(self._run_id, intent, result.decisions):
+            log.info("intent_already_decided", intent_id=intent.intent_id)
+            return
+        verdicts = {d.verdict for d in result.decisions}
+        outcome = (
+            Verdict.DENIED
+            if result.intent is None
+            else Verdict.RESIZED
+            if Verdict.RESIZED in verdicts
+            else Verdict.APPROVED
+        )
+        self.status.verdicts[outcome.value] += 1
+        last = result.decisions[-1] if result.decisions else None
+        log.info(
+            "intent_decided",
+            intent_id=intent.intent_id,
+            kind=intent.kind.value,
+            side=intent.side.value,
+            verdict=outcome.value,
+            guard=last.guard if last else None,
+            reason=last.reason if last else None,
+            quantity=str(result.intent.quantity) if result.intent else None,
+        )
+        if result.intent is not None:
+            self._executor.submit(result.intent, now)
+
+    def _risk_context(self, symbol: str, now: datetime) -> RiskContext:
+        balances = self._broker.balances()
+        quote = balances.get(self._quote)
+        equity, _, _ = self._equity(balances)
+        return RiskContext(
+            now=now,
+            equity=equity,
+            quote_currency=self._quote,
+            free_quote=quote.free if quote else ZERO,
+            rules=self._market.rules(symbol),
+            last_price=self._last_price[symbol],
+            positions=self._book.positions(),
+            open_orders=self._executor.open_orders(),
+            trading_state=TradingState.ACTIVE,
+            prices=dict(self._last_price),
+        )
+
+    def _equity(self, balances: dict[str, Balance] | None = None) -> tuple[Decimal, Decimal, Decimal]:
+        """(equity, cash, positions value) in the quote currency, positions marked at the last close."""
+        balances_now = self._broker.balances() if balances is None else balances
+        quote = balances_now.get(self._quote)
+        cash = quote.total if quote is not None else ZERO
+        positions_value = ZERO
+        for symbol, position in self._book.positions().items():
+            price = self._last_price.get(symbol, position.average_price)
+            positions_value += position.market_value(price)
+        return cash + positions_value, cash, positions_value
+
+    def _snapshot(self, now: datetime) -> None:
+        equity, cash, positions_value = self._equity()
+        self.status.peak_equity = max(self.status.peak_equity, equity)
+        self.status.equity = equity
+        self.status.now = now
+        if self._last_recorded == (equity, cash):
+            return  # flat and idle: nothing new to record (keeps the per-candle path free of DB writes)
+        self._last_recorded = (equity, cash)
+        snapshot = EquitySnapshot(now, equity, cash, positions_value, self.status.peak_equity)
+        self._store.record_equity(self._run_id, snapshot)

@@ -1,0 +1,230 @@
+"""A run's report, built from the audit DB alone.
+
+The end-of-run summary and ``spotbot report`` both come from here, so what the daemon prints is
+exactly what the DB can prove. Trades and realized P&L are recomputed by replaying the stored fills
+through :class:`~bot.positions.PositionBook`; balances are the run's starting balances plus its fills.
+"""
+
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any
+
+from bot.audit.records import RunRecord
+from bot.audit.store import SqlAuditStore
+from bot.domain import EquitySnapshot, Fill, Position, RiskDecision, Side, Verdict
+from bot.positions import PositionBook, Trade
+
+ZERO = Decimal(0)
+
+
+@dataclass(frozen=True, slots=True)
+class IntentOutcomes:
+    approved: int = 0
+    resized: int = 0
+    denied: int = 0
+    by_reason: dict[str, int] = field(default_factory=dict)  # "guard:reason" -> count (denied and resized)
+
+    @property
+    def total(self) -> int:
+        return self.approved + self.resized + self.denied
+
+
+@dataclass(frozen=True, slots=True)
+class RunReport:
+    run: RunRecord
+    trades: list[Trade]
+    fills: list[Fill]
+    decisions: list[RiskDecision]
+    outcomes: IntentOutcomes
+    open_positions: dict[str, Position]
+    realized_pnl: Decimal
+    unrealized_pnl: Decimal
+    fees: Decimal
+    starting_equity: Decimal | None
+    final_equity: Decimal | None
+    max_drawdown: Decimal
+    balances: dict[str, Decimal]
+    orders_by_status: dict[str, int]
+
+    @property
+    def symbols_traded(self) -> list[str]:
+        return sorted({f.symbol for f in self.fills})
+
+
+def intent_outcomes(decisions: list[RiskDecision]) -> IntentOutcomes:
+    """Classify each intent by its chain's final word: denied if any guard denied, else resized if any did."""
+    by_intent: dict[str, list[RiskDecision]] = defaultdict(list)
+    for decision in decisions:
+        by_intent[decision.intent_id].append(decision)
+    counts: Counter[str] = Counter()
+    reasons: Counter[str] = Counter()
+    for chain in by_intent.values():
+        verdicts = {d.verdict for d in chain}
+        outcome = (
+            Verdict.DENIED
+            if Verdict.DENIED in verdicts
+            else (Verdict.RESIZED if Verdict.RESIZED in verdicts else Verdict.APPROVED)
+        )
+        counts[outcome.value] += 1
+        for d in chain:
+            if d.verdict is not Verdict.APPROVED:
+                reasons[f"{d.guard}:{d.reason}"] += 1
+    return IntentOutcomes(
+        counts["approved"], counts["resized"], counts["denied"], dict(sorted(reasons.items()))
+    )
+
+
+def max_drawdown(snapshots: list[EquitySnapshot]) -> Decimal:
+    """Largest fall from a running peak of equity, as a fraction of that peak (open P&L included)."""
+    peak = ZERO
+    worst = ZERO
+    for snap in snapshots:
+        peak = max(peak, snap.equity)
+        if peak > 0:
+            worst = max(worst, (peak - snap.equity) / peak)
+    return worst
+
+
+def balances_from_fills(starting: dict[str, Decimal], fills: list[Fill]) -> dict[str, Decimal]:
+    """Starting balances moved by every fill: what the broker's balances must equal."""
+    balances: dict[str, Decimal] = defaultdict(lambda: ZERO, starting)
+    for fill in fills:
+        base, quote = fill.symbol.split("/")
+        sign = 1 if fill.side is Side.BUY else -1
+        balances[base] += sign * fill.quantity
+        balances[quote] -= sign * fill.notional
+        balances[fill.fee_currency] -= fill.fee
+    return dict(balances)
+
+
+def starting_balances(run: RunRecord) -> dict[str, Decimal]:
+    raw = run.config.get("bot", {}).get("starting_balances", {}) if isinstance(run.config, dict) else {}
+    return {str(k): Decimal(str(v)) for k, v in raw.items()}
+
+
+def build_report(store: SqlAuditStore, run_id: int | None = None) -> RunReport:
+    """The report of ``run_id`` (default: the latest run). Raises LookupError if there is none."""
+    run_id = run_id if run_id is not None else store.latest_run_id()
+    runs = {r.id: r for r in store.runs()}
+    if run_id is None or run_id not in runs:
+        raise LookupError(
+            f"no run {run_id} in the audit DB" if run_id is not None else "the audit DB has no runs yet"
+        )
+    run = runs[run_id]
+    fills = store.fills(run_id)
+    book = PositionBook.from_fills(fills)
+    decisions = store.decisions(run_id)
+    snapshots = store.equity_snapshots(run_id)
+    last = snapshots[-1] if snapshots else None
+    open_cost = sum((p.quantity * p.average_price for p in book.positions().values()), ZERO)
+    unrealized = (last.positions_value - open_cost) if last is not None else ZERO
+    orders_by_status = Counter(o.status.value for o in store.orders(run_id))
+    return RunReport(
+        run=run,
+        trades=list(book.trades),
+        fills=fills,
+        decisions=decisions,
+        outcomes=intent_outcomes(decisions),
+        open_positions=book.positions(),
+        realized_pnl=book.realized_pnl,
+        unrealized_pnl=unrealized,
+        fees=book.fees,
+        starting_equity=snapshots[0].equity if snapshots else None,
+        final_equity=last.equity if last is not None else None,
+        max_drawdown=max_drawdown(snapshots),
+        balances=balances_from_fills(starting_balances(run), fills),
+        orders_by_status=dict(sorted(orders_by_status.items())),
+    )
+
+
+def _dec(value: Decimal | None) -> str | None:
+    return None if value is None else format(value.normalize(), "f")
+
+
+def report_to_json(report: RunReport) -> dict[str, Any]:
+    """The documented JSON shape of ``spotbot report --json`` (see README: "Report JSON")."""
+    run = report.run
+    return {
+        "run": {
+            "id": run.id,
+            "status": run.status,
+            "mode": run.mode,
+            "venue": run.venue,
+            "version": run.version,
+            "config_hash": run.config_hash,
+            "started_at": run.started_at.isoformat(),
+            "stopped_at": run.stopped_at.isoformat() if run.stopped_at else None,
+        },
+        "summary": {
+            "trades": len(report.trades),
+            "wins": sum(1 for t in report.trades if t.net_pnl > 0),
+            "losses": sum(1 for t in report.trades if t.net_pnl <= 0),
+            "fills": len(report.fills),
+            "symbols_traded": report.symbols_traded,
+            "realized_pnl": _dec(report.realized_pnl),
+            "unrealized_pnl": _dec(report.unrealized_pnl),
+            "fees": _dec(report.fees),
+            "starting_equity": _dec(report.starting_equity),
+            "final_equity": _dec(report.final_equity),
+            "max_drawdown": _dec(report.max_drawdown),
+        },
+        "risk": {
+            "intents": report.outcomes.total,
+            "approved": report.outcomes.approved,
+            "resized": report.outcomes.resized,
+            "denied": report.outcomes.denied,
+            "by_reason": report.outcomes.by_reason,
+        },
+        "balances": {k: _dec(v) for k, v in sorted(report.balances.items())},
+        "orders_by_status": report.orders_by_status,
+        "open_positions": [
+            {"symbol": p.symbol, "quantity": _dec(p.quantity), "average_price": _dec(p.average_price)}
+            for p in report.open_positions.values()
+        ],
+        "trades": [
+            {
+                "symbol": t.symbol,
+                "opened_at": t.opened_at.isoformat(),
+                "closed_at": t.closed_at.isoformat(),
+                "quantity": _dec(t.quantity),
+                "entry_price": _dec(t.entry_price),
+                "exit_price": _dec(t.exit_price),
+                "gross_pnl": _dec(t.gross_pnl),
+                "fees": _dec(t.fees),
+                "net_pnl": _dec(t.net_pnl),
+            }
+            for t in report.trades
+        ],
+        "fills": [
+            {
+                "venue": f.venue,
+                "trade_id": f.trade_id,
+                "client_order_id": f.client_order_id,
+                "symbol": f.symbol,
+                "side": f.side.value,
+                "price": _dec(f.price),
+                "quantity": _dec(f.quantity),
+                "fee": _dec(f.fee),
+                "fee_currency": f.fee_currency,
+                "liquidity": f.liquidity.value,
+                "occurred_at": f.occurred_at.isoformat(),
+            }
+            for f in report.fills
+        ],
+        "decisions": [
+            {
+                "intent_id": d.intent_id,
+                "guard": d.guard,
+                "verdict": d.verdict.value,
+                "reason": d.reason,
+                "detail": d.detail,
+                "quantity_before": _dec(d.quantity_before),
+                "quantity_after": _dec(d.quantity_after),
+                "decided_at": d.decided_at.isoformat(),
+            }
+            for d in report.decisions
+        ],
+    }
