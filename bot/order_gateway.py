@@ -1,0 +1,142 @@
+"""The order gateway: idempotent order I/O between the audit DB and a broker.
+
+Rules it keeps (DESIGN invariants 6 and 7):
+
+- Every order is written to the audit DB *before* the broker sees it. If its client order id is
+  already stored (a restart re-running the same decision), it is not sent again.
+- A placement that fails with ``RetryLater`` stays PENDING; one that times out after sending becomes
+  UNKNOWN. Both are resolved by looking the id up at the venue (:meth:`OrderGateway.resolve`); only a
+  definite ``OrderNotFound`` allows re-sending, and then under the same id. A failed lookup is never
+  taken as "not found".
+- Every state change is one order-event row; a fill is stored once per (venue, trade id).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import replace
+from datetime import datetime
+
+import structlog
+
+from bot.domain import (
+    BrokerError,
+    Fill,
+    Order,
+    OrderEvent,
+    OrderNotFound,
+    OrderRejected,
+    OrderStatus,
+    OutcomeUnknown,
+    RetryLater,
+)
+from bot.ports import AuditStore, Broker
+
+log = structlog.get_logger(__name__)
+
+
+class OrderGateway:
+    """Sends, cancels and looks up orders, keeping the audit DB and the set of open orders in step."""
+
+    def __init__(self, broker: Broker, store: AuditStore, run_id: int) -> None:
+        self._broker = broker
+        self._store = store
+        self._run_id = run_id
+        self._open: dict[str, Order] = {o.client_order_id: o for o in store.orders(run_id, only_open=True)}
+
+    @property
+    def open_orders(self) -> dict[str, Order]:
+        return self._open
+
+    def send(self, order: Order) -> Order | None:
+        if not self._store.save_new_order(self._run_id, order):
+            existing = self._store.get_order(order.client_order_id)
+            log.warning("order_already_stored", client_order_id=order.client_order_id)
+            if existing is not None and not existing.status.is_terminal:
+                self._open[existing.client_order_id] = existing
+            return existing
+        self._open[order.client_order_id] = order
+        return self.place(order, order.created_at)
+
+    def place(self, order: Order, now: datetime) -> Order | None:
+        try:
+            acked = self._broker.place_order(order)
+        except OrderRejected as exc:
+            self.transition(replace(order, status=OrderStatus.REJECTED), now, str(exc))
+            log.warning(
+                "order_rejected", client_order_id=order.client_order_id, symbol=order.symbol, error=str(exc)
+            )
+            return None
+        except RetryLater as exc:
+            log.warning("order_send_deferred", client_order_id=order.client_order_id, error=str(exc))
+            return order
+        except OutcomeUnknown as exc:
+            self.transition(replace(order, status=OrderStatus.UNKNOWN), now, str(exc))
+            log.warning("order_outcome_unknown", client_order_id=order.client_order_id, error=str(exc))
+            return order
+        self.transition(acked, now, "acknowledged")
+        log.info(
+            "order_submitted",
+            client_order_id=order.client_order_id,
+            symbol=order.symbol,
+            side=order.side.value,
+            type=order.order_type.value,
+            purpose=order.purpose.value,
+            quantity=str(order.quantity),
+            price=str(order.price) if order.price is not None else None,
+            stop_price=str(order.stop_price) if order.stop_price is not None else None,
+        )
+        return acked
+
+    def cancel(self, order: Order, now: datetime) -> bool:
+        """Cancel an order; True if it is no longer working (cancelled or already gone)."""
+        try:
+            cancelled = self._broker.cancel_order(order.symbol, order.client_order_id)
+        except OrderNotFound:
+            self.resolve(order, now)
+            return order.client_order_id not in self._open
+        except BrokerError as exc:
+            log.warning("cancel_failed", client_order_id=order.client_order_id, error=str(exc))
+            return False
+        self.transition(cancelled, now, "cancel requested")
+        return cancelled.status is OrderStatus.CANCELED
+
+    def transition(self, order: Order, now: datetime, detail: str) -> None:
+        """Record an order's new state (and an event) if anything changed."""
+        previous = self._open.get(order.client_order_id) or self._store.get_order(order.client_order_id)
+        if previous is not None and (
+            previous.status,
+            previous.filled_quantity,
+            previous.exchange_order_id,
+        ) == (
+            order.status,
+            order.filled_quantity,
+            order.exchange_order_id,
+        ):
+            return
+        event = OrderEvent(order.client_order_id, order.status, now, detail, order.exchange_order_id)
+        self._store.record_order_update(order, event)
+        if order.status.is_terminal:
+            self._open.pop(order.client_order_id, None)
+        else:
+            self._open[order.client_order_id] = order
+
+    def store_fills(self, fills: Sequence[Fill]) -> list[Fill]:
+        """Store the venue's fills; returns those stored for the first time (a re-report is not new)."""
+        return [fill for fill in fills if self._store.record_fill(fill)]
+
+    def resolve(self, order: Order, now: datetime) -> None:
+        """Find out what became of an order the venue may or may not have: look it up by client id."""
+        try:
+            found = self._broker.fetch_order(order.symbol, order.client_order_id)
+        except OrderNotFound:
+            if order.status in (OrderStatus.PENDING, OrderStatus.UNKNOWN):
+                log.info("order_resent_same_id", client_order_id=order.client_order_id)
+                self.place(order, now)
+            else:
+                self.transition(replace(order, status=OrderStatus.EXPIRED), now, "venue no longer has it")
+            return
+        except BrokerError as exc:
+            log.warning("order_lookup_failed", client_order_id=order.client_order_id, error=str(exc))
+            return
+        self.transition(found, now, "looked up by client order id")
