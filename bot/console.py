@@ -23,27 +23,25 @@ def _money(value: Decimal | None, places: int = 2) -> str:
 
 
 def status_line(status: EngineStatus, progress: ReplayProgress | None, quote: str) -> Text:
-    """One compact line, refreshed in place while the daemon runs."""
+    """Two compact lines, refreshed in place while the daemon runs (fits an 80-column terminal)."""
     at = status.now.strftime("%Y-%m-%d %H:%M") if status.now else "starting"
-    parts = [f"[bold]{at}[/]"]
+    first = [f"[bold]{at}[/]"]
     if progress is not None and progress.total:
-        parts.append(f"candle {progress.done}/{progress.total} ({100 * progress.done // progress.total}%)")
-    drawdown = (
-        (status.peak_equity - status.equity) / status.peak_equity * 100
-        if status.peak_equity > 0
-        else Decimal(0)
-    )
-    parts += [
-        f"equity {_money(status.equity)} {quote}",
-        f"dd {drawdown:.2f}%",
+        first.append(f"candle {progress.done}/{progress.total} ({100 * progress.done // progress.total}%)")
+    peak = status.peak_equity
+    drawdown = (peak - status.equity) / peak * 100 if peak > 0 else Decimal(0)
+    first += [f"equity {_money(status.equity)} {quote}", f"dd {drawdown:.2f}%"]
+    verdicts = "/".join(str(status.verdicts.get(k, 0)) for k in ("approved", "resized", "denied"))
+    second = [
         f"open {status.open_positions}",
         f"trades {status.trades}",
         f"fills {status.fills}",
-        "intents " + " ".join(f"{k} {v}" for k, v in sorted(status.verdicts.items())),
+        f"intents ok/resized/denied {verdicts}",
     ]
+    text = " | ".join(first) + "\n" + " | ".join(second)
     if status.last_event:
-        parts.append(f"last: {status.last_event}")
-    return Text.from_markup(" | ".join(parts))
+        text += f"\nlast fill: {status.last_event}"
+    return Text.from_markup(text)
 
 
 def summary_table(report: RunReport, quote: str) -> Group:

@@ -1,0 +1,87 @@
+"""The command line as a user meets it: config check, db upgrade, report, the live guard, the Docker entry."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+from bot.audit.migrate import current_revision, head_revision
+
+ROOT = Path(__file__).resolve().parents[2]
+SECRET = "sk-live-do-not-print-7f3a9c"
+
+
+def spotbot(
+    *args: str, cwd: Path = ROOT, env: dict[str, str] | None = None, command: tuple[str, ...] = ("-m", "bot")
+) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, *command, *args],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        cwd=cwd,
+        env={**os.environ, "COLUMNS": "200", **(env or {})},
+    )
+
+
+def test_config_check_prints_the_effective_settings_with_secrets_redacted() -> None:
+    done = spotbot(
+        "config", "check", "config/live.example.toml",
+        env={"SPOTBOT_EXCHANGE__API_KEY": SECRET, "SPOTBOT_EXCHANGE__API_SECRET": SECRET + "x"},
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    assert SECRET not in done.stdout + done.stderr
+    assert "**********" in done.stdout
+    assert '"mode": "live"' in done.stdout and "is valid" in done.stdout
+
+
+def test_config_check_names_a_typo_and_refuses_it(tmp_path: Path) -> None:
+    config = tmp_path / "typo.toml"
+    config.write_text('[risk]\nrisk_per_trad = "0.01"\n')
+    done = spotbot("config", "check", str(config))
+    assert done.returncode == 2
+    assert "risk.risk_per_trad" in done.stderr
+
+
+def test_db_upgrade_brings_the_audit_db_to_head(tmp_path: Path) -> None:
+    done = spotbot("db", "upgrade", env={"SPOTBOT_BOT__DATA_DIR": str(tmp_path)})
+    assert done.returncode == 0, done.stderr
+    assert current_revision(f"sqlite:///{tmp_path / 'spotbot.sqlite'}") == head_revision()
+
+
+def test_report_on_an_empty_db_says_there_are_no_runs(tmp_path: Path) -> None:
+    spotbot("db", "upgrade", env={"SPOTBOT_BOT__DATA_DIR": str(tmp_path)})
+    done = spotbot("report", "--json", env={"SPOTBOT_BOT__DATA_DIR": str(tmp_path)})
+    assert done.returncode == 1
+    assert "no runs" in done.stderr
+
+
+def test_live_mode_without_the_live_flag_refuses_to_start() -> None:
+    done = spotbot(
+        "run", "--config", "config/live.example.toml",
+        env={"SPOTBOT_EXCHANGE__API_KEY": SECRET, "SPOTBOT_EXCHANGE__API_SECRET": SECRET},
+    )  # fmt: skip
+    assert done.returncode == 2
+    assert "--live" in done.stderr
+    assert SECRET not in done.stdout + done.stderr
+
+
+def test_the_docker_image_entry_command_runs_the_offline_demo(tmp_path: Path) -> None:
+    """No Docker engine here: run the Dockerfile's ENTRYPOINT + CMD as the image would, from /app's layout."""
+    dockerfile = (ROOT / "Dockerfile").read_text()
+    entrypoint = json.loads(re.search(r"^ENTRYPOINT (\[.*\])$", dockerfile, re.M).group(1))  # type: ignore[union-attr]
+    cmd = json.loads(re.search(r"^CMD (\[.*\])$", dockerfile, re.M).group(1))  # type: ignore[union-attr]
+    assert entrypoint == ["spotbot"]
+    console_script = shutil.which("spotbot", path=str(Path(sys.executable).parent))
+    assert console_script is not None, "the spotbot console script is installed beside python"
+    shutil.copytree(ROOT / "config", tmp_path / "config")  # WORKDIR /app holds config/ and data/
+    done = spotbot(*cmd, "--max-ticks", "300", cwd=tmp_path, command=(console_script,))
+    assert done.returncode == 0, done.stderr[-2000:]
+    events = [json.loads(line) for line in done.stdout.splitlines() if line.startswith("{")]
+    assert any(e["event"] == "run_summary" for e in events)
+    assert (tmp_path / "data" / "spotbot.sqlite").is_file()
