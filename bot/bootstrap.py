@@ -77,7 +77,9 @@ def build_market(settings: Settings) -> OfflineMarket:
 
 def build_chain(settings: Settings) -> RiskChain:
     risk = settings.risk
-    return default_chain(risk.risk_per_trade, risk.max_stop_distance, risk.slippage_allowance)
+    return default_chain(
+        risk.risk_per_trade, risk.max_stop_distance, risk.slippage_allowance, risk.max_leverage
+    )
 
 
 def build_policy(settings: Settings) -> ExecutionPolicy:

@@ -11,6 +11,7 @@ from bot.domain import OrderIntent, RiskContext, Verdict
 from risk.balance_guard import SpotBalanceGuard
 from risk.base import GuardOutcome
 from risk.chain import CHAIN, RiskChain
+from risk.exposure_guard import GrossExposureGuard
 from risk.factory import default_chain
 from risk.sizing import RiskPositionSizer
 from risk.stop_guard import MandatoryStopGuard
@@ -128,10 +129,15 @@ def test_rules_for_another_symbol_are_denied_before_any_guard_runs() -> None:
     assert guard.seen == []
 
 
-def test_the_default_chain_runs_stop_then_sizing_then_balance() -> None:
+def test_the_default_chain_runs_stop_then_sizing_then_exposure_then_balance() -> None:
     chain = default_chain(Decimal("0.01"), Decimal("0.1"), Decimal("0.0005"))
-    assert [type(g) for g in chain.guards] == [MandatoryStopGuard, RiskPositionSizer, SpotBalanceGuard]
-    assert chain.guard_names == ("mandatory_stop", "position_sizer", "spot_balance")
+    assert [type(g) for g in chain.guards] == [
+        MandatoryStopGuard,
+        RiskPositionSizer,
+        GrossExposureGuard,
+        SpotBalanceGuard,
+    ]
+    assert chain.guard_names == ("mandatory_stop", "position_sizer", "gross_exposure", "spot_balance")
 
 
 def test_the_default_chain_approves_a_sized_entry_end_to_end() -> None:
@@ -143,6 +149,7 @@ def test_the_default_chain_approves_a_sized_entry_end_to_end() -> None:
     assert [(d.guard, d.verdict) for d in result.decisions] == [
         ("mandatory_stop", Verdict.APPROVED),
         ("position_sizer", Verdict.APPROVED),
+        ("gross_exposure", Verdict.APPROVED),
         ("spot_balance", Verdict.APPROVED),
     ]
 

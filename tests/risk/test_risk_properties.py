@@ -34,6 +34,7 @@ KNOWN_DENIALS = {
     "below_min_notional",
     "below_min_quantity",
     "insufficient_quote_balance",
+    "gross_exposure_cap",
 }
 
 
