@@ -26,10 +26,11 @@ from bot.domain.orders import (
     make_intent_id,
 )
 from bot.domain.portfolio import Balance, EquitySnapshot, Position
-from bot.domain.risk import RiskContext, RiskDecision, TradingState, Verdict
+from bot.domain.risk import AccountState, RiskContext, RiskDecision, TradingState, TradingStatus, Verdict
 
 __all__ = [
     "TIMEFRAME_SECONDS",
+    "AccountState",
     "Balance",
     "BrokerError",
     "Candle",
@@ -56,6 +57,7 @@ __all__ = [
     "RiskDecision",
     "Side",
     "TradingState",
+    "TradingStatus",
     "Verdict",
     "client_order_id_for",
     "decimal_from_float",

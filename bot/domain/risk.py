@@ -40,6 +40,31 @@ class RiskDecision:
 
 
 @dataclass(frozen=True, slots=True)
+class TradingStatus:
+    """The trading state, why it is what it is, and since when (a change is an audited event)."""
+
+    state: TradingState
+    reason: str  # e.g. "start", "daily_loss_limit", "max_drawdown", "kill_switch", "resumed"
+    since: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class AccountState:
+    """What the circuit breakers look at, kept by the engine from equity and closed trades.
+
+    Equity always includes open positions at market (a drawdown measured without open P&L is a known
+    failure of other bots).
+    """
+
+    day_start_equity: Decimal  # equity at the start of the current UTC day
+    peak_equity: Decimal  # highest equity seen since the run (or the last human resume) began
+    consecutive_losses: int = 0  # closed round trips with a net loss, in a row
+    last_loss_at: datetime | None = None
+    entries_today: int = 0  # entry orders sent since the start of the current UTC day
+    last_stop_out: Mapping[str, datetime] = field(default_factory=dict)  # per symbol
+
+
+@dataclass(frozen=True, slots=True)
 class RiskContext:
     """Everything a guard may look at. Guards are pure functions of the intent and this context."""
 
@@ -53,3 +78,6 @@ class RiskContext:
     open_orders: tuple[Order, ...] = ()
     trading_state: TradingState = TradingState.ACTIVE
     prices: Mapping[str, Decimal] = field(default_factory=dict)  # last price per symbol, for exposure
+    account: AccountState | None = None  # None: nothing known yet (breakers then use equity itself)
+    last_candle_close: datetime | None = None  # close time of the newest candle of the intent's symbol
+    timeframe_seconds: int = 0  # the intent's strategy timeframe (0: unknown)
