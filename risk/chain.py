@@ -1,20 +1,25 @@
 """The risk chain: every intent passes every guard, in a fixed order, before it may reach a broker.
 
-The order (``risk.factory.default_chain`` builds it; "next issue" marks where the remaining guards go):
+The order (``risk.factory.build_chain`` builds it from ``RiskLimits``; guard names in brackets):
 
-1. trading state (ACTIVE / REDUCING / HALTED): entries stop here when not ACTIVE     -- next issue
-2. circuit breakers (daily loss, drawdown, consecutive losses, trades per day)      -- next issue
-3. price band / fat-finger: the intent's prices must be near the last price        -- next issue
-4. ``MandatoryStopGuard``: an entry carries a stop below its price, not too far away
-5. ``RiskPositionSizer``: quantity = equity x risk per trade / worst-case loss per unit
-6. exposure caps: gross exposure / equity and per-asset concentration (resize down) -- next issue
-7. ``SpotBalanceGuard``: fits the free quote balance; exchange-valid price, step and notional
+1. ``TradingStateGuard`` [trading_state]: entries pass only while ACTIVE (REDUCING / HALTED deny)
+2. circuit breakers (``risk.breakers``): ``DailyLossBreaker`` [daily_loss], ``DrawdownBreaker``
+   [drawdown], ``LossStreakBreaker`` [loss_streak], ``TradesPerDayBreaker`` [trades_per_day],
+   ``SymbolCooldown`` [symbol_cooldown]
+3. sanity (``risk.sanity``): ``StaleDataGuard`` [stale_data], ``PriceBandGuard`` [price_band]
+4. ``MandatoryStopGuard`` [mandatory_stop]: an entry carries a stop below its price, not too far away
+5. ``RiskPositionSizer`` [position_sizer]: quantity = equity x risk per trade / worst-case loss per unit
+6. caps that resize down: ``MaxNotionalGuard`` [max_notional], ``GrossExposureGuard`` [gross_exposure],
+   ``ConcentrationGuard`` [concentration], ``MaxOpenPositionsGuard`` [max_open_positions]
+7. ``SpotBalanceGuard`` [spot_balance]: fits the free quote balance; exchange-valid price, step, notional
 
-Why this order: cheap, state-level denials first (1-2) so a halted bot does no work; prices are
-sanity-checked (3) before anything is computed from them; the stop must be valid (4) before sizing
-uses it (5); caps need a quantity (6); and the balance/exchange-validity guard is last (7) because it
-certifies the *final* quantity: nothing may change the quantity after it. Exits pass every guard that
-could trap a position (1, 2, 4-6); only guards that keep an order exchange-valid may stop them.
+Why this order: cheap, state-level denials first (1-2) so a halted or tripped bot does no work and its
+denial names the real cause; data freshness and prices are sanity-checked (3) before anything is
+computed from them; the stop must be valid (4) before sizing uses it (5); caps need a quantity (6) and
+only ever shrink it; and the balance/exchange-validity guard is last (7) because it certifies the
+*final* quantity: nothing may change the quantity after it. Exits pass every guard that could trap a
+position (1-6; the sizer only caps an exit at the position); only the guard that keeps an order
+exchange-valid (7) may stop them.
 
 Rules the chain enforces, whatever the guards do:
 

@@ -13,8 +13,8 @@ from __future__ import annotations
 
 from decimal import Decimal, localcontext
 
-from bot.domain import IntentKind, OrderIntent, OrderPurpose, RiskContext, Side
-from risk._common import PRECISION, floor_to_step, fmt, intended_price
+from bot.domain import IntentKind, OrderIntent, RiskContext
+from risk._common import PRECISION, exposure, floor_to_step, fmt, intended_price
 from risk.base import GuardOutcome
 
 MAX_LEVERAGE = Decimal("1.0")
@@ -54,10 +54,4 @@ class GrossExposureGuard:
 
 def gross_exposure(ctx: RiskContext) -> Decimal:
     """Positions at market plus what resting entry buys will add, in the quote currency."""
-    total = Decimal(0)
-    for symbol, position in ctx.positions.items():
-        total += position.quantity * ctx.prices.get(symbol, position.average_price)
-    for order in ctx.open_orders:
-        if order.side is Side.BUY and order.purpose is OrderPurpose.ENTRY and order.price is not None:
-            total += order.remaining_quantity * order.price
-    return total
+    return exposure(ctx)

@@ -5,10 +5,49 @@ from __future__ import annotations
 from decimal import Decimal
 
 from risk.balance_guard import SpotBalanceGuard
+from risk.breakers import (
+    DailyLossBreaker,
+    DrawdownBreaker,
+    LossStreakBreaker,
+    SymbolCooldown,
+    TradesPerDayBreaker,
+)
 from risk.chain import RiskChain
+from risk.concentration import ConcentrationGuard, MaxOpenPositionsGuard
 from risk.exposure_guard import MAX_LEVERAGE, GrossExposureGuard
+from risk.limits import RiskLimits
+from risk.sanity import MaxNotionalGuard, PriceBandGuard, StaleDataGuard
 from risk.sizing import RiskPositionSizer
 from risk.stop_guard import MandatoryStopGuard
+from risk.trading_state_guard import TradingStateGuard
+
+
+def build_chain(limits: RiskLimits) -> RiskChain:
+    """The chain every intent passes, from validated limits (order and reasons: ``risk.chain``)."""
+    return RiskChain(
+        [
+            # 1-2. state-level denials first, so a halted or tripped bot does no work
+            TradingStateGuard(),
+            DailyLossBreaker(limits.daily_loss_limit),
+            DrawdownBreaker(limits.max_drawdown),
+            LossStreakBreaker(limits.max_consecutive_losses, limits.loss_cooldown),
+            TradesPerDayBreaker(limits.max_trades_per_day),
+            SymbolCooldown(limits.symbol_cooldown),
+            # 3. sanity of the data and prices before anything is computed from them
+            StaleDataGuard(limits.stale_after_candles),
+            PriceBandGuard(limits.price_band),
+            # 4-5. a valid stop, then sizing from it
+            MandatoryStopGuard(limits.max_stop_distance),
+            RiskPositionSizer(limits.risk_per_trade, limits.slippage_allowance),
+            # 6. caps that resize down need a quantity
+            MaxNotionalGuard(limits.max_order_notional),
+            GrossExposureGuard(limits.max_leverage),
+            ConcentrationGuard(limits.max_asset_fraction),
+            MaxOpenPositionsGuard(limits.max_open_positions),
+            # 7. last: certifies the final quantity against the balance and the exchange rules
+            SpotBalanceGuard(market_slippage=limits.slippage_allowance),
+        ]
+    )
 
 
 def default_chain(
@@ -17,24 +56,16 @@ def default_chain(
     slippage_allowance: Decimal,
     max_leverage: Decimal = MAX_LEVERAGE,
 ) -> RiskChain:
-    """The chain every intent passes. Raises ValueError (naming the parameter) on a bad value.
+    """``build_chain`` with these values and every other limit at its ``RiskLimits`` default.
 
-    ``risk_per_trade``: fraction of equity a stop-out may lose, in (0, 0.02].
-    ``max_stop_distance``: how far below the entry the stop may be, as a fraction in (0, 1).
-    ``slippage_allowance``: worst-case slippage assumed on entry and stop fills, in [0, 0.1).
-    ``max_leverage``: gross exposure / equity cap, in (0, 1]; spot never borrows.
+    Raises ValueError (naming the parameter) on a bad value. Kept for existing callers; new code should
+    build ``RiskLimits`` and call ``build_chain``.
     """
-    return RiskChain(
-        [
-            # 1. TradingStateGuard: REDUCING / HALTED deny entries; exits pass       -- next issue
-            # 2. circuit breakers: daily loss, drawdown from peak, consecutive losses,
-            #    trades per day; they halt entries, exits pass                       -- next issue
-            # 3. PriceBandGuard / fat-finger: limit and stop prices near the last price -- next issue
-            MandatoryStopGuard(max_stop_distance),
-            RiskPositionSizer(risk_per_trade, slippage_allowance),
-            # Exposure caps resize down, so they sit after sizing and before the balance check.
-            GrossExposureGuard(max_leverage),
-            # per-asset concentration, max open positions                            -- next issue
-            SpotBalanceGuard(market_slippage=slippage_allowance),  # last: certifies the final quantity
-        ]
+    return build_chain(
+        RiskLimits(
+            risk_per_trade=risk_per_trade,
+            max_stop_distance=max_stop_distance,
+            slippage_allowance=slippage_allowance,
+            max_leverage=max_leverage,
+        )
     )

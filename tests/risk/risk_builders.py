@@ -6,9 +6,12 @@ from datetime import UTC, datetime
 from decimal import Decimal
 
 from bot.domain import (
+    AccountState,
     IntentKind,
     MarketRules,
+    Order,
     OrderIntent,
+    OrderPurpose,
     OrderType,
     Position,
     RiskContext,
@@ -108,4 +111,39 @@ def context(
         last_price=Decimal(last_price),
         positions={SYMBOL: held} if held is not None else {},
         trading_state=trading_state,
+    )
+
+
+def account(
+    day_start: str | Decimal = "10000",
+    peak: str | Decimal | None = None,
+    losses: int = 0,
+    last_loss_at: datetime | None = None,
+    entries_today: int = 0,
+    last_stop_out: dict[str, datetime] | None = None,
+) -> AccountState:
+    return AccountState(
+        day_start_equity=Decimal(day_start),
+        peak_equity=Decimal(day_start if peak is None else peak),
+        consecutive_losses=losses,
+        last_loss_at=last_loss_at,
+        entries_today=entries_today,
+        last_stop_out=last_stop_out or {},
+    )
+
+
+def resting_buy(
+    quantity: str | Decimal = "1", price: str | Decimal = "100", symbol: str = SYMBOL, filled: str = "0"
+) -> Order:
+    return Order(
+        client_order_id=f"sb-{symbol}",
+        intent_id="resting",
+        symbol=symbol,
+        side=Side.BUY,
+        order_type=OrderType.LIMIT,
+        purpose=OrderPurpose.ENTRY,
+        quantity=Decimal(quantity),
+        created_at=NOW,
+        price=Decimal(price),
+        filled_quantity=Decimal(filled),
     )

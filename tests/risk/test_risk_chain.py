@@ -12,9 +12,11 @@ from risk.balance_guard import SpotBalanceGuard
 from risk.base import GuardOutcome
 from risk.chain import CHAIN, RiskChain
 from risk.exposure_guard import GrossExposureGuard
-from risk.factory import default_chain
+from risk.factory import build_chain, default_chain
+from risk.limits import RiskLimits
 from risk.sizing import RiskPositionSizer
 from risk.stop_guard import MandatoryStopGuard
+from risk.trading_state_guard import TradingStateGuard
 from tests.risk.risk_builders import NOW, context, entry, exit_, position, rules
 
 
@@ -129,15 +131,41 @@ def test_rules_for_another_symbol_are_denied_before_any_guard_runs() -> None:
     assert guard.seen == []
 
 
-def test_the_default_chain_runs_stop_then_sizing_then_exposure_then_balance() -> None:
-    chain = default_chain(Decimal("0.01"), Decimal("0.1"), Decimal("0.0005"))
-    assert [type(g) for g in chain.guards] == [
-        MandatoryStopGuard,
-        RiskPositionSizer,
-        GrossExposureGuard,
-        SpotBalanceGuard,
-    ]
-    assert chain.guard_names == ("mandatory_stop", "position_sizer", "gross_exposure", "spot_balance")
+ORDER = (
+    "trading_state",
+    "daily_loss",
+    "drawdown",
+    "loss_streak",
+    "trades_per_day",
+    "symbol_cooldown",
+    "stale_data",
+    "price_band",
+    "mandatory_stop",
+    "position_sizer",
+    "max_notional",
+    "gross_exposure",
+    "concentration",
+    "max_open_positions",
+    "spot_balance",
+)
+
+
+def test_the_chain_runs_state_breakers_sanity_stop_sizing_caps_then_balance_last() -> None:
+    chain = build_chain(RiskLimits())
+    assert chain.guard_names == ORDER
+    assert isinstance(chain.guards[0], TradingStateGuard)
+    assert [type(g) for g in chain.guards[8:10]] == [MandatoryStopGuard, RiskPositionSizer]
+    assert isinstance(chain.guards[11], GrossExposureGuard)
+    assert isinstance(chain.guards[-1], SpotBalanceGuard)
+
+
+def test_the_default_chain_is_build_chain_with_the_given_values() -> None:
+    chain = default_chain(Decimal("0.01"), Decimal("0.1"), Decimal("0.0005"), Decimal("0.5"))
+    assert chain.guard_names == ORDER
+    sizer, exposure = chain.guards[9], chain.guards[11]
+    assert isinstance(sizer, RiskPositionSizer) and isinstance(exposure, GrossExposureGuard)
+    assert (sizer.risk_per_trade, sizer.slippage_allowance) == (Decimal("0.01"), Decimal("0.0005"))
+    assert exposure.max_leverage == Decimal("0.5")
 
 
 def test_the_default_chain_approves_a_sized_entry_end_to_end() -> None:
@@ -146,12 +174,8 @@ def test_the_default_chain_approves_a_sized_entry_end_to_end() -> None:
     result = chain.evaluate(entry("100", "95"), context("10000"))
 
     assert result.intent is not None and result.intent.quantity == Decimal("18.894")
-    assert [(d.guard, d.verdict) for d in result.decisions] == [
-        ("mandatory_stop", Verdict.APPROVED),
-        ("position_sizer", Verdict.APPROVED),
-        ("gross_exposure", Verdict.APPROVED),
-        ("spot_balance", Verdict.APPROVED),
-    ]
+    assert [d.guard for d in result.decisions] == list(ORDER)
+    assert all(d.verdict is Verdict.APPROVED for d in result.decisions)
 
 
 def test_the_default_chain_lets_an_exit_through_with_no_quote_at_all() -> None:

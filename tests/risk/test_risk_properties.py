@@ -1,17 +1,22 @@
-"""Properties of the default chain over random markets, accounts and intents (DESIGN invariants 2, 4, 5, 8).
+"""Properties of the full chain (``build_chain``) over random markets, accounts and intents.
+
+DESIGN invariants 2, 4, 5 and 8.
 
 Checked with exact Decimal arithmetic at a precision no realistic number can exhaust.
 """
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 from decimal import ROUND_CEILING, Decimal, localcontext
 
 from hypothesis import event, given, settings
 from hypothesis import strategies as st
 
 from bot.domain import (
+    AccountState,
     IntentKind,
     MarketRules,
     OrderIntent,
@@ -22,7 +27,8 @@ from bot.domain import (
     TradingState,
 )
 from risk.chain import RiskChain
-from risk.factory import default_chain
+from risk.factory import build_chain
+from risk.limits import RiskLimits
 from tests.risk.risk_builders import NOW, SYMBOL
 
 EXACT = 200  # digits: every product below is exact
@@ -35,6 +41,18 @@ KNOWN_DENIALS = {
     "below_min_quantity",
     "insufficient_quote_balance",
     "gross_exposure_cap",
+    "asset_concentration_cap",
+    "max_open_positions",
+    "price_outside_band",
+    "no_last_price",
+    "stale_market_data",
+    "trading_reducing",
+    "trading_halted",
+    "daily_loss_limit",
+    "max_drawdown",
+    "loss_streak_cooldown",
+    "max_trades_per_day",
+    "symbol_cooldown",
 }
 
 
@@ -112,8 +130,15 @@ def entries(draw: st.DrawFn) -> tuple[Settings, OrderIntent, RiskContext]:
     return settings_, intent, ctx
 
 
+def limits_for(s: Settings) -> RiskLimits:
+    """Default limits with the drawn sizing settings."""
+    return RiskLimits(
+        risk_per_trade=s.risk_per_trade, max_stop_distance=s.max_stop_distance, slippage_allowance=s.slippage
+    )
+
+
 def chain_for(s: Settings) -> RiskChain:
-    return default_chain(s.risk_per_trade, s.max_stop_distance, s.slippage)
+    return build_chain(limits_for(s))
 
 
 @settings(max_examples=400, deadline=None)
@@ -209,3 +234,98 @@ def test_exits_are_always_approved_when_a_sellable_position_exists(
     assert result.intent is not None, result.decisions[-1]
     assert result.intent.quantity == sendable
     assert ctx.rules.is_step_valid(sendable)
+
+
+@st.composite
+def breaker_limits(draw: st.DrawFn, s: Settings) -> RiskLimits:
+    return dataclasses.replace(
+        limits_for(s),
+        daily_loss_limit=draw(st.decimals(min_value="0.001", max_value="0.5", places=3)),
+        max_drawdown=draw(st.decimals(min_value="0.001", max_value="0.9", places=3)),
+        max_consecutive_losses=draw(st.integers(1, 5)),
+        loss_cooldown=timedelta(minutes=draw(st.integers(0, 600))),
+        max_trades_per_day=draw(st.integers(1, 30)),
+        symbol_cooldown=timedelta(minutes=draw(st.integers(0, 300))),
+    )
+
+
+def minutes_before_now(draw: st.DrawFn) -> datetime | None:
+    minutes = draw(st.one_of(st.none(), st.integers(0, 1000)))
+    return None if minutes is None else NOW - timedelta(minutes=minutes)
+
+
+@st.composite
+def accounts(draw: st.DrawFn, equity: Decimal) -> AccountState | None:
+    if draw(st.booleans()) and draw(st.booleans()):
+        return None
+    start = draw(st.decimals(min_value=0, max_value=max(equity * 2, Decimal(1)), places=2))
+    stopped = minutes_before_now(draw)
+    return AccountState(
+        day_start_equity=start,
+        peak_equity=start + draw(st.decimals(min_value=0, max_value=max(equity, Decimal(1)), places=2)),
+        consecutive_losses=draw(st.integers(0, 6)),
+        last_loss_at=minutes_before_now(draw),
+        entries_today=draw(st.integers(0, 31)),
+        last_stop_out={} if stopped is None else {SYMBOL: stopped},
+    )
+
+
+def a_breaker_holds(ctx: RiskContext, limits: RiskLimits) -> bool:
+    """Written out independently of ``risk.breakers``: when must every entry be refused?"""
+    account = ctx.account
+    if account is None:
+        return False
+    with localcontext(prec=EXACT):
+        start, peak = account.day_start_equity, account.peak_equity
+        daily = start > 0 and (start - ctx.equity) / start >= limits.daily_loss_limit
+        drawdown = peak > 0 and (peak - ctx.equity) / peak >= limits.max_drawdown
+    streak = (
+        account.consecutive_losses >= limits.max_consecutive_losses
+        and account.last_loss_at is not None
+        and ctx.now - account.last_loss_at < limits.loss_cooldown
+    )
+    stopped = account.last_stop_out.get(SYMBOL)
+    cooling = stopped is not None and ctx.now - stopped < limits.symbol_cooldown
+    busy = account.entries_today >= limits.max_trades_per_day
+    return daily or drawdown or streak or cooling or busy
+
+
+@settings(max_examples=400, deadline=None)
+@given(entries(), st.data())
+def test_no_entry_is_approved_while_a_breaker_holds_or_trading_is_not_active(
+    case: tuple[Settings, OrderIntent, RiskContext], data: st.DataObject
+) -> None:
+    s, intent, ctx = case
+    limits = data.draw(breaker_limits(s))
+    ctx = dataclasses.replace(
+        ctx,
+        account=data.draw(accounts(ctx.equity)),
+        trading_state=data.draw(st.sampled_from(list(TradingState))),
+    )
+    result = build_chain(limits).evaluate(intent, ctx)
+    must_refuse = ctx.trading_state is not TradingState.ACTIVE or a_breaker_holds(ctx, limits)
+    event(f"must refuse: {must_refuse}, approved: {result.approved}")
+    if must_refuse:
+        assert result.intent is None, result.decisions
+    if result.intent is None:
+        assert result.decisions[-1].reason in KNOWN_DENIALS, result.decisions[-1]
+
+
+@settings(max_examples=300, deadline=None)
+@given(exits(), st.data())
+def test_exits_pass_every_breaker_stale_data_and_a_gapped_price_when_a_sellable_position_exists(
+    case: tuple[Settings, OrderIntent, RiskContext, Decimal], data: st.DataObject
+) -> None:
+    s, intent, ctx, sendable = case
+    limits = data.draw(breaker_limits(s))
+    gap = data.draw(st.sampled_from(["1", "0.5", "2", "0.01"]))  # the market may have gapped far away
+    ctx = dataclasses.replace(
+        ctx,
+        account=data.draw(accounts(Decimal(10_000))),
+        last_price=ctx.last_price * Decimal(gap),
+        last_candle_close=data.draw(st.sampled_from([None, NOW - timedelta(days=3)])),
+        timeframe_seconds=data.draw(st.sampled_from([0, 60, 3600])),
+    )
+    result = build_chain(limits).evaluate(intent, ctx)
+    assert result.intent is not None, result.decisions[-1]
+    assert result.intent.quantity == sendable
