@@ -1,9 +1,11 @@
-"""The ``spotbot`` command line: run, report, config check, db upgrade."""
+"""The ``spotbot`` command line: run, report, halt, resume, config check, db upgrade."""
 
 from __future__ import annotations
 
+import getpass
 import json
 import signal
+import socket
 import sys
 import threading
 from pathlib import Path
@@ -19,7 +21,9 @@ from bot import __version__
 from bot.audit.migrate import upgrade
 from bot.audit.store import SqlAuditStore
 from bot.bootstrap import build_app, finish_app
-from bot.console import print_report, status_line
+from bot.clock import SystemClock
+from bot.console import print_report, print_trading_state, status_line
+from bot.domain import TradingState, TradingStatus
 from bot.logging_setup import configure_logging, register_secrets
 from bot.reporting import build_report, report_to_json
 from bot.settings import ConfigError, Settings, config_hash, load_settings, redacted_dict
@@ -140,6 +144,58 @@ def report(
         sys.stdout.write(json.dumps(report_to_json(result), indent=2) + "\n")
     else:
         print_report(Console(), result, settings.bot.quote_currency)
+
+
+ReasonOption = Annotated[str | None, typer.Option("--reason", help="Why, for the audit trail.")]
+
+
+def cli_actor() -> str:
+    """Who is at the keyboard, as stored with a trading state change: ``cli:<user>@<host>``."""
+    try:
+        user = getpass.getuser()
+    except (KeyError, OSError):  # no login name (e.g. a container user without a passwd entry)
+        user = "unknown"
+    return f"cli:{user}@{socket.gethostname()}"
+
+
+def _set_trading_state(config: Path | None, state: TradingState, reason: str, *, flatten: bool) -> None:
+    """Append a trading state event for this config's bot; a running daemon picks it up on its next tick."""
+    settings = _load(config)
+    settings.bot.data_dir.mkdir(parents=True, exist_ok=True)
+    url = settings.effective_database_url
+    upgrade(url)
+    status = TradingStatus(state=state, reason=reason, since=SystemClock().now())
+    with SqlAuditStore(url, venue=settings.venue) as store:
+        run_id = store.latest_run_id()
+        event_id = store.record_trading_state(settings.bot.name, run_id, status, cli_actor(), flatten=flatten)
+        event = store.latest_trading_state(settings.bot.name)
+    console = Console()
+    if event is not None and event.id == event_id:
+        print_trading_state(console, settings.bot.name, event)
+    run = f"run {run_id}" if run_id is not None else "no run yet"
+    console.print(
+        f"recorded as event {event_id} ({run}) in {settings.effective_database_url_redacted}; "
+        "a running daemon applies it on its next tick",
+        highlight=False,
+    )
+
+
+@app.command()
+def halt(
+    config: ConfigOption = None,
+    flatten: Annotated[
+        bool, typer.Option("--flatten", help="Also close open positions (limit-first exits).")
+    ] = False,
+    reason: ReasonOption = None,
+) -> None:
+    """Kill switch: stop new entries (open entry orders are cancelled; stops and exits keep working)."""
+    _set_trading_state(config, TradingState.HALTED, reason or "kill_switch", flatten=flatten)
+
+
+@app.command()
+def resume(config: ConfigOption = None, reason: ReasonOption = None) -> None:
+    """Let the bot enter new trades again after a halt (or a max-drawdown stop)."""
+    _set_trading_state(config, TradingState.ACTIVE, reason or "resumed", flatten=False)
 
 
 @config_app.command("check")

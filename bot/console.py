@@ -11,6 +11,7 @@ from rich.console import Console, Group
 from rich.table import Table
 from rich.text import Text
 
+from bot.audit.records import TradingStateEvent
 from bot.daemon import ReplayProgress
 from bot.engine import EngineStatus
 from bot.reporting import RunReport
@@ -59,6 +60,7 @@ def summary_table(report: RunReport, quote: str) -> Group:
         f"equity start -> end ({quote})", f"{_money(report.starting_equity)} -> {_money(report.final_equity)}"
     )
     summary.add_row("max drawdown", f"{report.max_drawdown * 100:.2f}%")
+    summary.add_row("trading state", trading_state_text(report.trading_state))
     o = report.outcomes
     summary.add_row("intents", f"{o.total}: {o.approved} approved, {o.resized} resized, {o.denied} denied")
     parts: list[Table] = [summary]
@@ -70,6 +72,19 @@ def summary_table(report: RunReport, quote: str) -> Group:
             reasons.add_row(key, str(count))
         parts.append(reasons)
     return Group(*parts)
+
+
+def trading_state_text(event: TradingStateEvent | None) -> str:
+    """``HALTED (kill_switch) by cli:alice@box since 2024-03-01 12:00 UTC``; ``-`` if never set."""
+    if event is None:
+        return "- (never changed: active)"
+    since = event.occurred_at.strftime("%Y-%m-%d %H:%M:%S UTC")
+    flatten = ", flatten" if event.flatten else ""
+    return f"{event.state.value.upper()} ({event.reason}{flatten}) by {event.actor} since {since}"
+
+
+def print_trading_state(console: Console, bot_name: str, event: TradingStateEvent) -> None:
+    console.print(f"[bold]{bot_name}[/]: {trading_state_text(event)}", highlight=False)
 
 
 def trades_table(report: RunReport) -> Table:

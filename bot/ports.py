@@ -21,10 +21,11 @@ from bot.domain import (
     OrderEvent,
     OrderIntent,
     RiskDecision,
+    TradingStatus,
 )
 
 if TYPE_CHECKING:
-    from bot.audit.records import RunRecord
+    from bot.audit.records import RunRecord, TradingStateEvent
 
 
 class Clock(Protocol):
@@ -136,6 +137,18 @@ class AuditStore(Protocol):
 
     def fills(self, run_id: int | None = None) -> list[Fill]: ...
 
+    def record_trading_state(
+        self, bot_name: str, run_id: int | None, status: TradingStatus, actor: str, flatten: bool = False
+    ) -> int:
+        """Append a trading state change (kill switch, resume, breaker); returns the event id."""
+        ...
+
+    def trading_state_events(self, bot_name: str, after_id: int = 0) -> list[TradingStateEvent]:
+        """``bot_name``'s state changes with id > ``after_id``, oldest first (what a daemon polls)."""
+        ...
+
+    def latest_trading_state(self, bot_name: str) -> TradingStateEvent | None: ...
+
 
 class AuditQueries(Protocol):
     """Read side of the audit trail, for reports and restarts. Lists come oldest first; ``None`` filters
@@ -162,3 +175,9 @@ class AuditQueries(Protocol):
     ) -> list[OrderEvent]: ...
 
     def equity_snapshots(self, run_id: int | None = None) -> list[EquitySnapshot]: ...
+
+    def trading_state_events(self, bot_name: str, after_id: int = 0) -> list[TradingStateEvent]: ...
+
+    def latest_trading_state(self, bot_name: str) -> TradingStateEvent | None:
+        """The newest state change of ``bot_name`` (the one in force), or None."""
+        ...

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
-from bot.audit.records import RunRecord
+from bot.audit.records import RunRecord, TradingStateEvent
 from bot.audit.store import SqlAuditStore
 from bot.domain import EquitySnapshot, Fill, Position, RiskDecision, Side, Verdict
 from bot.positions import PositionBook, Trade
@@ -48,6 +48,7 @@ class RunReport:
     max_drawdown: Decimal
     balances: dict[str, Decimal]
     orders_by_status: dict[str, int]
+    trading_state: TradingStateEvent | None = None  # the bot's state now (newest event), None if never set
 
     @property
     def symbols_traded(self) -> list[str]:
@@ -105,8 +106,19 @@ def starting_balances(run: RunRecord) -> dict[str, Decimal]:
     return {str(k): Decimal(str(v)) for k, v in raw.items()}
 
 
-def build_report(store: SqlAuditStore, run_id: int | None = None) -> RunReport:
-    """The report of ``run_id`` (default: the latest run). Raises LookupError if there is none."""
+def bot_name(run: RunRecord) -> str | None:
+    """The bot name the run was started with (from its stored settings), if recorded."""
+    bot = run.config.get("bot", {}) if isinstance(run.config, dict) else {}
+    name = bot.get("name") if isinstance(bot, dict) else None
+    return name if isinstance(name, str) else None
+
+
+def build_report(store: SqlAuditStore, run_id: int | None = None, *, bot: str | None = None) -> RunReport:
+    """The report of ``run_id`` (default: the latest run). Raises LookupError if there is none.
+
+    ``trading_state`` is the current state of ``bot`` (default: the bot name the run was started
+    with): the newest trading state event, whichever run or command wrote it.
+    """
     run_id = run_id if run_id is not None else store.latest_run_id()
     runs = {r.id: r for r in store.runs()}
     if run_id is None or run_id not in runs:
@@ -122,6 +134,7 @@ def build_report(store: SqlAuditStore, run_id: int | None = None) -> RunReport:
     open_cost = sum((p.quantity * p.average_price for p in book.positions().values()), ZERO)
     unrealized = (last.positions_value - open_cost) if last is not None else ZERO
     orders_by_status = Counter(o.status.value for o in store.orders(run_id))
+    name = bot if bot is not None else bot_name(run)
     return RunReport(
         run=run,
         trades=list(book.trades),
@@ -137,11 +150,24 @@ def build_report(store: SqlAuditStore, run_id: int | None = None) -> RunReport:
         max_drawdown=max_drawdown(snapshots),
         balances=balances_from_fills(starting_balances(run), fills),
         orders_by_status=dict(sorted(orders_by_status.items())),
+        trading_state=store.latest_trading_state(name) if name is not None else None,
     )
 
 
 def _dec(value: Decimal | None) -> str | None:
     return None if value is None else format(value.normalize(), "f")
+
+
+def trading_state_json(event: TradingStateEvent | None) -> dict[str, Any] | None:
+    """``{state, reason, actor, since}`` of the state in force, or None when none was ever recorded."""
+    if event is None:
+        return None
+    return {
+        "state": event.state.value,
+        "reason": event.reason,
+        "actor": event.actor,
+        "since": event.occurred_at.isoformat(),
+    }
 
 
 def report_to_json(report: RunReport) -> dict[str, Any]:
@@ -171,6 +197,7 @@ def report_to_json(report: RunReport) -> dict[str, Any]:
             "final_equity": _dec(report.final_equity),
             "max_drawdown": _dec(report.max_drawdown),
         },
+        "trading_state": trading_state_json(report.trading_state),
         "risk": {
             "intents": report.outcomes.total,
             "approved": report.outcomes.approved,

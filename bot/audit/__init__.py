@@ -9,13 +9,14 @@ Typical wiring::
 from bot.audit.engine import make_engine
 from bot.audit.migrate import current_revision, head_revision, upgrade
 from bot.audit.reader import SqlAuditReader
-from bot.audit.records import RunRecord
+from bot.audit.records import RunRecord, TradingStateEvent
 from bot.audit.store import SqlAuditStore, UnknownRecordError
 
 __all__ = [
     "RunRecord",
     "SqlAuditReader",
     "SqlAuditStore",
+    "TradingStateEvent",
     "UnknownRecordError",
     "current_revision",
     "head_revision",

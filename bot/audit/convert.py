@@ -16,8 +16,9 @@ from bot.audit.models import (
     OrderRow,
     RiskDecisionRow,
     RunRow,
+    TradingStateEventRow,
 )
-from bot.audit.records import RunRecord
+from bot.audit.records import RunRecord, TradingStateEvent
 from bot.domain import (
     EquitySnapshot,
     Fill,
@@ -31,6 +32,7 @@ from bot.domain import (
     OrderType,
     RiskDecision,
     Side,
+    TradingState,
     Verdict,
 )
 
@@ -222,4 +224,17 @@ def snapshot(row: EquitySnapshotRow) -> EquitySnapshot:
         cash=row.cash,
         positions_value=row.positions_value,
         peak_equity=row.peak_equity,
+    )
+
+
+def trading_state_event(row: TradingStateEventRow) -> TradingStateEvent:
+    return TradingStateEvent(
+        id=row.id,
+        bot_name=row.bot_name,
+        run_id=row.run_id,
+        state=TradingState(row.state),
+        reason=row.reason,
+        actor=row.actor,
+        flatten=row.flatten,
+        occurred_at=row.occurred_at,
     )

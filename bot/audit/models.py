@@ -12,7 +12,7 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import ForeignKey, Index, MetaData, String, Text, UniqueConstraint
+from sqlalchemy import ForeignKey, Index, MetaData, String, Text, UniqueConstraint, false
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from bot.audit.types import BigIntPk, ExactDecimal, JsonDocument, UtcDateTime
@@ -30,6 +30,7 @@ ID = String(64)  # intent ids, client order ids
 NAME = String(128)  # strategies, guards, reason codes, venues, exchange ids
 SYMBOL = String(64)
 CODE = String(32)  # enum values: side, kind, order type, status, ...
+ACTOR = String(255)  # who changed a trading state, e.g. 'cli:alice@host'
 
 
 class Base(DeclarativeBase):
@@ -182,3 +183,24 @@ class EquitySnapshotRow(Base):
     cash: Mapped[Decimal]
     positions_value: Mapped[Decimal]
     peak_equity: Mapped[Decimal]
+
+
+class TradingStateEventRow(Base):
+    """One change of a bot's trading state (ACTIVE / REDUCING / HALTED), by whom and why.
+
+    Append-only like ``order_events`` (triggers refuse UPDATE and DELETE); the newest row per
+    ``bot_name`` is the state in force. Written by ``spotbot halt`` / ``resume`` and the breakers,
+    polled by a running daemon.
+    """
+
+    __tablename__ = "trading_state_events"
+    __table_args__ = (Index("ix_trading_state_events_bot_name_id", "bot_name", "id"),)
+
+    id: Mapped[int] = mapped_column(BigIntPk, primary_key=True, autoincrement=True)
+    bot_name: Mapped[str] = mapped_column(NAME)
+    run_id: Mapped[int | None] = mapped_column(ForeignKey("runs.id"))
+    state: Mapped[str] = mapped_column(CODE)
+    reason: Mapped[str] = mapped_column(Text)
+    actor: Mapped[str] = mapped_column(ACTOR)
+    flatten: Mapped[bool] = mapped_column(server_default=false())
+    occurred_at: Mapped[datetime]

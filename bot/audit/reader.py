@@ -23,8 +23,9 @@ from bot.audit.models import (
     OrderRow,
     RiskDecisionRow,
     RunRow,
+    TradingStateEventRow,
 )
-from bot.audit.records import RunRecord
+from bot.audit.records import RunRecord, TradingStateEvent
 from bot.domain import (
     EquitySnapshot,
     Fill,
@@ -147,3 +148,28 @@ class SqlAuditReader:
             query = query.where(EquitySnapshotRow.run_id == run_id)
         with self._read() as s:
             return [convert.snapshot(row) for row in s.scalars(query)]
+
+    def trading_state_events(self, bot_name: str, after_id: int = 0) -> list[TradingStateEvent]:
+        """``bot_name``'s trading state changes with an id above ``after_id``, oldest first.
+
+        A daemon polls with the last id it has seen, so each tick reads only what is new.
+        """
+        query = (
+            select(TradingStateEventRow)
+            .where(TradingStateEventRow.bot_name == bot_name, TradingStateEventRow.id > after_id)
+            .order_by(TradingStateEventRow.id)
+        )
+        with self._read() as s:
+            return [convert.trading_state_event(row) for row in s.scalars(query)]
+
+    def latest_trading_state(self, bot_name: str) -> TradingStateEvent | None:
+        """The change in force for ``bot_name`` (the newest one), or None if it never had one."""
+        query = (
+            select(TradingStateEventRow)
+            .where(TradingStateEventRow.bot_name == bot_name)
+            .order_by(TradingStateEventRow.id.desc())
+            .limit(1)
+        )
+        with self._read() as s:
+            row = s.scalars(query).first()
+            return None if row is None else convert.trading_state_event(row)

@@ -1,10 +1,12 @@
-"""Read-side records the domain has no type for. Standard library only, so fakes can use them."""
+"""Read-side records the domain has no type for. Standard library and the domain only, for fakes too."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
+
+from bot.domain.risk import TradingState, TradingStatus
 
 
 @dataclass(frozen=True, slots=True)
@@ -27,3 +29,25 @@ class RunRecord:
 
 
 RUN_STATUS_RUNNING = "running"
+
+
+@dataclass(frozen=True, slots=True)
+class TradingStateEvent:
+    """One stored change of a bot's trading state (append-only; the latest one per bot is in force).
+
+    ``actor`` says who changed it: ``"cli:<user>@<host>"`` for ``spotbot halt`` / ``resume``, or e.g.
+    ``"engine"`` for a circuit breaker. ``flatten`` asks a HALTED bot to also close its positions.
+    """
+
+    id: int
+    bot_name: str
+    run_id: int | None
+    state: TradingState
+    reason: str
+    actor: str
+    flatten: bool
+    occurred_at: datetime
+
+    @property
+    def status(self) -> TradingStatus:
+        return TradingStatus(state=self.state, reason=self.reason, since=self.occurred_at)

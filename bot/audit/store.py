@@ -21,10 +21,10 @@ from sqlalchemy.orm import Session
 
 from bot.audit import convert
 from bot.audit.engine import BEGIN_IMMEDIATE
-from bot.audit.models import Base, FillRow, IntentRow, OrderRow, RunRow
+from bot.audit.models import Base, FillRow, IntentRow, OrderRow, RunRow, TradingStateEventRow
 from bot.audit.reader import SqlAuditReader
 from bot.audit.records import RUN_STATUS_RUNNING
-from bot.domain import EquitySnapshot, Fill, Order, OrderEvent, OrderIntent, RiskDecision
+from bot.domain import EquitySnapshot, Fill, Order, OrderEvent, OrderIntent, RiskDecision, TradingStatus
 
 if TYPE_CHECKING:
     from bot.ports import AuditQueries, AuditStore, RunInfo
@@ -162,6 +162,34 @@ class SqlAuditStore(SqlAuditReader):
     def record_equity(self, run_id: int, snapshot: EquitySnapshot) -> None:
         with self._write() as s:
             s.add(convert.snapshot_row(run_id, snapshot))
+
+    def record_trading_state(
+        self, bot_name: str, run_id: int | None, status: TradingStatus, actor: str, flatten: bool = False
+    ) -> int:
+        """Append a trading state change for ``bot_name`` (at ``status.since``); returns its event id."""
+        row = TradingStateEventRow(
+            bot_name=bot_name,
+            run_id=run_id,
+            state=status.state.value,
+            reason=status.reason,
+            actor=actor,
+            flatten=flatten,
+            occurred_at=status.since,
+        )
+        with self._write() as s:
+            s.add(row)
+            s.flush()
+            event_id = row.id
+        log.info(
+            "audit_trading_state_recorded",
+            event_id=event_id,
+            bot_name=bot_name,
+            state=status.state.value,
+            reason=status.reason,
+            actor=actor,
+            flatten=flatten,
+        )
+        return event_id
 
 
 if TYPE_CHECKING:

@@ -21,6 +21,7 @@ from bot.settings.models import (
     SimSettings,
 )
 from bot.settings.redact import config_hash, redacted_dict
+from bot.settings.risk_limits import risk_limits
 from bot.settings.root import Settings
 from bot.settings.sources import env_name
 from bot.settings.strategies import STRATEGY_PARAMS, MaCrossoverParams, StrategyParams, StrategySettings
@@ -48,4 +49,5 @@ __all__ = [
     "env_name",
     "load_settings",
     "redacted_dict",
+    "risk_limits",
 ]

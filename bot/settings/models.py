@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 import re
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
 from typing import Annotated, Any, Literal
@@ -23,6 +23,7 @@ from bot.settings.types import (
     AbsolutePath,
     BotName,
     Currency,
+    Duration,
     ExchangeId,
     Section,
     Symbol,
@@ -248,8 +249,41 @@ class RiskSettings(Section):
     max_leverage: Annotated[Decimal, ceiling(Decimal("1.0"), "spot never borrows; 1.0 is the ceiling")] = (
         Field(Decimal("1.0"), gt=0, description="Cap on gross exposure / equity.")
     )
-    # Next issue: the circuit breakers and exposure guards get their keys here, e.g.
-    # max_asset_exposure, daily_loss_limit, max_drawdown, max_consecutive_losses, max_trades_per_day.
+    max_asset_fraction: Decimal = Field(
+        Decimal("0.25"), gt=0, le=1, description="Cap on one asset's exposure / equity."
+    )
+    max_open_positions: int = Field(5, ge=1, le=1_000, description="Most positions open at once.")
+    max_order_notional: Decimal | None = Field(
+        None, gt=0, description="Largest order value in quote currency; unset means no cap."
+    )
+    price_band: Decimal = Field(
+        Decimal("0.02"),
+        gt=0,
+        le=Decimal("0.5"),
+        description="A limit price within this fraction of the last.",
+    )
+    stale_after_candles: int = Field(
+        2,
+        ge=1,
+        le=1_000,
+        description="Entries blocked when the last candle is older than this many timeframes.",
+    )
+    daily_loss_limit: Decimal = Field(
+        Decimal("0.03"), gt=0, lt=1, description="Loss from the UTC day's start equity that stops entries."
+    )
+    max_drawdown: Decimal = Field(
+        Decimal("0.10"), gt=0, lt=1, description="Fall from peak equity that halts until a human resumes."
+    )
+    max_consecutive_losses: int = Field(
+        3, ge=1, le=1_000, description="Losing trades in a row that start the loss cooldown."
+    )
+    loss_cooldown: Duration = Field(
+        timedelta(hours=4), description="No entries this long after max_consecutive_losses, e.g. '4h'."
+    )
+    max_trades_per_day: int = Field(20, ge=1, le=100_000, description="Entries sent per UTC day.")
+    symbol_cooldown: Duration = Field(
+        timedelta(hours=1), description="No new entry on a symbol this long after a stop-out, e.g. '1h'."
+    )
 
 
 class ExecutionSettings(Section):

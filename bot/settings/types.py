@@ -7,11 +7,12 @@ Each constrained type carries its own "what is allowed" text, so an error reads
 from __future__ import annotations
 
 import re
+from datetime import timedelta
 from decimal import Decimal
 from pathlib import Path
 from typing import Annotated, Any
 
-from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, PlainSerializer
 
 from bot.domain import TIMEFRAME_SECONDS
 from bot.settings.errors import allowed_error
@@ -51,6 +52,36 @@ def ceiling(limit: Decimal, why: str) -> AfterValidator:
     return AfterValidator(check)
 
 
+DURATION_UNITS = {"d": 86_400, "h": 3_600, "m": 60, "s": 1}
+DURATION_FORMAT = "a duration such as '4h', '90m', '30s', '1h30m' or '0' (units d, h, m, s)"
+_DURATION = re.compile(r"(?:\d+[dhms])+")
+_DURATION_PART = re.compile(r"(\d+)([dhms])")
+
+
+def parse_duration(value: Any) -> Any:
+    """``"4h"`` / ``"90m"`` / ``"1h30m"`` / ``"0"`` -> :class:`timedelta`; anything else is refused."""
+    if isinstance(value, timedelta):
+        return value
+    text = value.strip().lower() if isinstance(value, str) else value
+    if text == "0" or (isinstance(value, int) and not isinstance(value, bool) and value == 0):
+        return timedelta(0)
+    if not isinstance(text, str) or not _DURATION.fullmatch(text):
+        raise allowed_error(DURATION_FORMAT)
+    seconds = sum(int(n) * DURATION_UNITS[unit] for n, unit in _DURATION_PART.findall(text))
+    return timedelta(seconds=seconds)
+
+
+def format_duration(value: timedelta) -> str:
+    """The inverse of :func:`parse_duration`: ``timedelta(minutes=90)`` -> ``"1h30m"``, zero -> ``"0"``."""
+    seconds = int(value.total_seconds())
+    parts = []
+    for unit, size in DURATION_UNITS.items():
+        count, seconds = divmod(seconds, size)
+        if count:
+            parts.append(f"{count}{unit}")
+    return "".join(parts) or "0"
+
+
 def _absolute_path(value: Path) -> Path:
     """Relative paths are anchored to the working directory *at load time*, so a later chdir cannot move
     the data or the logs."""
@@ -68,6 +99,11 @@ BotName = Annotated[str, _matches(r"[a-z0-9_-]{1,32}", "1-32 characters from a-z
 StrategyName = Annotated[str, _matches(r"[a-z0-9_-]{1,64}", "1-64 characters from a-z, 0-9, '_' and '-'")]
 ExchangeId = Annotated[str, _matches(r"[a-z][a-z0-9_]{0,63}", "a ccxt exchange id, e.g. 'binance'")]
 AbsolutePath = Annotated[Path, AfterValidator(_absolute_path)]
+Duration = Annotated[
+    timedelta,
+    BeforeValidator(parse_duration),
+    PlainSerializer(format_duration, return_type=str, when_used="json"),
+]
 upper_case = BeforeValidator(_upper)
 
 

@@ -15,7 +15,17 @@ from bot.audit.migrate import alembic_config
 from bot.audit.models import Base
 from bot.ports import RunInfo
 
-AUDIT_TABLES = {"runs", "intents", "risk_decisions", "orders", "order_events", "fills", "equity_snapshots"}
+AUDIT_TABLES = {
+    "runs",
+    "intents",
+    "risk_decisions",
+    "orders",
+    "order_events",
+    "fills",
+    "equity_snapshots",
+    "trading_state_events",
+}
+HEAD = "0002"
 
 
 def table_names(url: str) -> set[str]:
@@ -35,13 +45,13 @@ def test_migrations_create_all_tables_and_upgrade_twice_is_a_noop(
 ) -> None:
     upgrade(db_url)
     assert table_names(db_url) == AUDIT_TABLES | {"alembic_version"}
-    assert current_revision(db_url) == head_revision() == "0001"
+    assert current_revision(db_url) == head_revision() == HEAD
     with SqlAuditStore(db_url, venue="binance") as store:
         run_id = store.start_run(run_info())
 
     upgrade(db_url)
 
-    assert current_revision(db_url) == "0001"
+    assert current_revision(db_url) == HEAD
     assert table_names(db_url) == AUDIT_TABLES | {"alembic_version"}
     with SqlAuditStore(db_url, venue="binance") as store:
         assert [run.id for run in store.runs()] == [run_id]
@@ -69,7 +79,7 @@ def test_downgrade_to_base_removes_the_tables_and_upgrade_restores_them(db_url: 
         assert table_names(db_url) == {"alembic_version"}
         assert current_revision(engine) is None
         upgrade(engine)
-        assert current_revision(engine) == "0001"
+        assert current_revision(engine) == HEAD
     finally:
         engine.dispose()
 
@@ -92,7 +102,7 @@ def test_concurrent_upgrades_of_a_fresh_database_all_succeed(db_url: str) -> Non
         thread.join(timeout=60)
 
     assert errors == []
-    assert current_revision(db_url) == "0001"
+    assert current_revision(db_url) == HEAD
 
 
 def test_migration_scripts_ship_inside_the_package() -> None:
@@ -100,3 +110,4 @@ def test_migration_scripts_ship_inside_the_package() -> None:
     assert (migrations / "env.py").is_file()
     assert (migrations / "script.py.mako").is_file()
     assert (migrations / "versions" / "0001_initial.py").is_file()
+    assert (migrations / "versions" / "0002_trading_state.py").is_file()

@@ -2,15 +2,21 @@
 
 from __future__ import annotations
 
+import getpass
 import json
 import os
 import re
 import shutil
+import socket
 import subprocess
 import sys
+from datetime import UTC, datetime
 from pathlib import Path
 
+from bot.audit import SqlAuditStore
 from bot.audit.migrate import current_revision, head_revision
+from bot.domain import TradingState
+from bot.ports import RunInfo
 
 ROOT = Path(__file__).resolve().parents[2]
 SECRET = "sk-live-do-not-print-7f3a9c"
@@ -59,6 +65,53 @@ def test_report_on_an_empty_db_says_there_are_no_runs(tmp_path: Path) -> None:
     done = spotbot("report", "--json", env={"SPOTBOT_BOT__DATA_DIR": str(tmp_path)})
     assert done.returncode == 1
     assert "no runs" in done.stderr
+
+
+def test_halt_then_resume_append_two_events_with_who_did_it(tmp_path: Path) -> None:
+    env = {"SPOTBOT_BOT__DATA_DIR": str(tmp_path), "SPOTBOT_BOT__NAME": "bot-e2e"}
+    before = datetime.now(UTC)
+
+    halted = spotbot("halt", "--flatten", env=env)
+    resumed = spotbot("resume", "--reason", "checked the exchange", env=env)
+
+    assert halted.returncode == 0, halted.stderr
+    assert resumed.returncode == 0, resumed.stderr
+    assert "HALTED (kill_switch, flatten)" in halted.stdout
+    assert "ACTIVE (checked the exchange)" in resumed.stdout
+    actor = f"cli:{getpass.getuser()}@{socket.gethostname()}"
+    with SqlAuditStore(f"sqlite:///{tmp_path / 'spotbot.sqlite'}", venue="paper") as store:
+        events = store.trading_state_events("bot-e2e")
+    assert [(e.state, e.reason, e.actor, e.flatten, e.run_id) for e in events] == [
+        (TradingState.HALTED, "kill_switch", actor, True, None),
+        (TradingState.ACTIVE, "checked the exchange", actor, False, None),
+    ]
+    assert before <= events[0].occurred_at <= events[1].occurred_at <= datetime.now(UTC)
+
+
+def test_report_json_shows_the_current_trading_state(tmp_path: Path) -> None:
+    env = {"SPOTBOT_BOT__DATA_DIR": str(tmp_path)}
+    url = f"sqlite:///{tmp_path / 'spotbot.sqlite'}"
+    spotbot("db", "upgrade", env=env)
+    with SqlAuditStore(url, venue="paper") as store:
+        started = datetime(2024, 1, 1, tzinfo=UTC)
+        run_id = store.start_run(
+            RunInfo(started, "paper", "paper", "0", "hash", {"bot": {"name": "spotbot"}})
+        )
+
+    before = json.loads(spotbot("report", "--json", env=env).stdout)
+    halted = spotbot("halt", "--reason", "news spike", env=env)
+    after = spotbot("report", "--json", env=env)
+    shown = spotbot("report", env=env)
+
+    assert before["trading_state"] is None
+    assert f"(run {run_id})" in halted.stdout
+    assert after.returncode == 0, after.stderr
+    state = json.loads(after.stdout)["trading_state"]
+    assert state["state"] == "halted"
+    assert state["reason"] == "news spike"
+    assert state["actor"] == f"cli:{getpass.getuser()}@{socket.gethostname()}"
+    assert datetime.fromisoformat(state["since"]) > started
+    assert "HALTED (news spike)" in shown.stdout
 
 
 def test_live_mode_without_the_live_flag_refuses_to_start() -> None:
