@@ -5,7 +5,7 @@ Nothing else reads settings; everything below gets plain values and ports.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -16,7 +16,7 @@ from bot.audit.migrate import upgrade
 from bot.audit.store import SqlAuditStore
 from bot.clock import SimClock, SystemClock, datetime_to_ms, ms_to_datetime
 from bot.daemon import Daemon, SimReplay
-from bot.domain import OrderType, timeframe_ms
+from bot.domain import OrderType, TradingState, TradingStatus, timeframe_ms
 from bot.engine import Engine
 from bot.execution import ExecutionPolicy, OrderExecutor
 from bot.market.factory import build_offline_market
@@ -25,9 +25,10 @@ from bot.paper.broker import PaperBroker
 from bot.ports import RunInfo
 from bot.positions import PositionBook
 from bot.reporting import RunReport, build_report
-from bot.settings import Settings, StrategySettings, config_hash, redacted_dict
+from bot.settings import Settings, StrategySettings, config_hash, redacted_dict, risk_limits
+from bot.trading_control import TradingControl
 from risk.chain import RiskChain
-from risk.factory import default_chain
+from risk.factory import build_chain
 from strategies.base import Strategy
 from strategies.ma_crossover import MaCrossover, MaCrossoverParams
 
@@ -75,11 +76,8 @@ def build_market(settings: Settings) -> OfflineMarket:
     )
 
 
-def build_chain(settings: Settings) -> RiskChain:
-    risk = settings.risk
-    return default_chain(
-        risk.risk_per_trade, risk.max_stop_distance, risk.slippage_allowance, risk.max_leverage
-    )
+def build_risk_chain(settings: Settings) -> RiskChain:
+    return build_chain(risk_limits(settings))
 
 
 def build_policy(settings: Settings) -> ExecutionPolicy:
@@ -92,12 +90,22 @@ def build_policy(settings: Settings) -> ExecutionPolicy:
     )
 
 
-def build_app(settings: Settings, *, max_ticks: int | None = None) -> App:
-    """Migrate the audit DB, open a run and wire the engine for the configured market (offline for now)."""
+def build_app(
+    settings: Settings,
+    *,
+    max_ticks: int | None = None,
+    market: OfflineMarket | None = None,
+    strategies: list[Strategy] | None = None,
+) -> App:
+    """Migrate the audit DB, open a run and wire the engine for the configured market (offline for now).
+
+    ``market`` and ``strategies`` replace the configured ones (scenario tests use hand-made candles
+    and scripted strategies with everything else real).
+    """
     url = settings.effective_database_url
     upgrade(url)
     store = SqlAuditStore(url, venue=settings.venue)
-    market = build_market(settings)
+    market = market if market is not None else build_market(settings)
     timeline = [int(t) for t in market.timeline()]
     clock = SimClock(ms_to_datetime(timeline[0] - timeframe_ms(settings.market.timeframe)))
     run_id = store.start_run(
@@ -130,17 +138,29 @@ def build_app(settings: Settings, *, max_ticks: int | None = None) -> App:
         policy=build_policy(settings),
         run_id=run_id,
     )
-    strategies = [STRATEGY_FACTORIES[s.kind](s) for s in settings.strategies]
+    if strategies is None:
+        strategies = [STRATEGY_FACTORIES[s.kind](s) for s in settings.strategies]
+    symbols_for: dict[str, Sequence[str]] = {s.name: s.symbols for s in settings.strategies}
+    for strategy in strategies:
+        symbols_for.setdefault(strategy.name, market.symbols())
+    control = TradingControl(
+        store=store,
+        bot_name=settings.bot.name,
+        run_id=run_id,
+        limits=risk_limits(settings),
+        start=TradingStatus(TradingState.ACTIVE, "start", clock.now()),
+    )
     engine = Engine(
         market=market,
         broker=broker,
         store=store,
         clock=clock,
         strategies=strategies,
-        symbols_for={s.name: s.symbols for s in settings.strategies},
-        chain=build_chain(settings),
+        symbols_for=symbols_for,
+        chain=build_risk_chain(settings),
         executor=executor,
         book=book,
+        control=control,
         quote_currency=settings.bot.quote_currency,
         run_id=run_id,
         # Offline runs are separate simulations: scope intent ids to the run so a second run of the same

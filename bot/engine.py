@@ -13,13 +13,15 @@ from decimal import Decimal
 
 import structlog
 
-from bot.clock import datetime_to_ms
+from bot.clock import datetime_to_ms, ms_to_datetime
 from bot.domain import (
     Balance,
     EquitySnapshot,
+    IntentKind,
     OrderIntent,
+    OrderType,
     RiskContext,
-    TradingState,
+    Side,
     Verdict,
     decimal_from_float,
     make_intent_id,
@@ -28,6 +30,7 @@ from bot.domain import (
 from bot.execution import OrderExecutor
 from bot.ports import AuditStore, Broker, Clock, MarketData
 from bot.positions import PositionBook
+from bot.trading_control import TradingControl
 from risk.chain import RiskChain
 from strategies.base import Strategy, StrategyView
 
@@ -48,6 +51,7 @@ class EngineStatus:
     open_positions: int = 0
     verdicts: Counter[str] = field(default_factory=Counter)
     last_event: str = ""
+    trading_state: str = "active"
 
 
 class Engine:
@@ -63,6 +67,7 @@ class Engine:
         chain: RiskChain,
         executor: OrderExecutor,
         book: PositionBook,
+        control: TradingControl,
         quote_currency: str,
         run_id: int,
         id_scope: str,
@@ -76,10 +81,12 @@ class Engine:
         self._chain = chain
         self._executor = executor
         self._book = book
+        self._control = control
         self._quote = quote_currency
         self._run_id = run_id
         self._id_scope = id_scope
         self._last_price: dict[str, Decimal] = {}
+        self._last_close: dict[str, int] = {}  # per symbol: close time (ms) of the newest candle seen
         self._last_recorded: tuple[Decimal, Decimal] | None = None
         self.status = EngineStatus()
 
@@ -95,7 +102,13 @@ class Engine:
         structlog.contextvars.bind_contextvars(tick=self.status.ticks, at=now.isoformat())
         try:
             self._sync(now)
+            equity = self._equity()[0]
+            command = self._control.poll_commands(equity)
+            if command is not None and command.flatten:
+                self._flatten(now)
             self._executor.manage(now)
+            self._control.evaluate(equity, now)
+            self.status.trading_state = self._control.state.value
             for strategy in self._strategies:
                 if now_ms % timeframe_ms(strategy.timeframe) != 0:
                     continue  # not this strategy's candle close
@@ -109,7 +122,10 @@ class Engine:
             structlog.contextvars.unbind_contextvars("tick", "at", "strategy", "symbol")
 
     def _sync(self, now: datetime) -> None:
-        new_fills = self._executor.apply_update(self._broker.poll(now), now)
+        result = self._executor.apply_update(self._broker.poll(now), now)
+        for closed in result.closed:
+            self._control.account.on_trade_closed(closed.trade, stopped_out=closed.stopped_out)
+        new_fills = result.fills
         self.status.fills += len(new_fills)
         self.status.trades = len(self._book.trades)
         self.status.open_positions = len(self._book.positions())
@@ -125,6 +141,7 @@ class Engine:
             return
         rules = self._market.rules(symbol)
         self._last_price[symbol] = decimal_from_float(candles[-1].close)
+        self._last_close[symbol] = candles[-1].close_time
         if candles[-1].close_time != now_ms:
             log.debug("stale_candle_skipped", last_close_ms=candles[-1].close_time)
             return  # a gap in the data: never decide on an old candle
@@ -132,12 +149,32 @@ class Engine:
             return
         view = StrategyView(symbol, strategy.timeframe, candles, self._book.position(symbol), rules, now)
         for intent in strategy.on_candles(view):
-            self._decide(replace(intent, intent_id=make_intent_id(self._id_scope, intent.intent_id)), now)
+            scoped = replace(intent, intent_id=make_intent_id(self._id_scope, intent.intent_id))
+            self._decide(scoped, now, timeframe_ms(strategy.timeframe) // 1000)
 
-    def _decide(self, intent: OrderIntent, now: datetime) -> None:
+    def _flatten(self, now: datetime) -> None:
+        """Kill switch with --flatten: cancel working entries, then exit every position (via the chain)."""
+        self._executor.cancel_entries(now)
+        for symbol, position in self._book.positions().items():
+            price = self._last_price.get(symbol, position.average_price)
+            intent = OrderIntent(
+                intent_id=make_intent_id(self._id_scope, "flatten", symbol, datetime_to_ms(now)),
+                strategy="kill_switch",
+                symbol=symbol,
+                side=Side.SELL,
+                kind=IntentKind.EXIT,
+                order_type=OrderType.MARKET,
+                reference_price=price,
+                created_at=now,
+                reason="flatten",
+                quantity=position.quantity,
+            )
+            self._decide(intent, now, 0)
+
+    def _decide(self, intent: OrderIntent, now: datetime, timeframe_seconds: int) -> None:
         # The chain must judge the order that will really be sent (e.g. a market entry's slippage).
         intent = self._executor.shape(intent, self._market.rules(intent.symbol))
-        ctx = self._risk_context(intent.symbol, now)
+        ctx = self._risk_context(intent.symbol, now, timeframe_seconds)
         result = self._chain.evaluate(intent, ctx)
         if not self._store.record_intent(self._run_id, intent, result.decisions):
             log.info("intent_already_decided", intent_id=intent.intent_id)
@@ -163,12 +200,19 @@ class Engine:
             quantity=str(result.intent.quantity) if result.intent else None,
         )
         if result.intent is not None:
-            self._executor.submit(result.intent, now)
+            sent = self._executor.submit(result.intent, now)
+            if sent is not None and intent.kind is IntentKind.ENTRY:
+                self._control.account.on_entry_sent()
+            # An order may fill at once (market, marketable limit): take its fills into the positions now,
+            # so the next intent's equity sees the position, not just the cash that paid for it, and the
+            # stop goes on without waiting for the next poll.
+            self._sync(now)
 
-    def _risk_context(self, symbol: str, now: datetime) -> RiskContext:
+    def _risk_context(self, symbol: str, now: datetime, timeframe_seconds: int) -> RiskContext:
         balances = self._broker.balances()
         quote = balances.get(self._quote)
         equity, _, _ = self._equity(balances)
+        last_close = self._last_close.get(symbol)
         return RiskContext(
             now=now,
             equity=equity,
@@ -178,8 +222,11 @@ class Engine:
             last_price=self._last_price[symbol],
             positions=self._book.positions(),
             open_orders=self._executor.open_orders(),
-            trading_state=TradingState.ACTIVE,
+            trading_state=self._control.state,
             prices=dict(self._last_price),
+            account=self._control.account_state(equity),
+            last_candle_close=ms_to_datetime(last_close) if last_close is not None else None,
+            timeframe_seconds=timeframe_seconds,
         )
 
     def _equity(self, balances: dict[str, Balance] | None = None) -> tuple[Decimal, Decimal, Decimal]:

@@ -32,7 +32,7 @@ from bot.domain import (
 )
 from bot.order_gateway import OrderGateway
 from bot.ports import AuditStore, Broker, BrokerUpdate
-from bot.positions import PositionBook
+from bot.positions import PositionBook, Trade
 
 log = structlog.get_logger(__name__)
 
@@ -58,6 +58,18 @@ class ExecutionPolicy:
             return replace(intent, order_type=OrderType.LIMIT)
         price = rules.round_price(intent.reference_price, is_buy=intent.side is Side.BUY)
         return replace(intent, order_type=OrderType.LIMIT, limit_price=price)
+
+
+@dataclass(frozen=True, slots=True)
+class ClosedTrade:
+    trade: Trade
+    stopped_out: bool  # closed by its protective stop order
+
+
+@dataclass(frozen=True, slots=True)
+class SyncResult:
+    fills: list[Fill]
+    closed: list[ClosedTrade]
 
 
 class OrderExecutor:
@@ -162,13 +174,18 @@ class OrderExecutor:
 
     # ----------------------------------------------------------------- venue updates
 
-    def apply_update(self, update: BrokerUpdate, now: datetime) -> list[Fill]:
-        """Record what the venue reported; returns the fills that were new (stored for the first time)."""
+    def apply_update(self, update: BrokerUpdate, now: datetime) -> SyncResult:
+        """Record what the venue reported: the fills new to the DB, and the round trips they closed."""
         for order in update.orders:
             self._gateway.transition(order, now, "venue update")
         new_fills = self._gateway.store_fills(update.fills)
+        closed: list[ClosedTrade] = []
         for fill in new_fills:
-            self._book.apply(fill)
+            trade = self._book.apply(fill)
+            if trade is not None:
+                closing = self._store.get_order(fill.client_order_id)
+                stopped = closing is not None and closing.purpose is OrderPurpose.STOP
+                closed.append(ClosedTrade(trade, stopped_out=stopped))
             log.info(
                 "order_filled",
                 client_order_id=fill.client_order_id,
@@ -181,7 +198,13 @@ class OrderExecutor:
             )
         for symbol in {fill.symbol for fill in new_fills}:
             self._protect(symbol, now)
-        return new_fills
+        return SyncResult(new_fills, closed)
+
+    def cancel_entries(self, now: datetime) -> None:
+        """Cancel every working entry order (kill switch); stops and exits stay."""
+        for order in list(self._open.values()):
+            if order.purpose is OrderPurpose.ENTRY:
+                self._gateway.cancel(order, now)
 
     def _protect(self, symbol: str, now: datetime) -> None:
         """Make the working stop cover the whole open position (or remove it when flat)."""

@@ -11,6 +11,7 @@ from dataclasses import replace
 from datetime import datetime
 from decimal import Decimal
 
+from bot.audit.records import TradingStateEvent
 from bot.domain import (
     Balance,
     EquitySnapshot,
@@ -23,6 +24,7 @@ from bot.domain import (
     OrderStatus,
     RiskDecision,
     Side,
+    TradingStatus,
 )
 from bot.ports import BrokerUpdate, RunInfo
 
@@ -35,6 +37,7 @@ class InMemoryAuditStore:
         self.events: list[OrderEvent] = []
         self.fill_rows: dict[tuple[str, str], Fill] = {}
         self.equity: list[EquitySnapshot] = []
+        self.state_events: list[TradingStateEvent] = []
 
     def start_run(self, run: RunInfo) -> int:
         run_id = len(self.runs) + 1
@@ -71,6 +74,24 @@ class InMemoryAuditStore:
 
     def record_equity(self, run_id: int, snapshot: EquitySnapshot) -> None:
         self.equity.append(snapshot)
+
+    def record_trading_state(
+        self, bot_name: str, run_id: int | None, status: TradingStatus, actor: str, flatten: bool = False
+    ) -> int:
+        event_id = len(self.state_events) + 1
+        self.state_events.append(
+            TradingStateEvent(
+                event_id, bot_name, run_id, status.state, status.reason, actor, flatten, status.since
+            )
+        )
+        return event_id
+
+    def trading_state_events(self, bot_name: str, after_id: int = 0) -> list[TradingStateEvent]:
+        return [e for e in self.state_events if e.bot_name == bot_name and e.id > after_id]
+
+    def latest_trading_state(self, bot_name: str) -> TradingStateEvent | None:
+        events = self.trading_state_events(bot_name)
+        return events[-1] if events else None
 
     def get_order(self, client_order_id: str) -> Order | None:
         row = self.order_rows.get(client_order_id)

@@ -175,7 +175,7 @@ def test_a_fill_reported_twice_is_stored_and_counted_once(s: Setup) -> None:
     fill = s.broker.fill("sbi1n0", Decimal(100), T0)
     update = s.broker.poll(T0)
     s.executor.apply_update(update, T0)
-    assert s.executor.apply_update(update, T0) == []
+    assert s.executor.apply_update(update, T0).fills == []
     assert list(s.store.fill_rows) == [("fake", fill.trade_id)]
     assert s.book.position("BTC/USDT").quantity == Decimal("0.5")
 

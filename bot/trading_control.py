@@ -1,0 +1,97 @@
+"""The trading state (ACTIVE / REDUCING / HALTED): driven by the breakers and by a human kill switch.
+
+Every change is an event in the audit DB (``trading_state_events``) with who made it. Humans act
+through the same table (``spotbot halt [--flatten]`` / ``spotbot resume`` write an event); the
+daemon reads new events every tick, so the kill switch works against a running daemon, and the state
+survives a restart. The breakers' rules live in :mod:`risk.trading_state` (pure); this class only
+feeds them facts and records their verdicts.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from decimal import Decimal
+
+import structlog
+from risk.trading_state import next_status
+
+from bot.account import AccountTracker
+from bot.domain import AccountState, TradingState, TradingStatus
+from bot.ports import AuditStore
+from risk.limits import RiskLimits
+
+log = structlog.get_logger(__name__)
+
+ENGINE_ACTOR = "engine"
+
+
+@dataclass(frozen=True, slots=True)
+class HumanCommand:
+    status: TradingStatus
+    actor: str
+    flatten: bool
+
+
+class TradingControl:
+    def __init__(
+        self, *, store: AuditStore, bot_name: str, run_id: int, limits: RiskLimits, start: TradingStatus
+    ) -> None:
+        self._store = store
+        self._bot = bot_name
+        self._run_id = run_id
+        self._limits = limits
+        self.status = start
+        self.account = AccountTracker()
+        # Only commands given from now on count: an old halt of an earlier simulation must not stop this one.
+        latest = store.latest_trading_state(bot_name)
+        self._seen_event_id = latest.id if latest is not None else 0
+        self._record(start, ENGINE_ACTOR)
+
+    @property
+    def state(self) -> TradingState:
+        return self.status.state
+
+    def account_state(self, equity: Decimal) -> AccountState:
+        return self.account.state(equity)
+
+    def poll_commands(self, equity: Decimal) -> HumanCommand | None:
+        """Adopt the newest human command since the last poll; returns it (the caller flattens if asked)."""
+        command: HumanCommand | None = None
+        for event in self._store.trading_state_events(self._bot, after_id=self._seen_event_id):
+            self._seen_event_id = event.id
+            if event.actor == ENGINE_ACTOR:
+                continue
+            status = TradingStatus(TradingState(event.state), event.reason, event.occurred_at)
+            command = HumanCommand(status, event.actor, event.flatten)
+        if command is None:
+            return None
+        previous = self.status.state
+        self.status = command.status
+        if previous is TradingState.HALTED and command.status.state is TradingState.ACTIVE:
+            self.account.reset_peak(equity)
+        log.warning(
+            "trading_state_changed",
+            state=command.status.state.value,
+            reason=command.status.reason,
+            actor=command.actor,
+            flatten=command.flatten,
+        )
+        return command
+
+    def evaluate(self, equity: Decimal, now: datetime) -> None:
+        """Mark equity and let the breakers move the state (e.g. a crash day -> REDUCING)."""
+        self.account.mark(equity, now)
+        changed = next_status(self.status, self.account.state(equity), equity, now, self._limits)
+        if changed is None or changed == self.status:
+            return
+        self.status = changed
+        self._record(changed, ENGINE_ACTOR)
+        log.warning(
+            "trading_state_changed", state=changed.state.value, reason=changed.reason, actor=ENGINE_ACTOR
+        )
+
+    def _record(self, status: TradingStatus, actor: str) -> None:
+        # Our own events are skipped when polling; the poll cursor is not advanced here, so a human
+        # command written a moment before this event is still read on the next poll.
+        self._store.record_trading_state(self._bot, self._run_id, status, actor)
