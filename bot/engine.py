@@ -22,6 +22,7 @@ from bot.domain import (
     OrderType,
     RiskContext,
     Side,
+    TradingState,
     Verdict,
     decimal_from_float,
     make_intent_id,
@@ -108,6 +109,8 @@ class Engine:
                 self._flatten(now)
             self._executor.manage(now)
             self._control.evaluate(equity, now)
+            if self._control.state is not TradingState.ACTIVE:
+                self._executor.cancel_entries(now)  # REDUCING/HALTED: no entry may still fill
             self.status.trading_state = self._control.state.value
             for strategy in self._strategies:
                 if now_ms % timeframe_ms(strategy.timeframe) != 0:
@@ -154,7 +157,6 @@ class Engine:
 
     def _flatten(self, now: datetime) -> None:
         """Kill switch with --flatten: cancel working entries, then exit every position (via the chain)."""
-        self._executor.cancel_entries(now)
         for symbol, position in self._book.positions().items():
             price = self._last_price.get(symbol, position.average_price)
             intent = OrderIntent(
