@@ -21,10 +21,13 @@ from datetime import UTC
 
 import structlog
 from apscheduler.schedulers.background import BackgroundScheduler
+from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 
-from bot.clock import SimClock, ms_to_datetime
+from bot.clock import SimClock, datetime_to_ms, ms_to_datetime
+from bot.domain import TIMEFRAME_SECONDS, timeframe_ms
 from bot.engine import Engine
+from bot.ports import Clock
 
 log = structlog.get_logger(__name__)
 
@@ -111,3 +114,80 @@ class Daemon:
     @property
     def replay(self) -> SimReplay:
         return self._replay
+
+
+def candle_close_trigger(timeframe: str, settle_seconds: int) -> CronTrigger:
+    """Fire ``settle_seconds`` after each close of a ``timeframe`` candle (UTC-aligned, like exchanges)."""
+    seconds = TIMEFRAME_SECONDS[timeframe]
+    if seconds < 3600:
+        return CronTrigger(minute=f"*/{seconds // 60}", second=settle_seconds, timezone=UTC)
+    if seconds < 86400:
+        return CronTrigger(hour=f"*/{seconds // 3600}", minute=0, second=settle_seconds, timezone=UTC)
+    return CronTrigger(hour=0, minute=0, second=settle_seconds, timezone=UTC)
+
+
+class WallClockDaemon:
+    """Live and paper trading on a real exchange: one job per timeframe at each candle close, plus a
+    monitor job between closes (fills, stops, timeouts, kill-switch commands). Jobs never overlap:
+    APScheduler allows one instance per job and the engine serializes a tick against a monitor run.
+    A failed job is logged and the daemon keeps running (the next run retries); it never crashes on
+    an exchange outage.
+    """
+
+    def __init__(
+        self,
+        engine: Engine,
+        clock: Clock,
+        *,
+        timeframes: Sequence[str],
+        settle_seconds: int = 3,
+        monitor_seconds: float = 10.0,
+    ) -> None:
+        self._engine = engine
+        self._clock = clock
+        self._timeframes = sorted(set(timeframes), key=timeframe_ms)
+        self._settle = settle_seconds
+        self._monitor_seconds = monitor_seconds
+        self.failures = 0
+
+    def _tick(self, timeframe: str) -> None:
+        step = timeframe_ms(timeframe)
+        close_ms = datetime_to_ms(self._clock.now()) // step * step
+        self._guarded(lambda: self._engine.tick(ms_to_datetime(close_ms)), f"tick:{timeframe}")
+
+    def _guarded(self, job: Callable[[], None], name: str) -> None:
+        try:
+            job()
+        except Exception:
+            self.failures += 1
+            log.exception("job_failed", job=name, failures=self.failures)
+
+    def run(self, stop: threading.Event, on_idle: Callable[[], None] | None = None) -> str:
+        scheduler = BackgroundScheduler(timezone=UTC)
+        for timeframe in self._timeframes:
+            scheduler.add_job(
+                self._tick,
+                candle_close_trigger(timeframe, self._settle),
+                args=[timeframe],
+                id=f"tick:{timeframe}",
+                max_instances=1,
+                coalesce=True,
+                misfire_grace_time=60,
+            )
+        scheduler.add_job(
+            lambda: self._guarded(self._engine.monitor, "monitor"),
+            IntervalTrigger(seconds=self._monitor_seconds, timezone=UTC),
+            id="monitor",
+            max_instances=1,
+            coalesce=True,
+        )
+        scheduler.start()
+        log.info("daemon_started", jobs=[job.id for job in scheduler.get_jobs()])
+        try:
+            while not stop.is_set():
+                stop.wait(0.2)
+                if on_idle is not None:
+                    on_idle()
+        finally:
+            scheduler.shutdown(wait=True)
+        return "stopped"

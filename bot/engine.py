@@ -5,6 +5,7 @@ Identical in every mode; only the clock, the market data and the broker behind t
 
 from __future__ import annotations
 
+import threading
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
@@ -89,40 +90,57 @@ class Engine:
         self._last_price: dict[str, Decimal] = {}
         self._last_close: dict[str, int] = {}  # per symbol: close time (ms) of the newest candle seen
         self._last_recorded: tuple[Decimal, Decimal] | None = None
+        self._lock = threading.Lock()  # a tick and a monitor run never interleave
         self.status = EngineStatus()
 
     @property
     def run_id(self) -> int:
         return self._run_id
 
-    def tick(self) -> None:
-        """Process the candle(s) that closed at ``clock.now()``."""
-        now = self._clock.now()
-        now_ms = datetime_to_ms(now)
-        self.status.ticks += 1
-        structlog.contextvars.bind_contextvars(tick=self.status.ticks, at=now.isoformat())
-        try:
-            self._sync(now)
-            equity = self._equity()[0]
-            command = self._control.poll_commands(equity)
-            if command is not None and command.flatten:
-                self._flatten(now)
-            self._executor.manage(now)
-            self._control.evaluate(equity, now)
-            if self._control.state is not TradingState.ACTIVE:
-                self._executor.cancel_entries(now)  # REDUCING/HALTED: no entry may still fill
-            self.status.trading_state = self._control.state.value
-            for strategy in self._strategies:
-                if now_ms % timeframe_ms(strategy.timeframe) != 0:
-                    continue  # not this strategy's candle close
-                structlog.contextvars.bind_contextvars(strategy=strategy.name)
-                for symbol in self._symbols_for[strategy.name]:
-                    structlog.contextvars.bind_contextvars(symbol=symbol)
-                    self._run_strategy(strategy, symbol, now, now_ms)
+    def tick(self, candle_close: datetime | None = None) -> None:
+        """Process the candles that closed at ``candle_close`` (default: ``clock.now()``, as in sim).
+
+        On a wall clock the scheduler fires a little after the close, so it passes the boundary it is
+        for; strategies then see exactly the candles closed by that boundary, never a forming one.
+        """
+        with self._lock:
+            now = self._clock.now()
+            close_ms = datetime_to_ms(candle_close or now)
+            self.status.ticks += 1
+            structlog.contextvars.bind_contextvars(tick=self.status.ticks, at=now.isoformat())
+            try:
+                self._housekeeping(now)
+                for strategy in self._strategies:
+                    if close_ms % timeframe_ms(strategy.timeframe) != 0:
+                        continue  # not this strategy's candle close
+                    structlog.contextvars.bind_contextvars(strategy=strategy.name)
+                    for symbol in self._symbols_for[strategy.name]:
+                        structlog.contextvars.bind_contextvars(symbol=symbol)
+                        self._run_strategy(strategy, symbol, now, close_ms)
+                self._sync(now)
+                self._snapshot(now)
+            finally:
+                structlog.contextvars.unbind_contextvars("tick", "at", "strategy", "symbol")
+
+    def monitor(self) -> None:
+        """Between candle closes (wall clock only): fills, stops, timeouts, commands and breakers."""
+        with self._lock:
+            now = self._clock.now()
+            self._housekeeping(now)
             self._sync(now)
             self._snapshot(now)
-        finally:
-            structlog.contextvars.unbind_contextvars("tick", "at", "strategy", "symbol")
+
+    def _housekeeping(self, now: datetime) -> None:
+        self._sync(now)
+        equity = self._equity()[0]
+        command = self._control.poll_commands(equity)
+        if command is not None and command.flatten:
+            self._flatten(now)
+        self._executor.manage(now)
+        self._control.evaluate(equity, now)
+        if self._control.state is not TradingState.ACTIVE:
+            self._executor.cancel_entries(now)  # REDUCING/HALTED: no entry may still fill
+        self.status.trading_state = self._control.state.value
 
     def _sync(self, now: datetime) -> None:
         result = self._executor.apply_update(self._broker.poll(now), now)
