@@ -1,19 +1,24 @@
-"""Order execution: approved intents become orders; every position gets its stop; stale entries go.
+"""Order execution: approved intents become orders; entries are repriced, exits chased, positions protected.
 
-The order I/O itself (persist, then send; look up the unknown) is :mod:`bot.order_gateway`. This
-module adds the trading rules (DESIGN invariant 3):
+The order I/O itself (persist, then send; look up the unknown) is :mod:`bot.order_gateway`; stops,
+trailing and take-profits are :mod:`bot.stops`; the knobs are :class:`ExecutionPolicy`. This module
+keeps the trading rules of the order flow:
 
-- Every order gets a deterministic client order id derived from its intent and purpose.
-- As soon as an entry fills, a stop order covering the whole position is placed. If the venue refuses
-  the stop, the position is closed at market rather than left unprotected.
-- Exits first cancel the working stop (it locks the base balance), then sell.
+- Every order gets a deterministic client order id derived from its intent, purpose and attempt; a
+  replacement (reprice, chase) is a new order with the next attempt number under the same intent.
+- Entries rest as limits; one unfilled after ``reprice_after`` is re-placed at the current last price
+  (up to ``max_reprices`` times, never for more quantity or more entry-to-stop risk than approved), then
+  cancelled or sent once as a capped marketable limit (``on_unfilled``).
+- Exits first cancel the position's protection (the stop locks the base balance), then sell with a
+  limit capped at the worst acceptable price; an exit still open at the next :meth:`OrderExecutor.manage`
+  is re-placed at the new last price, every tick, until it fills.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass, replace
-from datetime import datetime, timedelta
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from datetime import datetime
 from decimal import Decimal
 
 import structlog
@@ -27,37 +32,19 @@ from bot.domain import (
     OrderPurpose,
     OrderStatus,
     OrderType,
-    Side,
     client_order_id_for,
 )
+from bot.domain.orders import attempt_of
+from bot.execution_policy import ExecutionPolicy, OnUnfilled
 from bot.order_gateway import OrderGateway
 from bot.ports import AuditStore, Broker, BrokerUpdate
 from bot.positions import PositionBook, Trade
+from bot.stops import StopKeeper
+
+__all__ = ["ClosedTrade", "ExecutionPolicy", "OnUnfilled", "OrderExecutor", "SyncResult"]
 
 log = structlog.get_logger(__name__)
-
-
-@dataclass(frozen=True, slots=True)
-class ExecutionPolicy:
-    entry_order: OrderType = OrderType.LIMIT
-    exit_order: OrderType = OrderType.MARKET
-    stop_order: OrderType = OrderType.STOP_MARKET
-    entry_timeout: timedelta = timedelta(minutes=15)
-
-    def shape(self, intent: OrderIntent, rules: MarketRules) -> OrderIntent:
-        """The intent as it will be sent: order type (and limit price) per this policy.
-
-        Applied *before* the risk chain, so the guards judge the real order (a market entry is costed
-        with slippage; a limit one at its price). Exits default to market: a user must always be able
-        to get out. Limit exits rest at the reference price, rounded up (never sell cheaper).
-        """
-        wanted = self.entry_order if intent.kind is IntentKind.ENTRY else self.exit_order
-        if wanted is OrderType.MARKET:
-            return replace(intent, order_type=OrderType.MARKET, limit_price=None)
-        if intent.limit_price is not None:
-            return replace(intent, order_type=OrderType.LIMIT)
-        price = rules.round_price(intent.reference_price, is_buy=intent.side is Side.BUY)
-        return replace(intent, order_type=OrderType.LIMIT, limit_price=price)
+_NO_PRICES: Mapping[str, Decimal] = {}
 
 
 @dataclass(frozen=True, slots=True)
@@ -89,11 +76,11 @@ class OrderExecutor:
         self._book = book
         self._rules = rules
         self._policy = policy
-        self._run_id = run_id
         self._gateway = OrderGateway(broker, store, run_id)
         self._open = self._gateway.open_orders  # the gateway keeps it current
-        self._stop_price_for_intent: dict[str, Decimal] = {}
-        self._stop_attempts: dict[str, int] = {}
+        self._stops = StopKeeper(
+            gateway=self._gateway, store=store, book=book, rules=rules, policy=policy, run_id=run_id
+        )
 
     # ----------------------------------------------------------------- queries
 
@@ -104,10 +91,10 @@ class OrderExecutor:
         return tuple(self._open.values())
 
     def working_stop(self, symbol: str) -> Order | None:
-        for order in self._open.values():
-            if order.symbol == symbol and order.purpose is OrderPurpose.STOP:
-                return order
-        return None
+        return self._stops.working(symbol, OrderPurpose.STOP)
+
+    def working_take_profit(self, symbol: str) -> Order | None:
+        return self._stops.working(symbol, OrderPurpose.TAKE_PROFIT)
 
     # ----------------------------------------------------------------- intents
 
@@ -118,10 +105,12 @@ class OrderExecutor:
         if intent.kind is IntentKind.ENTRY:
             if intent.stop_price is None:
                 raise ValueError(f"entry intent {intent.intent_id} reached execution without a stop")
-            self._stop_price_for_intent[intent.intent_id] = intent.stop_price
+            self._stops.remember_stop(intent.intent_id, intent.stop_price)
             return self._gateway.send(self._intent_order(intent, OrderPurpose.ENTRY, intent.quantity, now))
-        stop = self.working_stop(intent.symbol)
-        if stop is not None and not self._gateway.cancel(stop, now):
+        if self._stops.working(intent.symbol, OrderPurpose.EXIT) is not None:
+            log.info("exit_already_working", symbol=intent.symbol, intent_id=intent.intent_id)
+            return None
+        if not self._stops.cancel_protection(intent.symbol, now, "exit requested"):
             return None  # the stop could not be cancelled (it may have just filled): nothing left to exit
         position = self._book.position(intent.symbol)
         if position is None:
@@ -132,45 +121,17 @@ class OrderExecutor:
     def _intent_order(
         self, intent: OrderIntent, purpose: OrderPurpose, quantity: Decimal, now: datetime
     ) -> Order:
-        return self._order(
-            intent.intent_id,
-            intent.symbol,
-            intent.side,
-            purpose,
-            intent.order_type,
-            quantity,
-            intent.limit_price,
-            now,
-        )
-
-    def _order(
-        self,
-        intent_id: str,
-        symbol: str,
-        side: Side,
-        purpose: OrderPurpose,
-        order_type: OrderType,
-        quantity: Decimal,
-        price: Decimal | None,
-        now: datetime,
-        *,
-        stop_price: Decimal | None = None,
-        attempt: int = 0,
-    ) -> Order:
         return Order(
-            client_order_id=client_order_id_for(intent_id, purpose, attempt),
-            intent_id=intent_id,
-            symbol=symbol,
-            side=side,
-            order_type=order_type,
+            client_order_id=client_order_id_for(intent.intent_id, purpose, 0),
+            intent_id=intent.intent_id,
+            symbol=intent.symbol,
+            side=intent.side,
+            order_type=intent.order_type,
             purpose=purpose,
             quantity=quantity,
-            price=price,
-            stop_price=stop_price,
             created_at=now,
+            price=intent.limit_price,
         )
-
-    # ----------------------------------------------------------------- sending
 
     # ----------------------------------------------------------------- venue updates
 
@@ -196,76 +157,105 @@ class OrderExecutor:
                 fee=str(fill.fee),
                 liquidity=fill.liquidity.value,
             )
-        for symbol in {fill.symbol for fill in new_fills}:
-            self._protect(symbol, now)
+        for symbol in sorted({fill.symbol for fill in new_fills}):
+            self._stops.protect(symbol, now)
         return SyncResult(new_fills, closed)
 
     def cancel_entries(self, now: datetime) -> None:
         """Cancel every working entry order (kill switch); stops and exits stay."""
         for order in list(self._open.values()):
             if order.purpose is OrderPurpose.ENTRY:
-                self._gateway.cancel(order, now)
-
-    def _protect(self, symbol: str, now: datetime) -> None:
-        """Make the working stop cover the whole open position (or remove it when flat)."""
-        position = self._book.position(symbol)
-        stop = self.working_stop(symbol)
-        if position is None:
-            if stop is not None:
-                self._gateway.cancel(stop, now)
-            return
-        if stop is not None and stop.remaining_quantity == position.quantity:
-            return
-        entry = self._latest_entry(symbol)
-        stop_price = self._stop_price_for_intent.get(entry.intent_id) if entry else None
-        if stop_price is None and stop is not None:
-            stop_price = stop.stop_price
-        quantity = self._rules(symbol).round_quantity(position.quantity)
-        if entry is None or stop_price is None or quantity <= 0:
-            log.error("position_without_stop_price", symbol=symbol)
-            return
-        if stop is not None and not self._gateway.cancel(stop, now):
-            return
-        attempt = self._stop_attempts.get(entry.intent_id, 0)
-        self._stop_attempts[entry.intent_id] = attempt + 1
-        stop_type = self._policy.stop_order
-        order = self._order(
-            entry.intent_id, symbol, Side.SELL, OrderPurpose.STOP, stop_type, quantity, None, now,
-            stop_price=stop_price, attempt=attempt,
-        )  # fmt: skip
-        if self._gateway.send(order) is None:  # refused (e.g. the market is already below the stop)
-            log.error("stop_refused_closing_position", symbol=symbol, stop_price=str(stop_price))
-            self._gateway.send(
-                self._order(
-                    entry.intent_id,
-                    symbol,
-                    Side.SELL,
-                    OrderPurpose.EXIT,
-                    OrderType.MARKET,
-                    quantity,
-                    None,
-                    now,
-                )
-            )
-            return
-        self._book.set_stop(symbol, stop_price)
-
-    def _latest_entry(self, symbol: str) -> Order | None:
-        """The entry that opened (or last added to) the position on ``symbol``: its intent owns the stop."""
-        entries = [
-            o
-            for o in self._store.orders(self._run_id)
-            if o.symbol == symbol and o.purpose is OrderPurpose.ENTRY and o.filled_quantity > 0
-        ]
-        return entries[-1] if entries else None
+                self._gateway.cancel(order, now, "entries cancelled")
 
     # ----------------------------------------------------------------- housekeeping
 
-    def manage(self, now: datetime) -> None:
-        """Cancel stale entries and resolve orders whose outcome is not known yet."""
+    def manage(
+        self, now: datetime, prices: Mapping[str, Decimal] = _NO_PRICES, *, entries_allowed: bool = True
+    ) -> None:
+        """Resolve orders of unknown outcome, reprice or cancel stale entries, chase unfilled exits, and
+        maintain stops (re-arm, trail, chase a triggered stop-limit).
+
+        ``prices``: the last price per symbol (the close of its newest candle). A symbol without one is
+        handled without repricing: a stale entry is cancelled, an exit and its stop are left as they are.
+        ``entries_allowed``: False (trading state not ACTIVE) cancels stale entries instead of repricing.
+        """
         for order in list(self._open.values()):
+            last = prices.get(order.symbol)
             if order.status in (OrderStatus.PENDING, OrderStatus.UNKNOWN):
                 self._gateway.resolve(order, now)
-            elif order.purpose is OrderPurpose.ENTRY and now - order.created_at >= self._policy.entry_timeout:
-                log.info("entry_timed_out", client_order_id=order.client_order_id, symbol=order.symbol)
-                self._gateway.cancel(order, now)
+            elif order.purpose is OrderPurpose.ENTRY and now - order.created_at >= self._policy.reprice_age:
+                self._retry_entry(order, last if entries_allowed else None, now)
+            elif order.purpose is OrderPurpose.EXIT and order.created_at < now and last is not None:
+                self._chase_exit(order, last, now)
+        self._stops.maintain(prices, now)
+
+    def _retry_entry(self, order: Order, last: Decimal | None, now: datetime) -> None:
+        """An entry rested too long: reprice it at ``last``, send it once marketable, or cancel it."""
+        policy = self._policy
+        attempt = attempt_of(order)
+        marketable = attempt == policy.max_reprices and policy.on_unfilled == "marketable"
+        if (
+            last is None
+            or attempt > policy.max_reprices
+            or (attempt == policy.max_reprices and not marketable)
+        ):
+            log.info("entry_timed_out", client_order_id=order.client_order_id, symbol=order.symbol)
+            self._gateway.cancel(order, now, "entry timed out")
+            return
+        rules = self._rules(order.symbol)
+        price = policy.buy_cap(last, rules) if marketable else rules.round_price_down(last)
+        if not self._gateway.cancel(order, now, "marketable after reprices" if marketable else "repriced"):
+            return  # it filled (or is gone) meanwhile
+        cancelled = self._store.get_order(order.client_order_id) or order
+        quantity = self._repriced_quantity(cancelled, price, rules)
+        if quantity <= 0:
+            log.info("entry_not_repriced", client_order_id=order.client_order_id, price=str(price))
+            return
+        attempt_no = self._gateway.next_attempt(order.intent_id, OrderPurpose.ENTRY)
+        replacement = Order(
+            client_order_id=client_order_id_for(order.intent_id, OrderPurpose.ENTRY, attempt_no),
+            intent_id=order.intent_id,
+            symbol=order.symbol,
+            side=order.side,
+            order_type=OrderType.LIMIT,
+            purpose=OrderPurpose.ENTRY,
+            quantity=quantity,
+            created_at=now,
+            price=price,
+        )
+        log.info("entry_repriced", client_order_id=replacement.client_order_id, price=str(price),
+                 quantity=str(quantity), marketable=marketable)  # fmt: skip
+        if self._gateway.send(replacement) is None:
+            log.warning("entry_reprice_refused", client_order_id=replacement.client_order_id)
+
+    def _repriced_quantity(self, order: Order, price: Decimal, rules: MarketRules) -> Decimal:
+        """The remaining quantity, lowered so that buying it at ``price`` risks no more (to the stop) than
+        the risk chain approved at the first price; 0 if nothing sensible is left."""
+        stop = self._stops.stop_for(order.intent_id)
+        first = self._store.get_order(client_order_id_for(order.intent_id, OrderPurpose.ENTRY, 0))
+        approved = first.price if first is not None and first.price is not None else order.price
+        if stop is None or approved is None or price <= stop:
+            return Decimal(0)  # the risk cannot be bounded, or the market is at/below the stop
+        quantity = order.remaining_quantity
+        if price > approved:
+            quantity = quantity * (approved - stop) / (price - stop)
+        quantity = rules.round_quantity(quantity)
+        if not rules.is_step_valid(quantity) or not rules.meets_min_notional(price, quantity):
+            return Decimal(0)
+        return quantity
+
+    def _chase_exit(self, order: Order, last: Decimal, now: datetime) -> None:
+        """An exit still open: re-place it at the new last price, capped (never abandoned)."""
+        price = self._policy.sell_cap(last, self._rules(order.symbol))
+        if order.price == price:
+            return  # already resting at today's worst acceptable price
+        if not self._gateway.cancel(order, now, "exit re-priced"):
+            return
+        cancelled = self._store.get_order(order.client_order_id) or order
+        position = self._book.position(order.symbol)
+        if position is None or cancelled.remaining_quantity <= 0:
+            return
+        quantity = min(cancelled.remaining_quantity, position.quantity)
+        log.info("exit_chased", client_order_id=order.client_order_id, price=str(price))
+        if self._stops.send_exit(order.intent_id, order.symbol, quantity, last, now) is None:
+            log.error("exit_refused", symbol=order.symbol, quantity=str(quantity))

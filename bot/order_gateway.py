@@ -9,6 +9,8 @@ Rules it keeps (DESIGN invariants 6 and 7):
   definite ``OrderNotFound`` allows re-sending, and then under the same id. A failed lookup is never
   taken as "not found".
 - Every state change is one order-event row; a fill is stored once per (venue, trade id).
+- A replacement (a repriced entry, a chased exit, a tightened stop) is a new order under the same intent
+  and purpose with the next ``attempt`` number (:meth:`OrderGateway.next_attempt`), never a reused id.
 """
 
 from __future__ import annotations
@@ -30,6 +32,7 @@ from bot.domain import (
     OutcomeUnknown,
     RetryLater,
 )
+from bot.domain.orders import OrderPurpose, attempt_of
 from bot.ports import AuditStore, Broker
 
 log = structlog.get_logger(__name__)
@@ -43,6 +46,7 @@ class OrderGateway:
         self._store = store
         self._run_id = run_id
         self._open: dict[str, Order] = {o.client_order_id: o for o in store.orders(run_id, only_open=True)}
+        self._next_attempt: dict[tuple[str, OrderPurpose], int] = {}
 
     @property
     def open_orders(self) -> dict[str, Order]:
@@ -88,8 +92,25 @@ class OrderGateway:
         )
         return acked
 
-    def cancel(self, order: Order, now: datetime) -> bool:
-        """Cancel an order; True if it is no longer working (cancelled or already gone)."""
+    def next_attempt(self, intent_id: str, purpose: OrderPurpose) -> int:
+        """The attempt number for a new order of ``intent_id``/``purpose``: one past every stored one."""
+        key = (intent_id, purpose)
+        if key not in self._next_attempt:  # first use since start: learn what the audit DB already holds
+            used = [
+                attempt_of(o)
+                for o in self._store.orders(self._run_id)
+                if o.intent_id == intent_id and o.purpose is purpose
+            ]
+            self._next_attempt[key] = max(used, default=-1) + 1
+        attempt = self._next_attempt[key]
+        self._next_attempt[key] = attempt + 1
+        return attempt
+
+    def cancel(self, order: Order, now: datetime, reason: str = "cancel requested") -> bool:
+        """Cancel an order; True if it is no longer working (cancelled or already gone).
+
+        ``reason`` is stored on the order event (e.g. "repriced", "stop tightened").
+        """
         try:
             cancelled = self._broker.cancel_order(order.symbol, order.client_order_id)
         except OrderNotFound:
@@ -98,7 +119,7 @@ class OrderGateway:
         except BrokerError as exc:
             log.warning("cancel_failed", client_order_id=order.client_order_id, error=str(exc))
             return False
-        self.transition(cancelled, now, "cancel requested")
+        self.transition(cancelled, now, reason)
         return cancelled.status is OrderStatus.CANCELED
 
     def transition(self, order: Order, now: datetime, detail: str) -> None:

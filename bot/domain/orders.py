@@ -30,6 +30,7 @@ class OrderPurpose(StrEnum):
     ENTRY = "entry"
     EXIT = "exit"
     STOP = "stop"
+    TAKE_PROFIT = "take_profit"  # a sell limit paired one-cancels-other with the position's stop
 
 
 class OrderStatus(StrEnum):
@@ -64,7 +65,12 @@ def make_intent_id(*parts: object) -> str:
     return digest[:24]
 
 
-_PURPOSE_LETTER = {OrderPurpose.ENTRY: "n", OrderPurpose.EXIT: "x", OrderPurpose.STOP: "s"}
+_PURPOSE_LETTER = {
+    OrderPurpose.ENTRY: "n",
+    OrderPurpose.EXIT: "x",
+    OrderPurpose.STOP: "s",
+    OrderPurpose.TAKE_PROFIT: "t",
+}
 
 
 def client_order_id_for(intent_id: str, purpose: OrderPurpose, attempt: int = 0) -> str:
@@ -74,6 +80,13 @@ def client_order_id_for(intent_id: str, purpose: OrderPurpose, attempt: int = 0)
     own letter; ``attempt`` numbers replacements (a stop re-placed after the position grew).
     """
     return f"sb{intent_id}{_PURPOSE_LETTER[purpose]}{attempt}"
+
+
+def attempt_of(order: Order) -> int:
+    """The ``attempt`` number in an order's client order id (0 if the id was not made here)."""
+    prefix = f"sb{order.intent_id}{_PURPOSE_LETTER[order.purpose]}"
+    suffix = order.client_order_id.removeprefix(prefix)
+    return int(suffix) if suffix != order.client_order_id and suffix.isdigit() else 0
 
 
 @dataclass(frozen=True, slots=True)
@@ -116,6 +129,10 @@ class Order:
     exchange_order_id: str | None = None
     filled_quantity: Decimal = Decimal(0)
     average_fill_price: Decimal | None = None
+    # One-cancels-other: the client order id of the order this one is paired with (a take-profit names
+    # its stop). The venue cancels the other when either fills or is cancelled; the pair shares the lock
+    # the stop holds on the base balance. Not stored in the audit DB.
+    oco_with: str | None = None
 
     @property
     def remaining_quantity(self) -> Decimal:

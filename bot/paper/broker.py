@@ -38,8 +38,13 @@ from bot.domain import (
 )
 from bot.paper.balances import ZERO, BalanceBook
 from bot.paper.fill_rules import Execution, marketable_price, match_candle, taker_price
-from bot.paper.paper_order import PaperOrder
-from bot.paper.validation import check_min_notional, check_order_shape, check_stop_not_triggered
+from bot.paper.paper_order import PaperOrder, fill_cost, resting_lock, resting_price
+from bot.paper.validation import (
+    check_min_notional,
+    check_oco_pair,
+    check_order_shape,
+    check_stop_not_triggered,
+)
 from bot.ports import BrokerUpdate, Clock, MarketData
 
 log = structlog.get_logger(__name__)
@@ -87,19 +92,27 @@ class PaperBroker:
         if previous is not None and not previous.order.status.is_terminal:
             raise InvalidOrder(f"duplicate order: client order id {order.client_order_id} is still open")
         check_order_shape(order, rules)
+        partner = self._oco_partner(order)
         placed_ms = max(datetime_to_ms(self._clock.now()), self._last_poll_ms)
         current_f = self._market.current_price(order.symbol, placed_ms)
         current = None if current_f is None else Decimal(repr(current_f))
         fill_price = self._immediate_price(order, rules, current)
-        check_min_notional(order, rules, fill_price if fill_price is not None else _resting_price(order))
+        check_min_notional(order, rules, fill_price if fill_price is not None else resting_price(order))
         check_stop_not_triggered(order, current_f)
+        if partner is not None and fill_price is not None:
+            raise InvalidOrder(
+                f"order {order.client_order_id} ({order.symbol}): a take-profit paired with a stop must "
+                f"rest; limit {order.price} would fill at once (current price {current})"
+            )
         lock_currency = rules.quote if order.side is Side.BUY else rules.base
         purpose = f"order {order.client_order_id} ({order.symbol})"
         if fill_price is not None:
-            needed = _fill_cost(order, rules, fill_price) if order.side is Side.BUY else order.quantity
+            needed = fill_cost(order, rules, fill_price) if order.side is Side.BUY else order.quantity
             self._book.require_free(lock_currency, needed, purpose=purpose)
+        elif partner is not None:
+            needed = ZERO  # the pair shares the base its stop already locks
         else:
-            needed = _resting_lock(order, rules)
+            needed = resting_lock(order, rules)
             self._book.lock(lock_currency, needed, purpose=purpose)
 
         self._order_seq += 1
@@ -116,6 +129,8 @@ class PaperBroker:
         if fill_price is None:
             paper.lock_amount = needed
             self._resting.setdefault(order.symbol, []).append(paper)
+        if partner is not None:
+            paper.partner, partner.partner = partner, paper
         self._orders[order.client_order_id] = paper
         log.debug(
             "paper_order_placed",
@@ -138,6 +153,7 @@ class PaperBroker:
         self._resting[symbol].remove(paper)
         paper.order = replace(paper.order, status=OrderStatus.CANCELED)
         log.debug("paper_order_canceled", client_order_id=client_order_id, symbol=symbol)
+        self._cancel_partner(paper)
         return paper.order
 
     def fetch_order(self, symbol: str, client_order_id: str) -> Order:
@@ -181,6 +197,7 @@ class PaperBroker:
                 continue
             for execution in match_candle(resting, candle, self._slippage_bps):
                 resting.remove(execution.order)
+                self._cancel_partner(execution.order)
                 self._execute(execution, candle.close_time)
             self._matched_until[symbol] = candle.close_time
             if not resting:
@@ -247,6 +264,28 @@ class PaperBroker:
             return marketable_price(order.side, order.price, current, self._slippage_bps, rules)
         return None
 
+    def _oco_partner(self, order: Order) -> PaperOrder | None:
+        """The open stop a take-profit is paired with (``order.oco_with``), checked like Binance's OCO."""
+        if order.oco_with is None:
+            return None
+        partner = self._orders.get(order.oco_with)
+        check_oco_pair(order, partner)
+        return partner
+
+    def _cancel_partner(self, paper: PaperOrder) -> None:
+        """One-cancels-other: ``paper`` filled or was cancelled, so its partner is cancelled by the venue."""
+        partner = paper.partner
+        if partner is None:
+            return
+        paper.partner = partner.partner = None
+        if partner.order.status.is_terminal:
+            return
+        self._release_lock(partner)
+        self._resting[partner.order.symbol].remove(partner)
+        partner.order = replace(partner.order, status=OrderStatus.CANCELED)
+        self._changed[partner.order.client_order_id] = partner.order  # reported by the next poll
+        log.debug("paper_oco_partner_canceled", client_order_id=partner.order.client_order_id)
+
     def _release_lock(self, paper: PaperOrder) -> None:
         if paper.lock_amount:
             self._book.unlock(paper.lock_currency, paper.lock_amount)
@@ -263,23 +302,3 @@ class PaperBroker:
         if paper is None or paper.order.symbol != symbol:
             raise OrderNotFound(f"no order with client order id {client_order_id!r} on {symbol}")
         return paper
-
-
-def _resting_price(order: Order) -> Decimal:
-    """The price a resting order's notional is judged at: its limit, or the stop of a stop-market."""
-    price = order.price if order.order_type is not OrderType.STOP_MARKET else order.stop_price
-    if price is None:
-        raise AssertionError(f"order {order.client_order_id} passed validation without a price")
-    return price
-
-
-def _fill_cost(order: Order, rules: MarketRules, price: Decimal) -> Decimal:
-    """Quote spent by a taker buy at ``price``, fee included."""
-    return price * order.quantity * (1 + rules.taker_fee)
-
-
-def _resting_lock(order: Order, rules: MarketRules) -> Decimal:
-    """A resting buy locks what its maker fill at the limit will cost; a resting sell its base amount."""
-    if order.side is Side.BUY:
-        return _resting_price(order) * order.quantity * (1 + rules.maker_fee)
-    return order.quantity

@@ -19,6 +19,10 @@
   that candle, whose low may have come before the entry filled; a stop already resting before it can.
 - **Within one candle** stops are matched before limits, so when a stop and a take-profit could both fill,
   the stop (the worse outcome) comes first.
+- **One-cancels-other pair** (a take-profit sell limit whose ``oco_with`` names its stop): the first of the
+  two to fill cancels the other, in the same candle; with the rule above a candle spanning both the stop
+  and the target fills the stop. The take-profit fills like any resting sell limit (the high trades
+  through it).
 
 Candle comparisons use the floats of the order's prices (cached on the order), so a candle costs no
 ``Decimal`` work unless something fills or triggers.
@@ -69,19 +73,29 @@ def match_candle(resting: list[PaperOrder], candle: Candle, slippage_bps: Decima
     Only orders placed at or before the candle's open take part (no look-ahead).
     """
     executions: list[Execution] = []
+    filled: set[int] = set()
     for order in resting:
         if order.is_armed_stop and candle.open_time >= order.placed_ms and candle.low <= order.stop_f:
+            if _partner_filled(order, filled):
+                continue
             execution = _trigger_stop(order, candle, slippage_bps)
+            filled.add(id(order))  # triggered: its take-profit partner cannot fill in this candle
             if execution is not None:
                 executions.append(execution)
-    filled = {id(e.order) for e in executions}
     for order in resting:
         if order.is_armed_stop or id(order) in filled or candle.open_time < order.placed_ms:
             continue
+        if _partner_filled(order, filled):
+            continue  # one-cancels-other: its pair filled first in this candle
         traded_through = candle.low < order.limit_f if order.side is Side.BUY else candle.high > order.limit_f
         if traded_through:
             executions.append(Execution(order, order.limit_price, Liquidity.MAKER))
+            filled.add(id(order))
     return executions
+
+
+def _partner_filled(order: PaperOrder, filled: set[int]) -> bool:
+    return order.partner is not None and id(order.partner) in filled
 
 
 def _trigger_stop(order: PaperOrder, candle: Candle, slippage_bps: Decimal) -> Execution | None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from decimal import Decimal
 
 from bot.domain import InvalidOrder, MarketRules, Order, OrderType, Side
-from bot.paper.paper_order import STOP_TYPES
+from bot.paper.paper_order import STOP_TYPES, PaperOrder
 
 
 def check_order_shape(order: Order, rules: MarketRules) -> None:
@@ -54,4 +54,24 @@ def check_stop_not_triggered(order: Order, current: float | None) -> None:
         raise InvalidOrder(
             f"order {order.client_order_id} ({order.symbol}): stop price {order.stop_price} would "
             f"trigger immediately; the current price is {current!r} and a sell stop must be below it"
+        )
+
+
+def check_oco_pair(order: Order, partner: PaperOrder | None) -> None:
+    """A take-profit paired with a stop: a sell limit for the stop's whole quantity, the stop still open,
+    untriggered and not paired yet (Binance's OCO: a LIMIT_MAKER and a stop leg of the same quantity)."""
+    where = f"order {order.client_order_id} ({order.symbol})"
+    stop = partner.order if partner is not None else None
+    if partner is None or stop is None or stop.status.is_terminal:
+        raise InvalidOrder(f"{where}: one-cancels-other partner {order.oco_with} is not an open order")
+    if order.side is not Side.SELL or order.order_type is not OrderType.LIMIT:
+        raise InvalidOrder(f"{where}: only a sell limit can be paired with a stop")
+    if stop.order_type not in STOP_TYPES or stop.symbol != order.symbol:
+        raise InvalidOrder(f"{where}: partner {stop.client_order_id} is not a stop order on {order.symbol}")
+    if partner.triggered or partner.partner is not None:
+        raise InvalidOrder(f"{where}: stop {stop.client_order_id} has triggered or is already paired")
+    if stop.remaining_quantity != order.quantity:
+        raise InvalidOrder(
+            f"{where}: quantity {order.quantity} differs from its stop's {stop.remaining_quantity}; "
+            "both legs of a one-cancels-other pair sell the same amount"
         )
