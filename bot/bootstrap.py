@@ -86,7 +86,15 @@ def build_policy(settings: Settings) -> ExecutionPolicy:
     return ExecutionPolicy(
         entry_order=OrderType(execution.entry_order),
         exit_order=OrderType(execution.exit_order),
+        stop_order=OrderType(execution.stop_order),
         entry_timeout=candle * execution.entry_timeout_candles,
+        entry_offset=execution.entry_offset,
+        max_reprices=execution.max_reprices,
+        on_unfilled=execution.on_unfilled,
+        max_slippage=execution.max_slippage,
+        stop_limit_slippage=execution.stop_limit_slippage,
+        trailing_stop=execution.trailing_stop,
+        take_profit_r=execution.take_profit_r,
     )
 
 

@@ -89,6 +89,14 @@ class Engine:
         self._id_scope = id_scope
         self._last_price: dict[str, Decimal] = {}
         self._last_close: dict[str, int] = {}  # per symbol: close time (ms) of the newest candle seen
+        # Each symbol's finest timeframe among the strategies trading it, for last-price refreshes.
+        self._timeframe_of: dict[str, str] = {}
+        for strategy in self._strategies:
+            for symbol in symbols_for[strategy.name]:
+                known = self._timeframe_of.get(symbol)
+                if known is None or timeframe_ms(strategy.timeframe) < timeframe_ms(known):
+                    self._timeframe_of[symbol] = strategy.timeframe
+        self._symbols = sorted(self._timeframe_of)
         self._last_recorded: tuple[Decimal, Decimal] | None = None
         self._lock = threading.Lock()  # a tick and a monitor run never interleave
         self.status = EngineStatus()
@@ -136,7 +144,9 @@ class Engine:
         command = self._control.poll_commands(equity)
         if command is not None and command.flatten:
             self._flatten(now)
-        self._executor.manage(now)
+        self._refresh_prices(datetime_to_ms(now))
+        active = self._control.state is TradingState.ACTIVE
+        self._executor.manage(now, self._last_price, entries_allowed=active)
         self._control.evaluate(equity, now)
         if self._control.state is not TradingState.ACTIVE:
             self._executor.cancel_entries(now)  # REDUCING/HALTED: no entry may still fill
@@ -153,6 +163,15 @@ class Engine:
         if new_fills:
             last = new_fills[-1]
             self.status.last_event = f"{last.side.value} {last.quantity} {last.symbol} @ {last.price}"
+
+    def _refresh_prices(self, now_ms: int) -> None:
+        """Last close per symbol traded, before orders are managed (repricing, trailing, chasing exits)."""
+        for symbol in self._symbols:
+            timeframe = self._timeframe_of[symbol]
+            candles = self._market.closed_candles(symbol, timeframe, until_ms=now_ms, limit=1)
+            if candles:
+                self._last_price[symbol] = decimal_from_float(candles[-1].close)
+                self._last_close[symbol] = candles[-1].close_time
 
     def _run_strategy(self, strategy: Strategy, symbol: str, now: datetime, now_ms: int) -> None:
         candles = self._market.closed_candles(

@@ -294,7 +294,33 @@ class ExecutionSettings(Section):
         le=1_000,
         description="Candles an unfilled entry limit order may rest before it is cancelled.",
     )
-    exit_order: Literal["market", "limit"] = Field("market", description="Order type for exits.")
+    exit_order: Literal["market", "limit"] = Field(
+        "market", description="Exits: market = a marketable limit capped at max_slippage; limit = rest first."
+    )
+    entry_offset: Decimal = Field(
+        Decimal(0), ge=0, lt=Decimal("0.1"), description="Entry limits rest this fraction below the price."
+    )
+    max_reprices: int = Field(
+        2, ge=0, le=20, description="Re-placements of an unfilled entry at the current price."
+    )
+    on_unfilled: Literal["cancel", "marketable"] = Field(
+        "cancel", description="After the last reprice: cancel, or one capped marketable limit."
+    )
+    max_slippage: Decimal = Field(
+        Decimal("0.005"), ge=0, lt=Decimal("0.1"), description="Worst price move a marketable order accepts."
+    )
+    stop_order: Literal["stop_market", "stop_limit"] = Field(
+        "stop_market", description="Protective stop type (stop_limit: limit below the stop)."
+    )
+    stop_limit_slippage: Decimal = Field(
+        Decimal("0.005"), ge=0, lt=Decimal("0.1"), description="stop_limit: its limit below the stop price."
+    )
+    trailing_stop: Decimal | None = Field(
+        None, gt=0, lt=Decimal("0.5"), description="Trail the stop this far below the last price."
+    )
+    take_profit_r: Decimal | None = Field(
+        None, gt=0, le=100, description="Take profit at entry + R x (entry - stop)."
+    )
 
 
 class LoggingSettings(Section):
