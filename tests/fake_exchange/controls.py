@@ -1,0 +1,101 @@
+"""The test-control API, with JSON-friendly arguments, shared by the HTTP ``/__control`` routes and
+the in-process ``FakeExchange``. One method per control; ``POST /__control/<name>`` calls it with the body.
+"""
+
+from __future__ import annotations
+
+import threading
+from decimal import Decimal
+from typing import Any
+
+from tests.fake_exchange.faults import Fault, FaultBook
+from tests.fake_exchange.market_data import MarketData, interval_ms
+from tests.fake_exchange.matching import Engine
+
+
+class ExchangeState:
+    """Everything one fake exchange holds: the engine, market data, faults and the request log."""
+
+    def __init__(self) -> None:
+        self.engine = Engine()
+        self.market = MarketData(self.engine)
+        self.faults = FaultBook()
+        self.stopping = threading.Event()
+        self._log: list[dict[str, Any]] = []
+        self._log_lock = threading.Lock()
+
+    def record(self, entry: dict[str, Any]) -> dict[str, Any]:
+        with self._log_lock:
+            entry["seq"] = len(self._log) + 1
+            self._log.append(entry)
+        return entry
+
+    def log(self) -> list[dict[str, Any]]:
+        with self._log_lock:
+            return [dict(e) for e in self._log]
+
+    def clear_log(self) -> None:
+        with self._log_lock:
+            self._log.clear()
+
+
+class Controls:
+    NAMES = frozenset(
+        {"price", "candles", "balance", "partial", "clock", "fail", "chaos", "reset", "clear_log"}
+    )
+
+    def __init__(self, state: ExchangeState) -> None:
+        self.state = state
+
+    def call(self, name: str, payload: dict[str, Any]) -> Any:
+        """Dispatch ``POST /__control/<name>``."""
+        if name not in self.NAMES:
+            raise KeyError(f"unknown control {name!r}; allowed: {', '.join(sorted(self.NAMES))}")
+        return getattr(self, name)(**payload)
+
+    def price(self, symbol: str, price: Any) -> dict[str, Any]:
+        """Move the price of ``symbol``: stops trigger and limits it trades through fill."""
+        self.state.engine.set_price(symbol, Decimal(str(price)))
+        return {"ok": True}
+
+    def candles(self, symbol: str, interval: str, candles: list[list[Any]]) -> dict[str, Any]:
+        """Script klines for ``symbol``/``interval``: rows [openTime, o, h, l, c, v]; the last is forming."""
+        interval_ms(interval)
+        self.state.engine.set_candles(symbol, interval, candles)
+        return {"ok": True, "count": len(candles)}
+
+    def balance(self, asset: str, free: Any) -> dict[str, Any]:
+        self.state.engine.set_balance(asset, Decimal(str(free)))
+        return {"ok": True}
+
+    def partial(self, ratio: Any = None) -> dict[str, Any]:
+        """Fill only ``ratio`` of what is left per fill event (None or 0 turns partial fills off)."""
+        self.state.engine.set_partial_fills(None if ratio is None else Decimal(str(ratio)))
+        return {"ok": True}
+
+    def clock(self, offset_ms: int) -> dict[str, Any]:
+        """Shift the server clock: signed requests outside recvWindow then get -1021 for real."""
+        self.state.engine.time_offset_ms = int(offset_ms)
+        return {"ok": True}
+
+    def fail(
+        self, method: str = "*", path: str = "*", kind: str = "status", times: int = 1, **params: Any
+    ) -> Any:
+        """Apply fault ``kind`` to the next ``times`` requests matching method and path (glob patterns)."""
+        self.state.faults.add(Fault(kind, method, path, int(times), params))
+        return {"ok": True, "pending": self.state.faults.pending()}
+
+    def chaos(self, seed: int, rate: float, kinds: list[Any] | None = None, path: str = "/api/*") -> Any:
+        self.state.faults.chaos(int(seed), float(rate), kinds, path)
+        return {"ok": True}
+
+    def reset(self) -> dict[str, Any]:
+        """Back to the initial state: default balances and prices, no orders, trades, faults or log."""
+        self.state.engine.reset()
+        self.state.faults.reset()
+        self.state.clear_log()
+        return {"ok": True}
+
+    def clear_log(self) -> dict[str, Any]:
+        self.state.clear_log()
+        return {"ok": True}
