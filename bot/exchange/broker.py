@@ -1,0 +1,266 @@
+"""A real spot venue through ccxt: orders by our client order id, fills from the account's trades."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import replace
+from datetime import datetime
+from decimal import Decimal
+from typing import Any
+
+import structlog
+
+from bot.domain import (
+    Balance,
+    Fill,
+    InvalidOrder,
+    Order,
+    OrderNotFound,
+    OrderStatus,
+    OutcomeUnknown,
+    RetryLater,
+)
+from bot.exchange.convert import first_decimal, to_decimal
+from bot.exchange.errors import CallKind
+from bot.exchange.orders import client_order_id_of, fill_from_trade, order_from_ccxt, same_progress
+from bot.exchange.requests import order_request
+from bot.exchange.retry import ExchangeCaller
+from bot.ports import BrokerUpdate, Clock
+
+log = structlog.get_logger(__name__)
+
+_TRADES_PAGE = 1000
+
+
+class CcxtBroker:
+    """Implements :class:`bot.ports.Broker` on a ccxt client (Binance spot first; any ccxt venue).
+
+    - ``place_order`` sends once (never retried here) and returns the order acknowledged as OPEN; what
+      happened to it (an immediate fill included) is reported by :meth:`poll`, like the paper broker.
+    - :meth:`poll` follows every order it knows (placed, looked up or seen open) and the account's
+      trades per symbol from a cursor (the last trade id seen; Binance ``fromId``). Trades of orders whose
+      client id does not start with ``id_prefix`` (placed by hand, or by another bot) are skipped.
+    - ``quote`` is the account's quote currency: always present in :meth:`balances`, and the fee currency
+      when the venue reports none. ``symbols`` are polled for trades even with no order known (restart).
+    """
+
+    def __init__(
+        self,
+        client: Any,
+        venue: str,
+        clock: Clock,
+        quote: str,
+        *,
+        symbols: Sequence[str] = (),
+        caller: ExchangeCaller | None = None,
+        id_prefix: str | None = "sb",
+        trade_cursors: Mapping[str, int] | None = None,
+    ) -> None:
+        self.venue = venue
+        self._client = client
+        self._clock = clock
+        self._quote = quote
+        self._symbols = set(symbols)
+        self._caller = caller or ExchangeCaller(client)
+        self._id_prefix = id_prefix
+        self._orders: dict[str, Order] = {}  # by client order id: the state last reported to the caller
+        self._client_ids: dict[str, str] = {}  # exchange order id -> client order id
+        self._cursors: dict[str, int] = dict(trade_cursors or {})  # symbol -> last trade id reported
+
+    # --- Broker -------------------------------------------------------------------------------
+
+    def place_order(self, order: Order) -> Order:
+        market = self._market(order.symbol)
+        request = order_request(self._client, market, order)
+        raw = self._caller.write(
+            "create_order",
+            order.symbol,
+            lambda: self._client.create_order(
+                order.symbol, request.type, order.side.value, request.amount, request.price, request.params
+            ),
+            CallKind.PLACE,
+        )
+        venue_id = str(raw["id"]) if raw.get("id") is not None else None
+        # Reported as OPEN with nothing filled whatever the venue says: poll() reports the rest.
+        acked = self._remember(replace(order, status=OrderStatus.OPEN, exchange_order_id=venue_id))
+        log.info(
+            "exchange_order_placed",
+            client_order_id=order.client_order_id,
+            symbol=order.symbol,
+            exchange_order_id=venue_id,
+            venue_status=raw.get("status"),
+        )
+        return acked
+
+    def cancel_order(self, symbol: str, client_order_id: str) -> Order:
+        raw = self._caller.write(
+            "cancel_order",
+            symbol,
+            lambda: self._client.cancel_order(None, symbol, {"clientOrderId": client_order_id}),
+            CallKind.CANCEL,
+        )
+        return self._remember(self._parse(raw, client_order_id))
+
+    def fetch_order(self, symbol: str, client_order_id: str) -> Order:
+        raw = self._caller.read(
+            "fetch_order",
+            symbol,
+            lambda: self._client.fetch_order(None, symbol, {"clientOrderId": client_order_id}),
+        )
+        return self._remember(self._parse(raw, client_order_id))
+
+    def open_orders(self, symbol: str | None = None) -> Sequence[Order]:
+        symbols = [symbol] if symbol is not None else sorted(self._poll_symbols())
+        found: list[Order] = []
+        for each in symbols:
+            for raw in self._fetch_open(each):
+                found.append(self._parse(raw, client_order_id_of(raw) or ""))
+        return found
+
+    def balances(self) -> dict[str, Balance]:
+        raw = self._caller.read("fetch_balance", None, self._client.fetch_balance)
+        result: dict[str, Balance] = {}
+        venue_rows = (raw.get("info") or {}).get("balances")
+        if isinstance(venue_rows, list):  # Binance: exact strings
+            for row in venue_rows:
+                free, locked = to_decimal(row.get("free")) or Decimal(0), to_decimal(row.get("locked"))
+                if free or locked:
+                    result[row["asset"]] = Balance(row["asset"], free, locked or Decimal(0))
+        else:
+            for currency, free_value in (raw.get("free") or {}).items():
+                free = to_decimal(free_value) or Decimal(0)
+                locked = to_decimal((raw.get("used") or {}).get(currency)) or Decimal(0)
+                if free or locked:
+                    result[currency] = Balance(currency, free, locked)
+        result.setdefault(self._quote, Balance(self._quote, Decimal(0)))
+        return result
+
+    def poll(self, now: datetime) -> BrokerUpdate:
+        """Order changes and new fills since the last poll, symbol by symbol.
+
+        A symbol whose reads fail (after retries) is skipped this time and its cursor stays, so nothing is
+        lost; the fills of the other symbols are still reported. Fatal errors propagate.
+        """
+        changed: dict[str, Order] = {}
+        fills: list[Fill] = []
+        for symbol in sorted(self._poll_symbols()):
+            try:
+                orders, new_fills, cursor = self._poll_symbol(symbol)
+            except (RetryLater, OutcomeUnknown) as exc:
+                log.warning("exchange_poll_deferred", symbol=symbol, error=str(exc))
+                continue
+            for order in orders:
+                changed[order.client_order_id] = self._remember(order)
+            fills.extend(new_fills)
+            if cursor is not None:
+                self._cursors[symbol] = cursor
+        return BrokerUpdate(orders=tuple(changed.values()), fills=tuple(fills))
+
+    # --- extras for reconciliation ------------------------------------------------------------
+
+    def track(self, order: Order) -> None:
+        """Follow an order known from the audit DB (after a restart) in :meth:`poll`."""
+        self._remember(order)
+
+    @property
+    def trade_cursors(self) -> dict[str, int]:
+        return dict(self._cursors)
+
+    # --- polling ------------------------------------------------------------------------------
+
+    def _poll_symbol(self, symbol: str) -> tuple[list[Order], list[Fill], int | None]:
+        changed: list[Order] = []
+        seen: set[str] = set()
+        for raw in self._fetch_open(symbol):
+            cid = client_order_id_of(raw) or ""
+            if not self._is_ours(cid):
+                continue
+            seen.add(cid)
+            order = self._parse(raw, cid)
+            previous = self._orders.get(cid)
+            if previous is None or not same_progress(previous, order):
+                changed.append(order)
+        for cid, known in list(self._orders.items()):
+            if known.symbol != symbol or cid in seen or known.status.is_terminal:
+                continue
+            try:
+                order = self.fetch_order(symbol, cid)
+            except OrderNotFound:
+                log.warning("exchange_order_missing", client_order_id=cid, symbol=symbol)
+                continue
+            if not same_progress(known, order):
+                changed.append(order)
+                self._orders[cid] = known  # reported by poll() with the rest, once the symbol succeeds
+        new_fills, cursor = self._new_fills(symbol)
+        return changed, new_fills, cursor
+
+    def _new_fills(self, symbol: str) -> tuple[list[Fill], int | None]:
+        cursor = self._cursors.get(symbol)
+        fills: list[Fill] = []
+        while True:
+            params = {"fromId": cursor + 1} if cursor is not None else {}
+            trades = self._fetch_trades(symbol, params)
+            fresh = [t for t in trades if cursor is None or _trade_number(t) > cursor]
+            for trade in sorted(fresh, key=_trade_number):
+                cid = self._client_id_of_trade(symbol, trade)
+                if cid is not None and self._is_ours(cid):
+                    fills.append(
+                        fill_from_trade(
+                            trade, venue=self.venue, client_order_id=cid, default_fee_currency=self._quote
+                        )
+                    )
+                cursor = max(_trade_number(trade), cursor if cursor is not None else -1)
+            if len(trades) < _TRADES_PAGE or not fresh:
+                return fills, cursor
+
+    def _client_id_of_trade(self, symbol: str, trade: Any) -> str | None:
+        venue_id = str(trade.get("order"))
+        if venue_id not in self._client_ids:
+            raw = self._caller.read("fetch_order", symbol, lambda: self._client.fetch_order(venue_id, symbol))
+            cid = client_order_id_of(raw)
+            if cid is None:
+                return None
+            self._client_ids[venue_id] = cid
+        return self._client_ids[venue_id]
+
+    def _fetch_trades(self, symbol: str, params: dict[str, Any]) -> list[Any]:
+        def fetch() -> Any:
+            return self._client.fetch_my_trades(symbol, None, _TRADES_PAGE, params)
+
+        return list(self._caller.read("fetch_my_trades", symbol, fetch))
+
+    def _fetch_open(self, symbol: str) -> list[Any]:
+        def fetch() -> Any:
+            return self._client.fetch_open_orders(symbol)
+
+        return list(self._caller.read("fetch_open_orders", symbol, fetch))
+
+    # --- helpers ------------------------------------------------------------------------------
+
+    def _poll_symbols(self) -> set[str]:
+        return self._symbols | {o.symbol for o in self._orders.values() if not o.status.is_terminal}
+
+    def _is_ours(self, client_order_id: str) -> bool:
+        return self._id_prefix is None or client_order_id.startswith(self._id_prefix)
+
+    def _parse(self, raw: Any, client_order_id: str) -> Order:
+        known = self._orders.get(client_order_id)
+        return order_from_ccxt(raw, known=known, client_order_id=client_order_id, now=self._clock.now())
+
+    def _remember(self, order: Order) -> Order:
+        self._orders[order.client_order_id] = order
+        if order.exchange_order_id is not None:
+            self._client_ids[order.exchange_order_id] = order.client_order_id
+        return order
+
+    def _market(self, symbol: str) -> Any:
+        markets = self._caller.read("load_markets", None, self._client.load_markets)
+        market = markets.get(symbol)
+        if market is None:
+            raise InvalidOrder(f"{self.venue} has no market {symbol!r}")
+        return market
+
+
+def _trade_number(trade: Any) -> int:
+    value = first_decimal(trade.get("id"))
+    return int(value) if value is not None else -1

@@ -1,0 +1,83 @@
+"""Building a ccxt client for spot trading. The only place (with its siblings) that imports ccxt.
+
+``make_client`` sets the options that keep ccxt on the spot API (see ``notes/ccxt-binance.md``):
+no currency, margin or futures calls at ``load_markets`` time, and no built-in retries (this package
+retries reads itself and never retries a placement). Secrets are handed to ccxt and never logged.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from typing import Any
+
+import ccxt
+
+_SCHEME_AND_HOST = re.compile(r"^https?://[^/]+")
+# ccxt logs every request's headers (the API key) and signed body at DEBUG on this logger
+_CCXT_REQUEST_LOGGER = "ccxt.base.exchange"
+
+
+def spot_options() -> dict[str, Any]:
+    """ccxt options for a spot-only client that makes exactly one call (exchangeInfo) to load markets."""
+    return {
+        "defaultType": "spot",
+        "fetchCurrencies": False,
+        "fetchMargins": False,
+        "fetchMarkets": {"types": ["spot"]},
+        "maxRetriesOnFailure": 0,  # we retry reads ourselves; a placement is never retried blindly
+        "adjustForTimeDifference": False,  # resynced on demand (-1021) by the adapter
+    }
+
+
+def make_client(
+    exchange_id: str,
+    *,
+    api_key: str | None = None,
+    secret: str | None = None,
+    password: str | None = None,
+    sandbox: bool = False,
+    timeout_ms: int = 10_000,
+    urls_override: str | None = None,
+) -> Any:
+    """A sync ccxt client for ``exchange_id`` with spot-only options and rate limiting on.
+
+    ``urls_override`` is a base URL (``http://127.0.0.1:8123``) that replaces the scheme and host of every
+    REST API url, keeping the paths: how tests point the real client at the fake exchange.
+    """
+    exchange_class = getattr(ccxt, exchange_id, None)
+    if exchange_class is None or not isinstance(exchange_class, type):
+        raise ValueError(f"unknown exchange id {exchange_id!r}: not a ccxt exchange")
+    config: dict[str, Any] = {
+        "enableRateLimit": True,
+        "timeout": int(timeout_ms),
+        "options": spot_options(),
+    }
+    credentials = {"apiKey": api_key, "secret": secret, "password": password}
+    config.update({key: value for key, value in credentials.items() if value})
+    _silence_request_logging()
+    client = exchange_class(config)
+    if sandbox:
+        client.set_sandbox_mode(True)
+    if urls_override is not None:
+        client.urls["api"] = override_urls(client.urls["api"], urls_override)
+        if "test" in client.urls:
+            client.urls["test"] = override_urls(client.urls["test"], urls_override)
+    return client
+
+
+def override_urls(api: Any, base_url: str) -> Any:
+    """Replace scheme+host in every url of a ccxt ``urls['api']`` entry (a string or a nested dict)."""
+    base = base_url.rstrip("/")
+    if isinstance(api, str):
+        return _SCHEME_AND_HOST.sub(base, api)
+    if isinstance(api, dict):
+        return {key: override_urls(value, base) for key, value in api.items()}
+    return api
+
+
+def _silence_request_logging() -> None:
+    """Keep ccxt's per-request DEBUG lines (API key header, signed query) out of any log (DESIGN §10)."""
+    logger = logging.getLogger(_CCXT_REQUEST_LOGGER)
+    if logger.getEffectiveLevel() < logging.INFO:
+        logger.setLevel(logging.INFO)
