@@ -34,6 +34,7 @@ from bot.ports import AuditStore, Broker, Clock, MarketData
 from bot.positions import PositionBook
 from bot.trading_control import TradingControl
 from risk.chain import RiskChain
+from risk.volatility import volatility_ratio
 from strategies.base import Strategy, StrategyView
 
 log = structlog.get_logger(__name__)
@@ -188,9 +189,11 @@ class Engine:
         if len(candles) < strategy.warmup:
             return
         view = StrategyView(symbol, strategy.timeframe, candles, self._book.position(symbol), rules, now)
-        for intent in strategy.on_candles(view):
+        intents = strategy.on_candles(view)
+        ratio = volatility_ratio([c.close for c in candles]) if intents else None
+        for intent in intents:
             scoped = replace(intent, intent_id=make_intent_id(self._id_scope, intent.intent_id))
-            self._decide(scoped, now, timeframe_ms(strategy.timeframe) // 1000)
+            self._decide(scoped, now, timeframe_ms(strategy.timeframe) // 1000, ratio)
 
     def _flatten(self, now: datetime) -> None:
         """Kill switch with --flatten: cancel working entries, then exit every position (via the chain)."""
@@ -210,10 +213,12 @@ class Engine:
             )
             self._decide(intent, now, 0)
 
-    def _decide(self, intent: OrderIntent, now: datetime, timeframe_seconds: int) -> None:
+    def _decide(
+        self, intent: OrderIntent, now: datetime, timeframe_seconds: int, vol_ratio: Decimal | None = None
+    ) -> None:
         # The chain must judge the order that will really be sent (e.g. a market entry's slippage).
         intent = self._executor.shape(intent, self._market.rules(intent.symbol))
-        ctx = self._risk_context(intent.symbol, now, timeframe_seconds)
+        ctx = replace(self._risk_context(intent.symbol, now, timeframe_seconds), volatility_ratio=vol_ratio)
         result = self._chain.evaluate(intent, ctx)
         if not self._store.record_intent(self._run_id, intent, result.decisions):
             log.info("intent_already_decided", intent_id=intent.intent_id)

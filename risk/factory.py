@@ -20,6 +20,7 @@ from risk.sanity import MaxNotionalGuard, PriceBandGuard, StaleDataGuard
 from risk.sizing import RiskPositionSizer
 from risk.stop_guard import MandatoryStopGuard
 from risk.trading_state_guard import TradingStateGuard
+from risk.volatility import VolatilityScaler
 
 
 def build_chain(limits: RiskLimits) -> RiskChain:
@@ -40,6 +41,7 @@ def build_chain(limits: RiskLimits) -> RiskChain:
             MandatoryStopGuard(limits.max_stop_distance),
             RiskPositionSizer(limits.risk_per_trade, limits.slippage_allowance),
             # 6. caps that resize down need a quantity
+            VolatilityScaler(limits.volatility_target),
             MaxNotionalGuard(limits.max_order_notional),
             GrossExposureGuard(limits.max_leverage),
             ConcentrationGuard(limits.max_asset_fraction),

@@ -20,6 +20,7 @@ class RiskLimits:
     # --- sizing and stops
     risk_per_trade: Decimal = Decimal("0.01")  # fraction of equity a stop-out may lose, (0, 0.02]
     slippage_allowance: Decimal = Decimal("0.001")  # assumed on entry and stop fills when sizing
+    volatility_target: bool = False  # divide an entry's size by recent/usual volatility when above 1
     max_stop_distance: Decimal = Decimal("0.10")  # stop at most this far below entry
     # --- exposure (spot never borrows)
     max_leverage: Decimal = Decimal("1.0")  # gross exposure / equity, (0, 1]

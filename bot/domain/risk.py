@@ -81,3 +81,4 @@ class RiskContext:
     account: AccountState | None = None  # None: nothing known yet (breakers then use equity itself)
     last_candle_close: datetime | None = None  # close time of the newest candle of the intent's symbol
     timeframe_seconds: int = 0  # the intent's strategy timeframe (0: unknown)
+    volatility_ratio: Decimal | None = None  # recent / usual volatility of the symbol (None: unknown)

@@ -246,6 +246,9 @@ class RiskSettings(Section):
     slippage_allowance: Decimal = Field(
         Decimal("0.001"), ge=0, lt=Decimal("0.1"), description="Slippage fraction assumed when sizing."
     )
+    volatility_target: bool = Field(
+        False, description="Divide an entry's size by recent / usual volatility when that is above 1."
+    )
     max_leverage: Annotated[Decimal, ceiling(Decimal("1.0"), "spot never borrows; 1.0 is the ceiling")] = (
         Field(Decimal("1.0"), gt=0, description="Cap on gross exposure / equity.")
     )

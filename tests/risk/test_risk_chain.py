@@ -142,6 +142,7 @@ ORDER = (
     "price_band",
     "mandatory_stop",
     "position_sizer",
+    "volatility_target",
     "max_notional",
     "gross_exposure",
     "concentration",
@@ -155,14 +156,14 @@ def test_the_chain_runs_state_breakers_sanity_stop_sizing_caps_then_balance_last
     assert chain.guard_names == ORDER
     assert isinstance(chain.guards[0], TradingStateGuard)
     assert [type(g) for g in chain.guards[8:10]] == [MandatoryStopGuard, RiskPositionSizer]
-    assert isinstance(chain.guards[11], GrossExposureGuard)
+    assert isinstance(chain.guards[12], GrossExposureGuard)
     assert isinstance(chain.guards[-1], SpotBalanceGuard)
 
 
 def test_the_default_chain_is_build_chain_with_the_given_values() -> None:
     chain = default_chain(Decimal("0.01"), Decimal("0.1"), Decimal("0.0005"), Decimal("0.5"))
     assert chain.guard_names == ORDER
-    sizer, exposure = chain.guards[9], chain.guards[11]
+    sizer, exposure = chain.guards[9], chain.guards[12]
     assert isinstance(sizer, RiskPositionSizer) and isinstance(exposure, GrossExposureGuard)
     assert (sizer.risk_per_trade, sizer.slippage_allowance) == (Decimal("0.01"), Decimal("0.0005"))
     assert exposure.max_leverage == Decimal("0.5")
