@@ -15,14 +15,15 @@ from bot import __version__
 from bot.audit.migrate import upgrade
 from bot.audit.store import SqlAuditStore
 from bot.clock import SimClock, SystemClock, datetime_to_ms, ms_to_datetime
-from bot.daemon import Daemon, SimReplay
+from bot.daemon import Daemon, SimReplay, WallClockDaemon
 from bot.domain import OrderType, TradingState, TradingStatus, timeframe_ms
 from bot.engine import Engine
-from bot.execution import ExecutionPolicy, OrderExecutor
+from bot.exchange_wiring import build_exchange_parts
+from bot.execution import ExecutionPolicy, OrderExecutor, Resume
 from bot.market.factory import build_offline_market
 from bot.market.offline import OfflineMarket
 from bot.paper.broker import PaperBroker
-from bot.ports import RunInfo
+from bot.ports import Broker, Clock, MarketData, RunInfo
 from bot.positions import PositionBook
 from bot.reporting import RunReport, build_report
 from bot.settings import Settings, StrategySettings, config_hash, redacted_dict, risk_limits
@@ -45,18 +46,21 @@ class App:
     settings: Settings
     store: SqlAuditStore
     engine: Engine
-    daemon: Daemon
-    broker: PaperBroker
+    daemon: Daemon | WallClockDaemon
+    broker: Broker
     run_id: int
+
+    @property
+    def replay(self) -> SimReplay:
+        """The simulated replay of an offline run (sim, csv, backtest)."""
+        if not isinstance(self.daemon, Daemon):
+            raise TypeError("only offline runs (sim, csv) have a replay; this one runs on the wall clock")
+        return self.daemon.replay
 
 
 def build_market(settings: Settings) -> OfflineMarket:
+    """The offline market (sim or csv) of the settings."""
     market = settings.market
-    if market.source == "exchange":
-        raise NotImplementedError(
-            "market.source = 'exchange' (paper or live on a real exchange) is not built yet; "
-            "use 'sim' or 'csv'"
-        )
     rules = market.rules
     return build_offline_market(
         symbols=market.symbols,
@@ -98,25 +102,8 @@ def build_policy(settings: Settings) -> ExecutionPolicy:
     )
 
 
-def build_app(
-    settings: Settings,
-    *,
-    max_ticks: int | None = None,
-    market: OfflineMarket | None = None,
-    strategies: list[Strategy] | None = None,
-) -> App:
-    """Migrate the audit DB, open a run and wire the engine for the configured market (offline for now).
-
-    ``market`` and ``strategies`` replace the configured ones (scenario tests use hand-made candles
-    and scripted strategies with everything else real).
-    """
-    url = settings.effective_database_url
-    upgrade(url)
-    store = SqlAuditStore(url, venue=settings.venue)
-    market = market if market is not None else build_market(settings)
-    timeline = [int(t) for t in market.timeline()]
-    clock = SimClock(ms_to_datetime(timeline[0] - timeframe_ms(settings.market.timeframe)))
-    run_id = store.start_run(
+def start_run(settings: Settings, store: SqlAuditStore) -> int:
+    return store.start_run(
         RunInfo(
             started_at=SystemClock().now(),
             mode=settings.bot.mode,
@@ -126,6 +113,31 @@ def build_app(
             config=redacted_dict(settings),
         )
     )
+
+
+def build_app(
+    settings: Settings,
+    *,
+    max_ticks: int | None = None,
+    market: OfflineMarket | None = None,
+    strategies: list[Strategy] | None = None,
+) -> App:
+    """Migrate the audit DB, open a run and wire the engine and daemon for the configured market.
+
+    ``market`` and ``strategies`` replace the configured ones (scenario tests use hand-made candles
+    and scripted strategies with everything else real).
+    """
+    url = settings.effective_database_url
+    upgrade(url)
+    store = SqlAuditStore(url, venue=settings.venue)
+    if strategies is None:
+        strategies = [STRATEGY_FACTORIES[s.kind](s) for s in settings.strategies]
+    if settings.market.source == "exchange" and market is None:
+        return _build_exchange_app(settings, store, strategies)
+    market = market if market is not None else build_market(settings)
+    timeline = [int(t) for t in market.timeline()]
+    clock = SimClock(ms_to_datetime(timeline[0] - timeframe_ms(settings.market.timeframe)))
+    run_id = start_run(settings, store)
     broker = PaperBroker(
         market,
         clock,
@@ -137,7 +149,55 @@ def build_app(
         # second run in the same DB needs its own id space or its fills would be taken as duplicates.
         id_prefix=f"paper-r{run_id}",
     )
-    book = PositionBook()
+    # Offline runs are separate simulations: intent ids are scoped to the run so a second run of the
+    # same replay is not mistaken for a restart of the first; every run starts ACTIVE and flat.
+    engine = _assemble(
+        settings, store, market, broker, clock, strategies, run_id,
+        id_scope=f"{settings.bot.name}:run{run_id}", book=PositionBook(), resume=None,
+        start=TradingStatus(TradingState.ACTIVE, "start", clock.now()),
+    )  # fmt: skip
+    replay = SimReplay(engine, clock, timeline, max_ticks)
+    daemon = Daemon(replay, timeframe=settings.market.timeframe, replay_speed=settings.market.replay_speed)
+    log.info("run_started", run_id=run_id, mode=settings.bot.mode, source=settings.market.source)
+    return App(settings, store, engine, daemon, broker, run_id)
+
+
+def _build_exchange_app(settings: Settings, store: SqlAuditStore, strategies: list[Strategy]) -> App:
+    """Paper or live on a real exchange: wall clock, one long bot life across restarts."""
+    clock = SystemClock()
+    run_id = start_run(settings, store)
+    parts = build_exchange_parts(settings, store, run_id, clock)
+    latest = store.latest_trading_state(settings.bot.name)  # a halt survives a restart
+    start = latest.status if latest is not None else TradingStatus(TradingState.ACTIVE, "start", clock.now())
+    engine = _assemble(
+        settings, store, parts.market, parts.broker, clock, strategies, run_id,
+        id_scope=settings.bot.name, book=PositionBook.from_fills(parts.fills), resume=parts.resume,
+        start=start,
+    )  # fmt: skip
+    daemon = WallClockDaemon(
+        engine,
+        clock,
+        timeframes=[s.timeframe for s in strategies],
+        monitor_seconds=settings.exchange.monitor_seconds,
+    )
+    log.info("run_started", run_id=run_id, mode=settings.bot.mode, source="exchange", venue=settings.venue)
+    return App(settings, store, engine, daemon, parts.broker, run_id)
+
+
+def _assemble(
+    settings: Settings,
+    store: SqlAuditStore,
+    market: MarketData,
+    broker: Broker,
+    clock: Clock,
+    strategies: list[Strategy],
+    run_id: int,
+    *,
+    id_scope: str,
+    book: PositionBook,
+    resume: Resume | None,
+    start: TradingStatus,
+) -> Engine:
     executor = OrderExecutor(
         broker=broker,
         store=store,
@@ -145,20 +205,15 @@ def build_app(
         rules=market.rules,
         policy=build_policy(settings),
         run_id=run_id,
+        resume=resume,
     )
-    if strategies is None:
-        strategies = [STRATEGY_FACTORIES[s.kind](s) for s in settings.strategies]
     symbols_for: dict[str, Sequence[str]] = {s.name: s.symbols for s in settings.strategies}
     for strategy in strategies:
         symbols_for.setdefault(strategy.name, market.symbols())
     control = TradingControl(
-        store=store,
-        bot_name=settings.bot.name,
-        run_id=run_id,
-        limits=risk_limits(settings),
-        start=TradingStatus(TradingState.ACTIVE, "start", clock.now()),
+        store=store, bot_name=settings.bot.name, run_id=run_id, limits=risk_limits(settings), start=start
     )
-    engine = Engine(
+    return Engine(
         market=market,
         broker=broker,
         store=store,
@@ -171,14 +226,8 @@ def build_app(
         control=control,
         quote_currency=settings.bot.quote_currency,
         run_id=run_id,
-        # Offline runs are separate simulations: scope intent ids to the run so a second run of the same
-        # replay is not mistaken for a restart of the first.
-        id_scope=f"{settings.bot.name}:run{run_id}",
+        id_scope=id_scope,
     )
-    replay = SimReplay(engine, clock, timeline, max_ticks)
-    daemon = Daemon(replay, timeframe=settings.market.timeframe, replay_speed=settings.market.replay_speed)
-    log.info("run_started", run_id=run_id, mode=settings.bot.mode, source=settings.market.source)
-    return App(settings, store, engine, daemon, broker, run_id)
 
 
 def finish_app(app: App, outcome: str) -> RunReport:

@@ -109,7 +109,7 @@ def run(
 
             def refresh() -> None:
                 display.update(
-                    status_line(application.engine.status, application.daemon.replay.progress, quote)
+                    status_line(application.engine.status, application.daemon.progress, quote)
                 )
 
             outcome = application.daemon.run(stop, on_idle=refresh)

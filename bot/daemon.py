@@ -115,6 +115,10 @@ class Daemon:
     def replay(self) -> SimReplay:
         return self._replay
 
+    @property
+    def progress(self) -> ReplayProgress | None:
+        return self._replay.progress
+
 
 def candle_close_trigger(timeframe: str, settle_seconds: int) -> CronTrigger:
     """Fire ``settle_seconds`` after each close of a ``timeframe`` candle (UTC-aligned, like exchanges)."""
@@ -149,6 +153,10 @@ class WallClockDaemon:
         self._settle = settle_seconds
         self._monitor_seconds = monitor_seconds
         self.failures = 0
+
+    @property
+    def progress(self) -> ReplayProgress | None:
+        return None  # a wall-clock daemon runs until stopped
 
     def _tick(self, timeframe: str) -> None:
         step = timeframe_ms(timeframe)

@@ -59,6 +59,15 @@ class SyncResult:
     closed: list[ClosedTrade]
 
 
+@dataclass(frozen=True, slots=True)
+class Resume:
+    """What a restarted bot carries on from its earlier runs on the same venue."""
+
+    runs: tuple[int, ...]  # earlier runs, oldest first
+    open_orders: tuple[Order, ...]  # orders still working at the venue, to track (not resend)
+    stop_prices: Mapping[str, Decimal]  # entry intent id -> its stop price
+
+
 class OrderExecutor:
     """Turns approved intents into orders at the broker and keeps the audit DB in step with the venue."""
 
@@ -71,6 +80,7 @@ class OrderExecutor:
         rules: Callable[[str], MarketRules],
         policy: ExecutionPolicy,
         run_id: int,
+        resume: Resume | None = None,
     ) -> None:
         self._store = store
         self._book = book
@@ -78,9 +88,16 @@ class OrderExecutor:
         self._policy = policy
         self._gateway = OrderGateway(broker, store, run_id)
         self._open = self._gateway.open_orders  # the gateway keeps it current
+        history = resume.runs if resume is not None else ()
         self._stops = StopKeeper(
-            gateway=self._gateway, store=store, book=book, rules=rules, policy=policy, run_id=run_id
-        )
+            gateway=self._gateway, store=store, book=book, rules=rules, policy=policy, run_id=run_id,
+            history=history,
+        )  # fmt: skip
+        if resume is not None:
+            for order in resume.open_orders:
+                self._open[order.client_order_id] = order
+            for intent_id, stop_price in resume.stop_prices.items():
+                self._stops.remember_stop(intent_id, stop_price)
 
     # ----------------------------------------------------------------- queries
 

@@ -20,7 +20,7 @@ take-profit.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime
 from decimal import Decimal
 
@@ -49,10 +49,13 @@ class StopKeeper:
         rules: Callable[[str], MarketRules],
         policy: ExecutionPolicy,
         run_id: int,
+        history: Sequence[int] = (),
     ) -> None:
         self._gateway = gateway
         self._store = store
         self._book = book
+        # Runs whose positions this one carries on (a restart on a real exchange): their entries own stops.
+        self._runs = (*history, run_id)
         self._rules = rules
         self._policy = policy
         self._run_id = run_id
@@ -213,7 +216,8 @@ class StopKeeper:
         """The entry that opened (or last added to) the position on ``symbol``: its intent owns the stop."""
         entries = [
             o
-            for o in self._store.orders(self._run_id)
+            for run in self._runs
+            for o in self._store.orders(run)
             if o.symbol == symbol and o.purpose is OrderPurpose.ENTRY and o.filled_quantity > 0
         ]
         return entries[-1] if entries else None

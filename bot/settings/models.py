@@ -214,6 +214,14 @@ class ExchangeSettings(Section):
         description="API passphrase (some exchanges): only from SPOTBOT_EXCHANGE__PASSWORD or secrets dir.",
     )
     sandbox: bool = Field(False, description="Use the exchange's test network, if it has one.")
+    url: str | None = Field(
+        None,
+        pattern=r"^https?://[^\s/]+(:\d+)?/?$",
+        description="Base URL replacing the exchange's API host (a test or self-hosted exchange).",
+    )
+    monitor_seconds: float = Field(
+        10.0, ge=1, le=300, description="Seconds between checks of fills, stops and commands."
+    )
     timeout_ms: int = Field(
         10_000, ge=1_000, le=120_000, description="HTTP timeout per request, milliseconds."
     )

@@ -185,11 +185,16 @@ class Settings(BaseSettings):
 
     @property
     def venue(self) -> str:
-        """Where orders go, for the audit DB: the exchange id when live, ``"paper"`` otherwise.
+        """Where orders go, for the audit DB: the exchange id when live; ``"paper-<id>"`` for paper
+        trading on a real exchange's data (its balances resume from these fills after a restart);
+        ``"paper"`` on an offline market.
 
         Paper fills must never share a venue with real ones: fills are unique on (venue, trade id).
         """
-        return (self.exchange.id or "exchange") if self.bot.mode == "live" else "paper"
+        exchange = self.exchange.id or "exchange"
+        if self.bot.mode == "live":
+            return exchange
+        return f"paper-{exchange}" if self.market.source == "exchange" else "paper"
 
     def secret_values(self) -> tuple[str, ...]:
         """Every secret this configuration holds, for ``bot.logging_setup.register_secrets``."""

@@ -1,0 +1,135 @@
+"""Paper and live sessions on the fake Binance through the real ccxt client: the whole engine, restarts."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+
+from bot.bootstrap import App, build_app, finish_app
+from bot.clock import datetime_to_ms, ms_to_datetime
+from bot.domain import IntentKind, OrderIntent, OrderPurpose, OrderStatus, OrderType, Side, make_intent_id
+from bot.settings import load_settings
+from strategies.base import StrategyView
+from tests.fake_exchange.fixture import FakeExchange
+from tests.fake_exchange.market_data import candles_ending_now
+
+MINUTE_MS = 60_000
+
+
+class EnterWhenFlat:
+    """Buys once at the last close with a 2 % stop whenever it holds nothing."""
+
+    name = "enter_when_flat"
+    timeframe = "1m"
+    warmup = 3
+
+    def on_candles(self, view: StrategyView) -> list[OrderIntent]:
+        if view.position is not None:
+            return []
+        last = view.candles[-1]
+        price = view.rules.price_from_float(last.close, is_buy=True)
+        return [
+            OrderIntent(
+                intent_id=make_intent_id(self.name, view.symbol, last.open_time, "entry"),
+                strategy=self.name,
+                symbol=view.symbol,
+                side=Side.BUY,
+                kind=IntentKind.ENTRY,
+                order_type=OrderType.LIMIT,
+                reference_price=price,
+                created_at=view.now,
+                reason="test",
+                limit_price=price,
+                stop_price=view.rules.round_price_down(price * Decimal("0.98")),
+            )
+        ]
+
+
+def config(tmp_path: Path, db_url: str, url: str, mode: str = "paper") -> Path:
+    path = tmp_path / "exchange.toml"
+    path.write_text(
+        f"""
+[bot]
+name = "onfake"
+mode = "{mode}"
+data_dir = "{tmp_path}"
+database_url = "{db_url}"
+[bot.starting_balances]
+USDT = "10000"
+[market]
+source = "exchange"
+symbols = ["BTC/USDT"]
+timeframe = "1m"
+[exchange]
+id = "binance"
+url = "{url}"
+[[strategies]]
+name = "ma_cross"
+[risk]
+max_asset_fraction = "1.0"
+"""
+    )
+    return path
+
+
+def last_close() -> datetime:
+    now_ms = datetime_to_ms(datetime.now(tz=UTC))
+    return ms_to_datetime(now_ms // MINUTE_MS * MINUTE_MS)
+
+
+def prepare(fake: FakeExchange, price: str = "60000") -> None:
+    fake.set_candles("BTCUSDT", "1m", candles_ending_now([price] * 40, "1m"))
+    fake.set_price("BTCUSDT", price)
+
+
+def start(path: Path) -> App:
+    return build_app(load_settings(path), strategies=[EnterWhenFlat()])
+
+
+def test_paper_on_exchange_data_trades_and_resumes_after_a_restart_with_the_same_balances(
+    tmp_path: Path, db_url: str, fake_exchange: FakeExchange
+) -> None:
+    prepare(fake_exchange)
+    path = config(tmp_path, db_url, fake_exchange.url)
+    first = start(path)
+    first.engine.tick(last_close())
+    balances_before = {c: b.total for c, b in first.broker.balances().items() if b.total}
+    report = finish_app(first, "stopped")
+    assert report.open_positions, "the entry filled against the exchange's prices"
+    assert balances_before["BTC"] > 0 and balances_before["USDT"] < Decimal(10000)
+    assert fake_exchange.state()["orders"] == [], "paper mode never sends an order to the exchange"
+
+    second = start(path)  # a restart: balances and the position come back from the audit DB
+    assert {c: b.total for c, b in second.broker.balances().items() if b.total} == balances_before
+    second.engine.tick(last_close())  # same candle: the same decision is recognised, not repeated
+    orders = second.store.orders()
+    assert sum(1 for o in orders if o.purpose is OrderPurpose.ENTRY) == 1
+    stops = [o for o in orders if o.purpose is OrderPurpose.STOP]
+    assert [o.status for o in stops if o.status is OrderStatus.EXPIRED], "the simulated stop died with run 1"
+    assert any(not o.status.is_terminal for o in stops), "the position got its stop back at once"
+    finish_app(second, "stopped")
+
+
+def test_live_on_the_fake_exchange_sends_the_entry_and_a_native_stop(
+    tmp_path: Path, db_url: str, fake_exchange: FakeExchange, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("SPOTBOT_EXCHANGE__API_KEY", "test-key")
+    monkeypatch.setenv("SPOTBOT_EXCHANGE__API_SECRET", "test-secret")
+    monkeypatch.setenv("SPOTBOT_EXECUTION__STOP_ORDER", "stop_limit")  # Binance spot: STOP_LOSS_LIMIT
+    prepare(fake_exchange)
+    fake_exchange.set_balance("USDT", "10000")
+    app = build_app(
+        load_settings(config(tmp_path, db_url, fake_exchange.url, mode="live")), strategies=[EnterWhenFlat()]
+    )
+    app.engine.tick(last_close())
+    finish_app(app, "stopped")
+    venue_orders = {o["clientOrderId"]: o for o in fake_exchange.state()["orders"]}
+    stored = {o.client_order_id: o for o in app.store.orders()}
+    entry = next(o for o in stored.values() if o.purpose is OrderPurpose.ENTRY)
+    stop = next(o for o in stored.values() if o.purpose is OrderPurpose.STOP)
+    assert entry.client_order_id in venue_orders and stop.client_order_id in venue_orders
+    assert venue_orders[stop.client_order_id]["type"] == "STOP_LOSS_LIMIT"
+    assert set(venue_orders) <= set(stored), "every order at the exchange was stored first"
