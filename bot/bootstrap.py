@@ -102,6 +102,9 @@ def build_policy(settings: Settings) -> ExecutionPolicy:
     )
 
 
+_SEVERITY = {TradingState.ACTIVE: 0, TradingState.REDUCING: 1, TradingState.HALTED: 2}
+
+
 def start_run(settings: Settings, store: SqlAuditStore) -> int:
     return store.start_run(
         RunInfo(
@@ -169,6 +172,10 @@ def _build_exchange_app(settings: Settings, store: SqlAuditStore, strategies: li
     parts = build_exchange_parts(settings, store, run_id, clock)
     latest = store.latest_trading_state(settings.bot.name)  # a halt survives a restart
     start = latest.status if latest is not None else TradingStatus(TradingState.ACTIVE, "start", clock.now())
+    if parts.reconciled is not None:  # live: an incomplete or inconsistent reconciliation restricts trading
+        advised = parts.reconciled.trading_status()
+        if _SEVERITY[advised.state] > _SEVERITY[start.state]:
+            start = advised
     engine = _assemble(
         settings, store, parts.market, parts.broker, clock, strategies, run_id,
         id_scope=settings.bot.name, book=PositionBook.from_fills(parts.fills), resume=parts.resume,

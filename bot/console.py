@@ -13,7 +13,7 @@ from rich.text import Text
 
 from bot.audit.records import TradingStateEvent
 from bot.daemon import ReplayProgress
-from bot.engine import EngineStatus
+from bot.engine_status import EngineStatus
 from bot.reporting import RunReport
 
 

@@ -6,9 +6,8 @@ Identical in every mode; only the clock, the market data and the broker behind t
 from __future__ import annotations
 
 import threading
-from collections import Counter
 from collections.abc import Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import replace
 from datetime import datetime
 from decimal import Decimal
 
@@ -29,6 +28,7 @@ from bot.domain import (
     make_intent_id,
     timeframe_ms,
 )
+from bot.engine_status import EngineStatus, degrading_gracefully
 from bot.execution import OrderExecutor
 from bot.ports import AuditStore, Broker, Clock, MarketData
 from bot.positions import PositionBook
@@ -39,22 +39,6 @@ from strategies.base import Strategy, StrategyView
 
 log = structlog.get_logger(__name__)
 ZERO = Decimal(0)
-
-
-@dataclass(slots=True)
-class EngineStatus:
-    """Counters for the live status display and the end-of-run summary (read from another thread)."""
-
-    ticks: int = 0
-    now: datetime | None = None
-    equity: Decimal = ZERO
-    peak_equity: Decimal = ZERO
-    fills: int = 0
-    trades: int = 0
-    open_positions: int = 0
-    verdicts: Counter[str] = field(default_factory=Counter)
-    last_event: str = ""
-    trading_state: str = "active"
 
 
 class Engine:
@@ -112,7 +96,7 @@ class Engine:
         On a wall clock the scheduler fires a little after the close, so it passes the boundary it is
         for; strategies then see exactly the candles closed by that boundary, never a forming one.
         """
-        with self._lock:
+        with self._lock, degrading_gracefully(self.status):
             now = self._clock.now()
             close_ms = datetime_to_ms(candle_close or now)
             self.status.ticks += 1
@@ -133,7 +117,7 @@ class Engine:
 
     def monitor(self) -> None:
         """Between candle closes (wall clock only): fills, stops, timeouts, commands and breakers."""
-        with self._lock:
+        with self._lock, degrading_gracefully(self.status):
             now = self._clock.now()
             self._housekeeping(now)
             self._sync(now)

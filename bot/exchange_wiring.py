@@ -19,14 +19,19 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 from decimal import Decimal
 
+import structlog
+
 from bot.audit.store import SqlAuditStore
 from bot.domain import Fill, IntentKind, Order, OrderEvent, OrderStatus
 from bot.exchange import CcxtBroker, CcxtMarketData, ExchangeCaller, make_client
 from bot.execution import Resume
 from bot.paper.broker import PaperBroker
 from bot.ports import Broker, Clock
+from bot.reconcile import Reconciler, ReconcileReport
 from bot.reporting import balances_from_fills
 from bot.settings import Settings
+
+log = structlog.get_logger(__name__)
 
 
 @dataclass(frozen=True, slots=True)
@@ -35,6 +40,7 @@ class ExchangeParts:
     broker: Broker
     resume: Resume
     fills: list[Fill]  # every fill of the earlier runs on this venue, oldest first
+    reconciled: ReconcileReport | None = None  # live: the start-up reconciliation
 
 
 def earlier_runs(store: SqlAuditStore, venue: str, run_id: int) -> tuple[int, ...]:
@@ -84,11 +90,15 @@ def build_exchange_parts(
         sandbox=exchange.sandbox,
         timeout_ms=exchange.timeout_ms,
         urls_override=exchange.url,
+        rate_limit=exchange.rate_limit,
     )
     caller = ExchangeCaller(client)  # shared: a rate-limit pause covers market data and orders alike
     symbols = settings.market.symbols
     market = CcxtMarketData(client, symbols, settings.market.timeframe, clock, caller=caller)
-    resume, fills = load_resume(store, earlier_runs(store, settings.venue, run_id))
+    runs = earlier_runs(store, settings.venue, run_id)
+    if settings.bot.mode == "live":
+        return _live_parts(settings, store, runs, clock, client, caller, market)
+    resume, fills = load_resume(store, runs)
     broker: Broker
     if settings.bot.mode == "paper":
         expire_simulated_orders(store, resume.open_orders, clock.now())
@@ -102,12 +112,34 @@ def build_exchange_parts(
             venue=settings.venue,
             id_prefix=f"paper-r{run_id}",
         )
-    else:
-        live = CcxtBroker(
-            client, settings.venue, clock, settings.bot.quote_currency,
-            symbols=symbols, caller=caller, trade_cursors=trade_cursors(fills),
-        )  # fmt: skip
-        for order in resume.open_orders:
-            live.track(order)
-        broker = live
     return ExchangeParts(market, broker, resume, fills)
+
+
+def _live_parts(
+    settings: Settings,
+    store: SqlAuditStore,
+    runs: tuple[int, ...],
+    clock: Clock,
+    client: object,
+    caller: ExchangeCaller,
+    market: CcxtMarketData,
+) -> ExchangeParts:
+    """Live: reconcile with the exchange before anything trades, then resume from the reconciled DB."""
+    venue, quote = settings.venue, settings.bot.quote_currency
+    _, stored = load_resume(store, runs)
+    broker = CcxtBroker(
+        client, venue, clock, quote, symbols=settings.market.symbols, caller=caller,
+        trade_cursors=trade_cursors(stored),
+    )  # fmt: skip
+    report = Reconciler(
+        broker, store, venue=venue, quote=quote, bot_symbols=settings.market.symbols, clock=clock,
+        rules=market.rules,
+    ).reconcile()  # fmt: skip
+    if report.complete and not report.mismatches:
+        log.info("startup_reconciled", **report.summary())
+    else:
+        log.warning("startup_reconciled", **report.summary())
+    resume, fills = load_resume(store, runs)  # again: reconciliation may have adopted fills and orders
+    for order in resume.open_orders:
+        broker.track(order)
+    return ExchangeParts(market, broker, resume, fills, report)

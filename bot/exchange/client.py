@@ -39,8 +39,12 @@ def make_client(
     sandbox: bool = False,
     timeout_ms: int = 10_000,
     urls_override: str | None = None,
+    rate_limit: bool = True,
 ) -> Any:
     """A sync ccxt client for ``exchange_id`` with spot-only options and rate limiting on.
+
+    ``rate_limit=False`` turns ccxt's client-side throttle off: only for a test or self-hosted exchange
+    (the shared :class:`~bot.exchange.retry.Throttle` still obeys 429/418 answers).
 
     ``urls_override`` is a base URL (``http://127.0.0.1:8123``) that replaces the scheme and host of every
     REST API url, keeping the paths: how tests point the real client at the fake exchange.
@@ -49,7 +53,7 @@ def make_client(
     if exchange_class is None or not isinstance(exchange_class, type):
         raise ValueError(f"unknown exchange id {exchange_id!r}: not a ccxt exchange")
     config: dict[str, Any] = {
-        "enableRateLimit": True,
+        "enableRateLimit": rate_limit,
         "timeout": int(timeout_ms),
         "options": spot_options(),
     }

@@ -219,6 +219,9 @@ class ExchangeSettings(Section):
         pattern=r"^https?://[^\s/]+(:\d+)?/?$",
         description="Base URL replacing the exchange's API host (a test or self-hosted exchange).",
     )
+    rate_limit: bool = Field(
+        True, description="ccxt's client-side rate limiting (off only for a test or self-hosted exchange)."
+    )
     monitor_seconds: float = Field(
         10.0, ge=1, le=300, description="Seconds between checks of fills, stops and commands."
     )

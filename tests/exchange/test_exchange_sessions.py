@@ -133,3 +133,53 @@ def test_live_on_the_fake_exchange_sends_the_entry_and_a_native_stop(
     assert entry.client_order_id in venue_orders and stop.client_order_id in venue_orders
     assert venue_orders[stop.client_order_id]["type"] == "STOP_LOSS_LIMIT"
     assert set(venue_orders) <= set(stored), "every order at the exchange was stored first"
+
+
+def live_settings(tmp_path: Path, db_url: str, fake: FakeExchange, monkeypatch: pytest.MonkeyPatch) -> Path:
+    monkeypatch.setenv("SPOTBOT_EXCHANGE__API_KEY", "test-key")
+    monkeypatch.setenv("SPOTBOT_EXCHANGE__API_SECRET", "test-secret")
+    monkeypatch.setenv("SPOTBOT_EXECUTION__STOP_ORDER", "stop_limit")
+    prepare(fake)
+    return config(tmp_path, db_url, fake.url, mode="live")
+
+
+def test_a_live_restart_reconciles_and_neither_resends_nor_doubles_the_stop(
+    tmp_path: Path, db_url: str, fake_exchange: FakeExchange, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = live_settings(tmp_path, db_url, fake_exchange, monkeypatch)
+    first = start(path)
+    first.engine.tick(last_close())  # entry fills, its stop goes to the exchange; then the process "dies"
+    second = start(path)
+    second.engine.tick(last_close())  # the same candle again after the restart
+    second.engine.monitor()
+    venue = fake_exchange.state()["orders"]
+    assert [o["side"] for o in venue if o["type"] == "LIMIT"] == ["BUY"], "the entry was not sent twice"
+    working_stops = [o for o in venue if o["type"] == "STOP_LOSS_LIMIT" and o["status"] == "NEW"]
+    assert len(working_stops) == 1, "the stop from before the restart is tracked, not doubled"
+    assert second.engine.status.trading_state == "active"
+
+
+def test_a_live_start_whose_reconciliation_fails_opens_no_new_position(
+    tmp_path: Path, db_url: str, fake_exchange: FakeExchange, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = live_settings(tmp_path, db_url, fake_exchange, monkeypatch)
+    fake_exchange.fail("GET", "/api/v3/account", "status", times=4, status=503)  # the start-up reads
+    app = start(path)
+    app.engine.tick(last_close())
+    assert app.engine.status.trading_state == "reducing"
+    assert fake_exchange.state()["orders"] == [], "no entry while the account could not be reconciled"
+    denied = [d for d in app.store.decisions(app.run_id) if d.reason == "trading_reducing"]
+    assert denied, "the entry was decided and denied with its reason"
+
+
+def test_an_exchange_outage_skips_ticks_quietly_and_trading_resumes_after_it(
+    tmp_path: Path, db_url: str, fake_exchange: FakeExchange, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    app = start(live_settings(tmp_path, db_url, fake_exchange, monkeypatch))
+    fake_exchange.fail("GET", "/api/v3/account", "status", times=4, status=503)  # retried, then given up
+    app.engine.tick(last_close())  # no exception: the daemon keeps running
+    assert app.engine.status.exchange_ok is False
+    assert fake_exchange.state()["orders"] == []
+    app.engine.tick(last_close())  # the exchange is back
+    assert app.engine.status.exchange_ok is True
+    assert [o["side"] for o in fake_exchange.state()["orders"] if o["type"] == "LIMIT"] == ["BUY"]
