@@ -186,6 +186,7 @@ def _build_exchange_app(settings: Settings, store: SqlAuditStore, strategies: li
         clock,
         timeframes=[s.timeframe for s in strategies],
         monitor_seconds=settings.exchange.monitor_seconds,
+        reconcile=(lambda: engine.reconcile(reconciler)) if (reconciler := parts.reconciler) else None,
     )
     log.info("run_started", run_id=run_id, mode=settings.bot.mode, source="exchange", venue=settings.venue)
     return App(settings, store, engine, daemon, parts.broker, run_id)

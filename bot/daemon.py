@@ -146,17 +146,26 @@ class WallClockDaemon:
         timeframes: Sequence[str],
         settle_seconds: int = 3,
         monitor_seconds: float = 10.0,
+        reconcile: Callable[[], None] | None = None,
+        reconcile_minutes: float = 15.0,
     ) -> None:
         self._engine = engine
         self._clock = clock
         self._timeframes = sorted(set(timeframes), key=timeframe_ms)
         self._settle = settle_seconds
         self._monitor_seconds = monitor_seconds
+        self._reconcile = reconcile
+        self._reconcile_minutes = reconcile_minutes
         self.failures = 0
 
     @property
     def progress(self) -> ReplayProgress | None:
         return None  # a wall-clock daemon runs until stopped
+
+    def reconcile_now(self) -> None:
+        """Run the periodic reconciliation job once, now (as the scheduler would)."""
+        if self._reconcile is not None:
+            self._guarded(self._reconcile, "reconcile")
 
     def _tick(self, timeframe: str) -> None:
         step = timeframe_ms(timeframe)
@@ -189,6 +198,15 @@ class WallClockDaemon:
             max_instances=1,
             coalesce=True,
         )
+        if self._reconcile is not None:
+            reconcile = self._reconcile
+            scheduler.add_job(
+                lambda: self._guarded(reconcile, "reconcile"),
+                IntervalTrigger(minutes=self._reconcile_minutes, timezone=UTC),
+                id="reconcile",
+                max_instances=1,
+                coalesce=True,
+            )
         scheduler.start()
         log.info("daemon_started", jobs=[job.id for job in scheduler.get_jobs()])
         try:

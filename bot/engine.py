@@ -32,6 +32,7 @@ from bot.engine_status import EngineStatus, degrading_gracefully
 from bot.execution import OrderExecutor
 from bot.ports import AuditStore, Broker, Clock, MarketData
 from bot.positions import PositionBook
+from bot.reconcile import Reconciler
 from bot.trading_control import TradingControl
 from risk.chain import RiskChain
 from risk.volatility import volatility_ratio
@@ -122,6 +123,17 @@ class Engine:
             self._housekeeping(now)
             self._sync(now)
             self._snapshot(now)
+
+    def reconcile(self, reconciler: Reconciler) -> None:
+        """The periodic check against the exchange (wall clock, live): adopt what it stored, and let its
+        verdict tighten the trading state (or lift a REDUCING it imposed itself)."""
+        with self._lock, degrading_gracefully(self.status):
+            now = self._clock.now()
+            report = reconciler.reconcile()
+            result = self._executor.adopt_reconciled(report.order_updates, report.adopted_fills, now)
+            for closed in result.closed:
+                self._control.account.on_trade_closed(closed.trade, stopped_out=closed.stopped_out)
+            self._control.impose(report.trading_status())
 
     def _housekeeping(self, now: datetime) -> None:
         self._sync(now)

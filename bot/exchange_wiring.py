@@ -41,6 +41,7 @@ class ExchangeParts:
     resume: Resume
     fills: list[Fill]  # every fill of the earlier runs on this venue, oldest first
     reconciled: ReconcileReport | None = None  # live: the start-up reconciliation
+    reconciler: Reconciler | None = None  # live: run again periodically by the daemon
 
 
 def earlier_runs(store: SqlAuditStore, venue: str, run_id: int) -> tuple[int, ...]:
@@ -131,10 +132,11 @@ def _live_parts(
         client, venue, clock, quote, symbols=settings.market.symbols, caller=caller,
         trade_cursors=trade_cursors(stored),
     )  # fmt: skip
-    report = Reconciler(
+    reconciler = Reconciler(
         broker, store, venue=venue, quote=quote, bot_symbols=settings.market.symbols, clock=clock,
         rules=market.rules,
-    ).reconcile()  # fmt: skip
+    )  # fmt: skip
+    report = reconciler.reconcile()
     if report.complete and not report.mismatches:
         log.info("startup_reconciled", **report.summary())
     else:
@@ -142,4 +144,4 @@ def _live_parts(
     resume, fills = load_resume(store, runs)  # again: reconciliation may have adopted fills and orders
     for order in resume.open_orders:
         broker.track(order)
-    return ExchangeParts(market, broker, resume, fills, report)
+    return ExchangeParts(market, broker, resume, fills, report, reconciler)

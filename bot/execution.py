@@ -16,7 +16,7 @@ keeps the trading rules of the order flow:
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
@@ -159,11 +159,9 @@ class OrderExecutor:
         new_fills = self._gateway.store_fills(update.fills)
         closed: list[ClosedTrade] = []
         for fill in new_fills:
-            trade = self._book.apply(fill)
+            trade = self._apply_fill(fill)
             if trade is not None:
-                closing = self._store.get_order(fill.client_order_id)
-                stopped = closing is not None and closing.purpose is OrderPurpose.STOP
-                closed.append(ClosedTrade(trade, stopped_out=stopped))
+                closed.append(trade)
             log.info(
                 "order_filled",
                 client_order_id=fill.client_order_id,
@@ -177,6 +175,27 @@ class OrderExecutor:
         for symbol in sorted({fill.symbol for fill in new_fills}):
             self._stops.protect(symbol, now)
         return SyncResult(new_fills, closed)
+
+    def _apply_fill(self, fill: Fill) -> ClosedTrade | None:
+        """Apply a fill to the positions; the round trip it closed, if any (and whether a stop closed it)."""
+        trade = self._book.apply(fill)
+        if trade is None:
+            return None
+        closing = self._store.get_order(fill.client_order_id)
+        return ClosedTrade(trade, stopped_out=closing is not None and closing.purpose is OrderPurpose.STOP)
+
+    def adopt_reconciled(self, orders: Sequence[Order], fills: Sequence[Fill], now: datetime) -> SyncResult:
+        """Take in what a reconciliation already stored (order states, adopted fills): track the orders,
+        apply the fills to positions and re-protect the symbols they touched. Writes no events."""
+        for order in orders:
+            if order.status.is_terminal:
+                self._open.pop(order.client_order_id, None)
+            else:
+                self._open[order.client_order_id] = order
+        closed = [c for c in (self._apply_fill(fill) for fill in fills) if c is not None]
+        for symbol in sorted({fill.symbol for fill in fills}):
+            self._stops.protect(symbol, now)
+        return SyncResult(list(fills), closed)
 
     def cancel_entries(self, now: datetime) -> None:
         """Cancel every working entry order (kill switch); stops and exits stay."""

@@ -14,16 +14,17 @@ from datetime import datetime
 from decimal import Decimal
 
 import structlog
-from risk.trading_state import next_status
 
 from bot.account import AccountTracker
 from bot.domain import AccountState, TradingState, TradingStatus
 from bot.ports import AuditStore
 from risk.limits import RiskLimits
+from risk.trading_state import next_status
 
 log = structlog.get_logger(__name__)
 
 ENGINE_ACTOR = "engine"
+_SEVERITY = {TradingState.ACTIVE: 0, TradingState.REDUCING: 1, TradingState.HALTED: 2}
 
 
 @dataclass(frozen=True, slots=True)
@@ -89,6 +90,24 @@ class TradingControl:
         self._record(changed, ENGINE_ACTOR)
         log.warning(
             "trading_state_changed", state=changed.state.value, reason=changed.reason, actor=ENGINE_ACTOR
+        )
+
+    def impose(self, advised: TradingStatus) -> None:
+        """A reconciliation's verdict: it may tighten the state, and lift only what it imposed itself
+        (REDUCING for an incomplete or inconsistent check); a HALTED bot always needs a human."""
+        current = self.status
+        tighter = _SEVERITY[advised.state] > _SEVERITY[current.state]
+        lifts_own = (
+            advised.state is TradingState.ACTIVE
+            and current.state is TradingState.REDUCING
+            and current.reason.startswith("reconcile")
+        )
+        if not (tighter or lifts_own):
+            return
+        self.status = advised
+        self._record(advised, ENGINE_ACTOR)
+        log.warning(
+            "trading_state_changed", state=advised.state.value, reason=advised.reason, actor="reconcile"
         )
 
     def _record(self, status: TradingStatus, actor: str) -> None:

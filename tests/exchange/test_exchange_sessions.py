@@ -6,10 +6,12 @@ from datetime import UTC, datetime
 from decimal import Decimal
 from pathlib import Path
 
+import ccxt
 import pytest
 
 from bot.bootstrap import App, build_app, finish_app
 from bot.clock import datetime_to_ms, ms_to_datetime
+from bot.daemon import WallClockDaemon
 from bot.domain import IntentKind, OrderIntent, OrderPurpose, OrderStatus, OrderType, Side, make_intent_id
 from bot.settings import load_settings
 from strategies.base import StrategyView
@@ -183,3 +185,36 @@ def test_an_exchange_outage_skips_ticks_quietly_and_trading_resumes_after_it(
     app.engine.tick(last_close())  # the exchange is back
     assert app.engine.status.exchange_ok is True
     assert [o["side"] for o in fake_exchange.state()["orders"] if o["type"] == "LIMIT"] == ["BUY"]
+
+
+def test_periodic_reconciliation_lifts_the_reducing_it_imposed_once_the_check_completes(
+    tmp_path: Path, db_url: str, fake_exchange: FakeExchange, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = live_settings(tmp_path, db_url, fake_exchange, monkeypatch)
+    fake_exchange.fail("GET", "/api/v3/account", "status", times=4, status=503)
+    app = start(path)
+    app.engine.tick(last_close())
+    assert app.engine.status.trading_state == "reducing"  # start-up reconciliation was incomplete
+    assert isinstance(app.daemon, WallClockDaemon)
+    app.daemon.reconcile_now()  # the exchange answers again: the check is complete
+    app.engine.monitor()
+    assert app.engine.status.trading_state == "active"
+
+
+def test_periodic_reconciliation_halts_when_the_exchange_holds_less_than_the_bot_thinks(
+    tmp_path: Path, db_url: str, fake_exchange: FakeExchange, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    app = start(live_settings(tmp_path, db_url, fake_exchange, monkeypatch))
+    app.engine.tick(last_close())
+    assert app.engine.status.open_positions == 1
+    # Someone cancels the stop by hand and the coins leave the account, not through the bot.
+    manual = ccxt.binance(fake_exchange.ccxt_config())
+    manual.load_markets()
+    for order in fake_exchange.state()["orders"]:
+        if order["type"] == "STOP_LOSS_LIMIT":
+            manual.cancel_order(str(order["orderId"]), "BTC/USDT")
+    fake_exchange.set_balance("BTC", "0")
+    assert isinstance(app.daemon, WallClockDaemon)
+    app.daemon.reconcile_now()
+    app.engine.monitor()
+    assert app.engine.status.trading_state == "halted"
