@@ -6,7 +6,8 @@ Identical in every mode; only the clock, the market data and the broker behind t
 from __future__ import annotations
 
 import threading
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import replace
 from datetime import datetime
 from decimal import Decimal
@@ -17,12 +18,14 @@ from bot.clock import datetime_to_ms, ms_to_datetime
 from bot.domain import (
     Balance,
     EquitySnapshot,
+    FatalBrokerError,
     IntentKind,
     OrderIntent,
     OrderType,
     RiskContext,
     Side,
     TradingState,
+    TradingStatus,
     Verdict,
     decimal_from_float,
     make_intent_id,
@@ -97,7 +100,7 @@ class Engine:
         On a wall clock the scheduler fires a little after the close, so it passes the boundary it is
         for; strategies then see exactly the candles closed by that boundary, never a forming one.
         """
-        with self._lock, degrading_gracefully(self.status):
+        with self._lock, degrading_gracefully(self.status), self._halting_on_fatal_errors():
             now = self._clock.now()
             close_ms = datetime_to_ms(candle_close or now)
             self.status.ticks += 1
@@ -118,16 +121,29 @@ class Engine:
 
     def monitor(self) -> None:
         """Between candle closes (wall clock only): fills, stops, timeouts, commands and breakers."""
-        with self._lock, degrading_gracefully(self.status):
+        with self._lock, degrading_gracefully(self.status), self._halting_on_fatal_errors():
             now = self._clock.now()
             self._housekeeping(now)
             self._sync(now)
             self._snapshot(now)
 
+    @contextmanager
+    def _halting_on_fatal_errors(self) -> Iterator[None]:
+        """Authentication, permissions, a suspended account: stop trading (HALTED, recorded) and say so
+        once, loudly; only a human can resume. Exits need the exchange too, so nothing else is tried."""
+        try:
+            yield
+        except FatalBrokerError as exc:
+            if self._control.state is not TradingState.HALTED:
+                log.critical("exchange_fatal_error_halting", error=str(exc))
+                now = self._clock.now()
+                self._control.impose(TradingStatus(TradingState.HALTED, "fatal_exchange_error", now))
+                self.status.trading_state = TradingState.HALTED.value
+
     def reconcile(self, reconciler: Reconciler) -> None:
         """The periodic check against the exchange (wall clock, live): adopt what it stored, and let its
         verdict tighten the trading state (or lift a REDUCING it imposed itself)."""
-        with self._lock, degrading_gracefully(self.status):
+        with self._lock, degrading_gracefully(self.status), self._halting_on_fatal_errors():
             now = self._clock.now()
             report = reconciler.reconcile()
             result = self._executor.adopt_reconciled(report.order_updates, report.adopted_fills, now)

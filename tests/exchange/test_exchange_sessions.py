@@ -218,3 +218,16 @@ def test_periodic_reconciliation_halts_when_the_exchange_holds_less_than_the_bot
     app.daemon.reconcile_now()
     app.engine.monitor()
     assert app.engine.status.trading_state == "halted"
+
+
+def test_an_authentication_failure_halts_trading_once_and_says_so(
+    tmp_path: Path, db_url: str, fake_exchange: FakeExchange, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    app = start(live_settings(tmp_path, db_url, fake_exchange, monkeypatch))
+    fake_exchange.fail("GET", "/api/v3/account", "code", times=100, code=-1022, status=400)  # bad signature
+    app.engine.tick(last_close())
+    app.engine.monitor()
+    assert app.engine.status.trading_state == "halted"
+    assert fake_exchange.state()["orders"] == [], "nothing is sent once the exchange refuses our keys"
+    events = [e for e in app.store.trading_state_events("onfake") if e.reason == "fatal_exchange_error"]
+    assert len(events) == 1, "halted once, recorded once"
