@@ -33,7 +33,7 @@ from bot.domain import (
 )
 from bot.engine_status import EngineStatus, degrading_gracefully
 from bot.execution import OrderExecutor
-from bot.ports import AuditStore, Broker, Clock, MarketData
+from bot.ports import AuditStore, BookDepth, Broker, Clock, MarketData
 from bot.positions import PositionBook
 from bot.reconcile import Reconciler
 from bot.trading_control import TradingControl
@@ -179,12 +179,17 @@ class Engine:
 
     def _refresh_prices(self, now_ms: int) -> None:
         """Last close per symbol traded, before orders are managed (repricing, trailing, chasing exits)."""
+        live_book = isinstance(self._market, BookDepth)  # offline, current_price would be the next open
         for symbol in self._symbols:
             timeframe = self._timeframe_of[symbol]
             candles = self._market.closed_candles(symbol, timeframe, until_ms=now_ms, limit=1)
             if candles:
                 self._last_price[symbol] = decimal_from_float(candles[-1].close)
                 self._last_close[symbol] = candles[-1].close_time
+            if live_book:  # between closes: client-side stops and trailing see the market every few seconds
+                price = self._market.current_price(symbol, now_ms)
+                if price is not None:
+                    self._last_price[symbol] = decimal_from_float(price)
 
     def _run_strategy(self, strategy: Strategy, symbol: str, now: datetime, now_ms: int) -> None:
         candles = self._market.closed_candles(

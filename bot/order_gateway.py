@@ -47,6 +47,7 @@ class OrderGateway:
         self._run_id = run_id
         self._open: dict[str, Order] = {o.client_order_id: o for o in store.orders(run_id, only_open=True)}
         self._next_attempt: dict[tuple[str, OrderPurpose], int] = {}
+        self._last_refusal: tuple[str, OrderRejected] | None = None  # client order id, why it was refused
 
     @property
     def open_orders(self) -> dict[str, Order]:
@@ -66,6 +67,7 @@ class OrderGateway:
         try:
             acked = self._broker.place_order(order)
         except OrderRejected as exc:
+            self._last_refusal = (order.client_order_id, exc)
             self.transition(replace(order, status=OrderStatus.REJECTED), now, str(exc))
             log.warning(
                 "order_rejected", client_order_id=order.client_order_id, symbol=order.symbol, error=str(exc)
@@ -91,6 +93,13 @@ class OrderGateway:
             stop_price=str(order.stop_price) if order.stop_price is not None else None,
         )
         return acked
+
+    def refusal(self, client_order_id: str) -> OrderRejected | None:
+        """Why the venue refused ``client_order_id``, if it was the last order refused (ask right after
+        :meth:`send` returned ``None``)."""
+        if self._last_refusal is None or self._last_refusal[0] != client_order_id:
+            return None
+        return self._last_refusal[1]
 
     def next_attempt(self, intent_id: str, purpose: OrderPurpose) -> int:
         """The attempt number for a new order of ``intent_id``/``purpose``: one past every stored one."""

@@ -9,7 +9,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import TYPE_CHECKING, Any, Protocol
+from decimal import Decimal
+from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
 from bot.domain import (
     Balance,
@@ -54,6 +55,23 @@ class MarketData(Protocol):
         """The price a market order sent at ``at_ms`` would trade around (sim: the open of the candle
         starting at ``at_ms``; live: the order book). ``None`` if there is no price (e.g. replay ended).
         """
+        ...
+
+
+BookLevels = list[tuple[Decimal, Decimal]]  # (price, amount), best first
+
+
+@runtime_checkable
+class BookDepth(Protocol):
+    """Optional capability of a :class:`MarketData` on a live venue: the order book's levels.
+
+    The paper broker walks them to fill market and marketable orders when its market provides this;
+    offline markets don't (they fill at the next candle's open).
+    """
+
+    def order_book(self, symbol: str, depth: int) -> tuple[BookLevels, BookLevels]:
+        """Up to ``depth`` levels per side now: ``(bids, asks)``, each best first (bids high to low,
+        asks low to high). An empty list for an empty side."""
         ...
 
 

@@ -16,17 +16,27 @@ take-profit.
   below, same quantity): on a take-profit with ``oco_with`` it cancels the lone stop and places the list,
   keeping both legs' client order ids. Cancelling either leg cancels both, so protection is always
   replaced as a pair: take-profit first, then stop.
+- Client-side stop: where the venue refuses the stop's order type as unsupported (``UnsupportedOrderType``:
+  no native stop orders on this spot market), the stop is kept here instead (``client_side_stop_armed``)
+  and the symbol sends no stop orders again in this run. Each ``maintain`` (every tick and every monitor
+  run) sends the exit (a capped marketable limit, chased until filled) once the last price is at or below
+  it; it trails like a stop order, and is dropped with the rest of the protection (position closed,
+  exit requested, resize). A take-profit beside it is a plain sell limit (no ``oco_with``), cancelled
+  before the exit. It lives in memory: after a restart the first ``maintain`` arms it again. A refusal
+  for any other reason still closes the position at once.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
 
 import structlog
 
 from bot.domain import MarketRules, Order, OrderPurpose, OrderStatus, OrderType, Side, client_order_id_for
+from bot.domain.errors import UnsupportedOrderType
 from bot.execution_policy import ExecutionPolicy
 from bot.order_gateway import OrderGateway
 from bot.ports import AuditStore
@@ -35,6 +45,15 @@ from bot.positions import PositionBook
 log = structlog.get_logger(__name__)
 
 _WORKING = (OrderStatus.OPEN, OrderStatus.PARTIALLY_FILLED)
+
+
+@dataclass(slots=True)
+class ClientStop:
+    """A stop the bot watches itself (the venue has no stop order): exit once the last price <= it."""
+
+    intent_id: str
+    stop_price: Decimal
+    quantity: Decimal
 
 
 class StopKeeper:
@@ -60,6 +79,8 @@ class StopKeeper:
         self._policy = policy
         self._run_id = run_id
         self._stop_for_intent: dict[str, Decimal] = {}
+        self._client_stops: dict[str, ClientStop] = {}  # by symbol
+        self._no_native_stop: set[str] = set()  # symbols whose venue refused the stop order type
 
     # ----------------------------------------------------------------- queries
 
@@ -68,6 +89,10 @@ class StopKeeper:
 
     def stop_for(self, intent_id: str) -> Decimal | None:
         return self._stop_for_intent.get(intent_id)
+
+    def client_stop(self, symbol: str) -> ClientStop | None:
+        """The stop watched client-side for ``symbol``'s position, if the venue has no stop orders."""
+        return self._client_stops.get(symbol)
 
     def working(self, symbol: str, purpose: OrderPurpose) -> Order | None:
         for order in self._gateway.open_orders.values():
@@ -88,11 +113,16 @@ class StopKeeper:
         stop = self.working(symbol, OrderPurpose.STOP)
         if stop is not None and stop.remaining_quantity == position.quantity:
             return
+        quantity = self._rules(symbol).round_quantity(position.quantity)
+        client = self._client_stops.get(symbol)
+        if client is not None and client.quantity == quantity:
+            return
         entry = self._latest_entry(symbol)
         stop_price = self._stop_for_intent.get(entry.intent_id) if entry else None
         if stop_price is None and stop is not None:
             stop_price = stop.stop_price
-        quantity = self._rules(symbol).round_quantity(position.quantity)
+        if stop_price is None and client is not None:
+            stop_price = client.stop_price
         if entry is None or stop_price is None or quantity <= 0:
             log.error("position_without_stop_price", symbol=symbol)
             return
@@ -107,6 +137,8 @@ class StopKeeper:
             order = self.working(symbol, purpose)
             if order is not None and not self._gateway.cancel(order, now, reason):
                 return False
+        if self._client_stops.pop(symbol, None) is not None:
+            log.info("client_side_stop_dropped", symbol=symbol, reason=reason)
         return True
 
     def maintain(self, prices: Mapping[str, Decimal], now: datetime) -> None:
@@ -115,10 +147,15 @@ class StopKeeper:
             if self.working(symbol, OrderPurpose.EXIT) is not None:
                 continue
             stop = self.working(symbol, OrderPurpose.STOP)
+            last = prices.get(symbol)
+            client = self._client_stops.get(symbol)
+            if stop is None and client is not None:
+                if last is not None:
+                    self._watch(symbol, client, position.quantity, last, now)
+                continue
             if stop is None:
                 self.protect(symbol, now)  # safety net: no position is ever left without a stop
                 continue
-            last = prices.get(symbol)
             if last is None or stop.stop_price is None or stop.status not in _WORKING:
                 continue
             if stop.order_type is OrderType.STOP_LIMIT and last <= stop.stop_price:
@@ -127,6 +164,26 @@ class StopKeeper:
                     self.send_exit(stop.intent_id, symbol, position.quantity, last, now)
                 continue
             self._trail(stop, last, now)
+
+    def _watch(
+        self, symbol: str, client: ClientStop, quantity: Decimal, last: Decimal, now: datetime
+    ) -> None:
+        """A client-side stop: sell once the last price is at or below it, else trail it."""
+        if last <= client.stop_price:
+            log.warning("client_side_stop_triggered", symbol=symbol, stop_price=str(client.stop_price),
+                        last=str(last))  # fmt: skip
+            take_profit = self.working(symbol, OrderPurpose.TAKE_PROFIT)
+            if take_profit is not None and not self._gateway.cancel(take_profit, now, "stop triggered"):
+                return  # it may have just filled; the next maintain sees
+            if self.send_exit(client.intent_id, symbol, quantity, last, now) is None:
+                log.error("client_side_stop_exit_refused", symbol=symbol, quantity=str(quantity))
+            return
+        candidate = self._policy.trailed_stop(last, self._rules(symbol))
+        if candidate is not None and candidate > client.stop_price:
+            log.info("stop_trailed", symbol=symbol, old=str(client.stop_price), new=str(candidate),
+                     client_side=True)  # fmt: skip
+            client.stop_price = candidate
+            self._book.set_stop(symbol, candidate)
 
     def _trail(self, stop: Order, last: Decimal, now: datetime) -> None:
         candidate = self._policy.trailed_stop(last, self._rules(stop.symbol))
@@ -148,25 +205,44 @@ class StopKeeper:
         target: Decimal | None,
         now: datetime,
     ) -> None:
-        """Place the stop (and its take-profit); if the venue refuses the stop, close the position."""
-        rules = self._rules(symbol)
-        stop = self._new_order(
-            intent_id, symbol, OrderPurpose.STOP, self._policy.stop_order, quantity, now,
-            price=self._policy.stop_limit_price(stop_price, rules), stop_price=stop_price,
-        )  # fmt: skip
-        if self._gateway.send(stop) is None:  # refused (e.g. the market is already below the stop)
-            log.error("stop_refused_closing_position", symbol=symbol, stop_price=str(stop_price))
-            self.send_exit(intent_id, symbol, quantity, None, now)
-            return
+        """Place the stop (and its take-profit); if the venue refuses the stop order type, watch the stop
+        client-side; if it refuses the stop for another reason, close the position."""
+        oco_with = self._place_stop(intent_id, symbol, quantity, stop_price, now)
+        if oco_with is None and symbol not in self._client_stops:
+            return  # refused: the position is being closed
         self._book.set_stop(symbol, stop_price)
         if target is None:
             return
         take_profit = self._new_order(
             intent_id, symbol, OrderPurpose.TAKE_PROFIT, OrderType.LIMIT, quantity, now,
-            price=target, oco_with=stop.client_order_id,
+            price=target, oco_with=oco_with,
         )  # fmt: skip
         if self._gateway.send(take_profit) is None:
             log.warning("take_profit_refused", symbol=symbol, price=str(target))
+
+    def _place_stop(
+        self, intent_id: str, symbol: str, quantity: Decimal, stop_price: Decimal, now: datetime
+    ) -> str | None:
+        """The stop order's client id once placed; ``None`` if the stop is client-side or was refused."""
+        if symbol not in self._no_native_stop:
+            rules = self._rules(symbol)
+            stop = self._new_order(
+                intent_id, symbol, OrderPurpose.STOP, self._policy.stop_order, quantity, now,
+                price=self._policy.stop_limit_price(stop_price, rules), stop_price=stop_price,
+            )  # fmt: skip
+            if self._gateway.send(stop) is not None:
+                return stop.client_order_id
+            if not isinstance(self._gateway.refusal(stop.client_order_id), UnsupportedOrderType):
+                # refused for a reason of its own (e.g. the market is already below the stop)
+                log.error("stop_refused_closing_position", symbol=symbol, stop_price=str(stop_price))
+                self.send_exit(intent_id, symbol, quantity, None, now)
+                return None
+            self._no_native_stop.add(symbol)
+        self._client_stops[symbol] = ClientStop(intent_id, stop_price, quantity)
+        log.warning(
+            "client_side_stop_armed", symbol=symbol, stop_price=str(stop_price), quantity=str(quantity)
+        )
+        return None
 
     def send_exit(
         self, intent_id: str, symbol: str, quantity: Decimal, last: Decimal | None, now: datetime

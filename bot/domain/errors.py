@@ -31,6 +31,14 @@ class InvalidOrder(OrderRejected):
     """Bad price/amount precision, below minimum notional, unknown symbol, duplicate client id..."""
 
 
+class UnsupportedOrderType(InvalidOrder):
+    """The venue does not take this order type on this market (e.g. no native stop orders on spot).
+
+    Not a problem with the order's values: the caller must reach its aim another way (a stop the bot
+    watches itself instead of a stop order).
+    """
+
+
 class OrderNotFound(BrokerError):
     """The venue positively answered that it has no such order (not a network failure)."""
 

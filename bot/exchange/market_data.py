@@ -10,13 +10,14 @@ from bot.clock import datetime_to_ms
 from bot.domain import Candle, InvalidOrder, MarketRules, timeframe_ms
 from bot.exchange.convert import to_decimal
 from bot.exchange.retry import ExchangeCaller
-from bot.ports import Clock
+from bot.ports import BookLevels, Clock
 
 _MAX_KLINES = 1000  # Binance's per-request cap
+_BOOK_LIMITS = (5, 10, 20, 50, 100, 500, 1000, 5000)  # the depth sizes Binance's /api/v3/depth accepts
 
 
 class CcxtMarketData:
-    """Implements :class:`bot.ports.MarketData` on a ccxt client.
+    """Implements :class:`bot.ports.MarketData` (and :class:`bot.ports.BookDepth`) on a ccxt client.
 
     Markets are loaded once (on first use) and again on :meth:`reload_markets`. Reads are retried
     (``ExchangeCaller.read``) and raise only :mod:`bot.domain.errors` exceptions once retries run out.
@@ -139,6 +140,19 @@ class CcxtMarketData:
         ask = to_decimal(book["asks"][0][0]) if book.get("asks") else None
         return bid, ask
 
+    def order_book(self, symbol: str, depth: int) -> tuple[BookLevels, BookLevels]:
+        """Up to ``depth`` levels per side, best first, as Decimals (one read, retried like any read).
+
+        The request asks for the smallest depth the venue accepts that covers ``depth``.
+        """
+        if depth <= 0:
+            raise ValueError(f"depth must be > 0, got {depth}")
+        limit = next((n for n in _BOOK_LIMITS if n >= depth), _BOOK_LIMITS[-1])
+        book = self._caller.read(
+            "fetch_order_book", symbol, lambda: self._client.fetch_order_book(symbol, limit=limit)
+        )
+        return _levels(book.get("bids"), depth), _levels(book.get("asks"), depth)
+
 
 def rules_from_market(market: Any) -> MarketRules:
     """MarketRules from a ccxt market (TICK_SIZE precision mode: precision values are increments)."""
@@ -159,6 +173,19 @@ def rules_from_market(market: Any) -> MarketRules:
         taker_fee=to_decimal(market.get("taker")) or Decimal(0),
         min_quantity=to_decimal((limits.get("amount") or {}).get("min")) or Decimal(0),
     )
+
+
+def _levels(rows: Any, depth: int) -> BookLevels:
+    """The first ``depth`` (price, amount) rows as Decimals; rows without a positive amount are skipped."""
+    levels: BookLevels = []
+    for row in rows or ():
+        price, amount = to_decimal(row[0]), to_decimal(row[1])
+        if price is None or amount is None or price <= 0 or amount <= 0:
+            continue
+        levels.append((price, amount))
+        if len(levels) == depth:
+            break
+    return levels
 
 
 def _candle(symbol: str, timeframe: str, row: Sequence[Any]) -> Candle:

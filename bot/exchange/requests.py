@@ -3,8 +3,8 @@
 - LIMIT -> ``'limit'`` (Binance LIMIT GTC); MARKET -> ``'market'`` with ``price=None`` so the *quantity*
   is sent (a price would make ccxt send ``quoteOrderQty``, notes §1).
 - STOP_LIMIT -> ``'limit'`` with ``stopLossPrice`` (Binance STOP_LOSS_LIMIT); STOP_MARKET -> ``'market'``
-  with ``stopLossPrice`` (STOP_LOSS) where the market lists it, else ``InvalidOrder`` naming the gap (the
-  executor then protects the position another way).
+  with ``stopLossPrice`` (STOP_LOSS) where the market lists it, else ``UnsupportedOrderType`` (an
+  ``InvalidOrder``) naming the gap: the stop keeper then watches the stop itself (a client-side stop).
 - The client order id goes in ``params['clientOrderId']`` (ccxt sends ``newClientOrderId``).
 - Amounts and prices are sent as ccxt's precision strings, but only if they are already exact: ccxt
   truncates amounts and *rounds* prices, and a silent change (up, past a limit) is never acceptable.
@@ -17,6 +17,7 @@ from decimal import Decimal
 from typing import Any
 
 from bot.domain import InvalidOrder, Order, OrderType
+from bot.domain.errors import UnsupportedOrderType
 from bot.exchange.errors import CcxtError
 
 # Binance's names in exchangeInfo ``orderTypes`` for each domain type
@@ -60,7 +61,7 @@ def order_request(client: Any, market: Any, order: Order) -> OrderRequest:
 
 
 def check_supported(client: Any, market: Any, order_type: OrderType, what: str) -> None:
-    """Raise InvalidOrder if the venue cannot take ``order_type`` on this market."""
+    """Raise UnsupportedOrderType (an InvalidOrder) if the venue cannot take ``order_type`` on this market."""
     listed = (market.get("info") or {}).get("orderTypes")
     if isinstance(listed, list):
         supported = _VENUE_TYPES[order_type] in listed
@@ -68,7 +69,7 @@ def check_supported(client: Any, market: Any, order_type: OrderType, what: str) 
         flag = _HAS_FLAG.get(order_type)
         supported = flag is None or bool((getattr(client, "has", {}) or {}).get(flag))
     if not supported:
-        raise InvalidOrder(
+        raise UnsupportedOrderType(
             f"{what}: {client.id} does not support {order_type.value} orders on {market.get('symbol')} spot"
         )
 

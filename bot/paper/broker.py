@@ -7,6 +7,8 @@ Time reaches the broker in two ways, and it never reads a wall clock of its own:
 - :meth:`PaperBroker.poll` ``(now)`` matches resting orders against every candle that closed by ``now``.
 
 A placement is never stamped earlier than the last poll, so a lagging clock cannot cause look-back fills.
+Market and marketable orders fill on arrival (:mod:`bot.paper.arrival`): against the order book when the
+market provides one (:class:`bot.ports.BookDepth`, paper mode on a real exchange), else at the current price.
 Fills are whole (no partial fills). Fees are charged in the quote currency for buys and sells alike
 (Binance charges a buy's fee in the base asset unless paid in BNB: a real buy of 1 BTC credits
 0.999 BTC; here it credits 1 BTC and costs ``price * qty * (1 + fee)`` quote). State is in memory only.
@@ -30,14 +32,13 @@ from bot.domain import (
     MarketRules,
     Order,
     OrderNotFound,
-    OrderRejected,
     OrderStatus,
-    OrderType,
     Side,
     timeframe_ms,
 )
+from bot.paper.arrival import BOOK_FILLED, book_fill, current_price_fill
 from bot.paper.balances import ZERO, BalanceBook
-from bot.paper.fill_rules import Execution, marketable_price, match_candle, taker_price
+from bot.paper.fill_rules import Execution, match_candle
 from bot.paper.paper_order import PaperOrder, fill_cost, resting_lock, resting_price
 from bot.paper.validation import (
     check_min_notional,
@@ -45,7 +46,7 @@ from bot.paper.validation import (
     check_order_shape,
     check_stop_not_triggered,
 )
-from bot.ports import BrokerUpdate, Clock, MarketData
+from bot.ports import BookDepth, BrokerUpdate, Clock, MarketData
 
 log = structlog.get_logger(__name__)
 
@@ -68,6 +69,7 @@ class PaperBroker:
             raise ValueError(f"slippage_bps must be >= 0, got {slippage_bps}")
         self.venue = venue
         self._market = market
+        self._depth = market if isinstance(market, BookDepth) else None  # fill on arrival from the book
         self._clock = clock
         self._timeframe = timeframe
         self._step_ms = timeframe_ms(timeframe)
@@ -94,15 +96,13 @@ class PaperBroker:
         check_order_shape(order, rules)
         partner = self._oco_partner(order)
         placed_ms = max(datetime_to_ms(self._clock.now()), self._last_poll_ms)
-        current_f = self._market.current_price(order.symbol, placed_ms)
-        current = None if current_f is None else Decimal(repr(current_f))
-        fill_price = self._immediate_price(order, rules, current)
+        current_f, fill_price = self._arrival(order, rules, placed_ms)
         check_min_notional(order, rules, fill_price if fill_price is not None else resting_price(order))
         check_stop_not_triggered(order, current_f)
         if partner is not None and fill_price is not None:
             raise InvalidOrder(
                 f"order {order.client_order_id} ({order.symbol}): a take-profit paired with a stop must "
-                f"rest; limit {order.price} would fill at once (current price {current})"
+                f"rest; limit {order.price} would fill at once (at {fill_price})"
             )
         lock_currency = rules.quote if order.side is Side.BUY else rules.base
         purpose = f"order {order.client_order_id} ({order.symbol})"
@@ -252,17 +252,16 @@ class PaperBroker:
 
     # --- placement helpers --------------------------------------------------------------------
 
-    def _immediate_price(self, order: Order, rules: MarketRules, current: Decimal | None) -> Decimal | None:
-        """The taker price if the order fills on arrival (market, or a limit crossing the market)."""
-        if order.order_type is OrderType.MARKET:
-            if current is None:
-                raise OrderRejected(
-                    f"order {order.client_order_id} ({order.symbol}): no market price, the data has ended"
-                )
-            return taker_price(current, order.side, self._slippage_bps, rules)
-        if order.order_type is OrderType.LIMIT and current is not None and order.price is not None:
-            return marketable_price(order.side, order.price, current, self._slippage_bps, rules)
-        return None
+    def _arrival(
+        self, order: Order, rules: MarketRules, placed_ms: int
+    ) -> tuple[float | None, Decimal | None]:
+        """The current price (``None`` when the book decides) and the taker price if the order fills on
+        arrival (``None``: it rests)."""
+        if self._depth is not None and order.order_type in BOOK_FILLED:
+            return None, book_fill(self._depth, order, rules, self._slippage_bps)
+        current_f = self._market.current_price(order.symbol, placed_ms)
+        current = None if current_f is None else Decimal(repr(current_f))
+        return current_f, current_price_fill(order, rules, current, self._slippage_bps)
 
     def _oco_partner(self, order: Order) -> PaperOrder | None:
         """The open stop a take-profit is paired with (``order.oco_with``), checked like Binance's OCO."""

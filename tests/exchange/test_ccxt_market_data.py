@@ -137,3 +137,16 @@ def test_time_is_read_through_the_clock_only(fake_exchange: FakeExchange) -> Non
     candles = market_data(fake_exchange, past_clock).closed_candles("BTC/USDT", "1m", until_ms=now, limit=10)
     assert [c.open_time for c in candles] == [rows[0][0], rows[1][0]]
     assert datetime_to_ms(FixedClock(past_clock).now()) == past_clock
+
+
+def test_order_book_asks_a_depth_the_venue_accepts_and_keeps_the_levels_wanted(
+    fake_exchange: FakeExchange,
+) -> None:
+    fake_exchange.set_price("BTCUSDT", 60_000)
+    md = market_data(fake_exchange, now_ms())
+    bids, asks = md.order_book("BTC/USDT", 7)
+    assert fake_exchange.log(path="/api/v3/depth")[-1]["params"]["limit"] == "10"
+    assert len(bids) == len(asks) == 7
+    assert asks[0] == (Decimal("60003"), Decimal("0.16666")) and bids[0][0] == Decimal("59997")
+    assert [p for p, _ in asks] == sorted(p for p, _ in asks)
+    assert [p for p, _ in bids] == sorted((p for p, _ in bids), reverse=True)

@@ -95,6 +95,7 @@ def test_paper_on_exchange_data_trades_and_resumes_after_a_restart_with_the_same
     tmp_path: Path, db_url: str, fake_exchange: FakeExchange
 ) -> None:
     prepare(fake_exchange)
+    fake_exchange.set_price("BTCUSDT", "59990")  # best ask 59 993: the entry's 60 000 limit is marketable
     path = config(tmp_path, db_url, fake_exchange.url)
     first = start(path)
     first.engine.tick(last_close())
