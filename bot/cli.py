@@ -1,4 +1,4 @@
-"""The ``spotbot`` command line: run, report, halt, resume, config check, db upgrade."""
+"""The ``spotbot`` command line: run, report, halt, resume, backtest, download, config check, db upgrade."""
 
 from __future__ import annotations
 
@@ -108,9 +108,7 @@ def run(
         with Live(console=console, refresh_per_second=8, transient=True) as display:
 
             def refresh() -> None:
-                display.update(
-                    status_line(application.engine.status, application.daemon.progress, quote)
-                )
+                display.update(status_line(application.engine.status, application.daemon.progress, quote))
 
             outcome = application.daemon.run(stop, on_idle=refresh)
     else:
@@ -214,6 +212,75 @@ def db_upgrade(config: ConfigOption = None) -> None:
     settings.bot.data_dir.mkdir(parents=True, exist_ok=True)
     upgrade(settings.effective_database_url)
     Console().print(f"[green]audit DB at head[/]: {settings.effective_database_url_redacted}")
+
+
+@app.command()
+def backtest(
+    config: Annotated[Path, typer.Option("--config", "-c", help="TOML config file of the strategy to test.")],
+    data: Annotated[
+        list[Path] | None,
+        typer.Option(
+            "--data",
+            help="A directory of BASE_QUOTE-TF.csv files (the config's symbols) or candle files "
+            "(repeatable); replaces market.source with csv.",
+        ),
+    ] = None,
+    start: Annotated[
+        str | None, typer.Option("--from", help="First candle open time (YYYY-MM-DD or ISO, UTC).")
+    ] = None,
+    end: Annotated[
+        str | None, typer.Option("--to", help="Only candles opening before this (exclusive, UTC).")
+    ] = None,
+    out: Annotated[
+        Path | None,
+        typer.Option("--out", help="Output directory [default: backtests/<config stem>-<UTC timestamp>]."),
+    ] = None,
+) -> None:
+    """Replay history through the real engine as fast as possible; print metrics, write JSON + chart."""
+    from bot.backtest.command import BacktestRequest, execute, print_backtest, report_paths
+
+    console = Console()
+    request = BacktestRequest(config=config, data=tuple(data or ()), start=start, end=end, out=out)
+    try:
+        run_, result, out_dir = execute(request, console)
+    except ConfigError as exc:
+        Console(stderr=True).print(f"[bold red]config error[/]\n{exc}", highlight=False)
+        raise typer.Exit(2) from None
+    except ValueError as exc:
+        Console(stderr=True).print(f"[bold red]backtest error[/]: {exc}", highlight=False)
+        raise typer.Exit(2) from None
+    print_backtest(console, result)
+    report_paths(console, out_dir)
+    raise typer.Exit(1 if run_.outcome == "failed" else 0)
+
+
+@app.command()
+def download(
+    symbols: Annotated[str, typer.Option("--symbols", help="Comma-separated, e.g. BTC/USDT,ETH/USDT.")],
+    since: Annotated[str, typer.Option("--since", help="First candle open time (YYYY-MM-DD or ISO, UTC).")],
+    exchange: Annotated[str, typer.Option("--exchange", help="ccxt exchange id.")] = "binance",
+    timeframe: Annotated[str, typer.Option("--timeframe", help="Candle timeframe, e.g. 1m, 5m, 1h.")] = "5m",
+    to: Annotated[
+        str | None, typer.Option("--to", help="Only candles opening before this (exclusive, UTC).")
+    ] = None,
+    directory: Annotated[Path, typer.Option("--dir", help="Where the CSV files go.")] = Path("data/candles"),
+    url: Annotated[str | None, typer.Option("--url", hidden=True, help="Exchange base URL (tests).")] = None,
+) -> None:
+    """Fetch closed OHLCV candles into BASE_QUOTE-TF.csv files, only what is missing; report gaps."""
+    from bot.exchange.download import run_download
+
+    raise typer.Exit(
+        run_download(
+            exchange=exchange,
+            symbols=[s.strip() for s in symbols.split(",") if s.strip()],
+            timeframe=timeframe,
+            since=since,
+            to=to,
+            directory=directory,
+            url=url,
+            console=Console(),
+        )
+    )
 
 
 @app.command()

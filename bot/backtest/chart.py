@@ -1,0 +1,48 @@
+"""``equity.png``: the equity curve over the candle timeline, with the drawdown below it.
+
+Drawn with matplotlib's object API on the Agg canvas (no pyplot, no display, no global state), so it
+works on a headless server and from several threads.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from pathlib import Path
+
+import numpy as np
+from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.figure import Figure
+
+from bot.backtest.metrics import FloatArray
+from bot.clock import ms_to_datetime
+
+
+def drawdown_curve(curve: FloatArray) -> FloatArray:
+    """Drawdown from the running peak at each point, as a negative fraction (0 at a new high)."""
+    peaks = np.maximum.accumulate(curve)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return np.where(peaks > 0, curve / peaks - 1.0, 0.0)
+
+
+def write_equity_chart(
+    path: Path, close_times_ms: Sequence[int], curve: FloatArray, *, title: str, quote: str
+) -> None:
+    """Save a PNG: equity (top) and drawdown in % (bottom) against the candle close times (UTC)."""
+    times: list[datetime] = [ms_to_datetime(t) for t in close_times_ms]
+    figure = Figure(figsize=(11, 6.5), dpi=100, layout="constrained")
+    FigureCanvasAgg(figure)
+    top, bottom = figure.subplots(2, 1, sharex=True, height_ratios=[3, 1])
+    top.plot(times, curve, color="#1f77b4", linewidth=1.1)
+    top.axhline(curve[0], color="grey", linewidth=0.7, linestyle="--")
+    top.set_ylabel(f"equity ({quote})")
+    top.set_title(title)
+    top.grid(alpha=0.3)
+    drawdown = drawdown_curve(curve) * 100
+    bottom.fill_between(times, drawdown, 0, color="#d62728", alpha=0.4, linewidth=0)
+    bottom.plot(times, drawdown, color="#d62728", linewidth=0.8)
+    bottom.set_ylabel("drawdown (%)")
+    bottom.set_xlabel("time (UTC)")
+    bottom.grid(alpha=0.3)
+    figure.autofmt_xdate()
+    figure.savefig(path, format="png")

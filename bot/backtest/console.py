@@ -1,0 +1,91 @@
+"""The rich report printed at the end of ``spotbot backtest`` (the same numbers as ``result.json``)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rich.console import Console, Group
+from rich.table import Table
+
+
+def _pct(value: float | None) -> str:
+    return "-" if value is None else f"{value * 100:.2f}%"
+
+
+def _ratio(value: float | None) -> str:
+    return "-" if value is None else f"{value:.2f}"
+
+
+def _money(value: str | None) -> str:
+    return "-" if value is None else f"{float(value):.8g}"
+
+
+def metrics_table(result: dict[str, Any]) -> Table:
+    m, data, run = result["metrics"], result["data"], result["run"]
+    quote = result["parameters"]["quote_currency"]
+    table = Table(title=f"Backtest (run {run['id']}, {run['outcome']})", show_header=False, box=None)
+    table.add_column(style="bold")
+    table.add_column(justify="right")
+    table.add_row("first candle opens", str(data["first_candle_open"]))
+    table.add_row("last candle closes", str(data["last_candle_close"]))
+    source = f"{len(data['files'])} files" if data["files"] else data["source"]
+    table.add_row("candles", f"{data['candles']} x {data['timeframe']} ({source})")
+    table.add_row("trades (round trips)", f"{m['trades']} ({m['wins']} won, {m['losses']} lost)")
+    table.add_row("win rate", _pct(m["win_rate"]))
+    table.add_row("profit factor", _ratio(m["profit_factor"]))
+    table.add_row(
+        f"equity start -> end ({quote})", f"{_money(m['starting_equity'])} -> {_money(m['final_equity'])}"
+    )
+    table.add_row("total return", _pct(m["total_return"]))
+    table.add_row("annualised return (CAGR)", _pct(m["cagr"]))
+    table.add_row("Sharpe / Sortino (annualised)", f"{_ratio(m['sharpe'])} / {_ratio(m['sortino'])}")
+    recovered = "" if m["max_drawdown_recovered"] else ", not recovered"
+    table.add_row(
+        "max drawdown",
+        f"{_pct(m['max_drawdown'])} over {m['max_drawdown_duration_candles']} candles "
+        f"({m['max_drawdown_duration']}{recovered})",
+    )
+    table.add_row("exposure time", _pct(m["exposure"]))
+    table.add_row(
+        f"realized / unrealized P&L ({quote})", f"{_money(m['realized_pnl'])} / {_money(m['unrealized_pnl'])}"
+    )
+    table.add_row(f"fees paid ({quote})", _money(m["fees"]))
+    table.add_row("open positions at the end", str(m["open_positions"]))
+    risk = result["risk"]
+    table.add_row(
+        "intents",
+        f"{risk['intents']}: {risk['approved']} approved, {risk['resized']} resized, {risk['denied']} denied",
+    )
+    table.add_row("elapsed", f"{run['elapsed_seconds']:.1f} s")
+    return table
+
+
+def symbols_table(result: dict[str, Any]) -> Table:
+    table = Table(title="Per symbol")
+    for column in ("symbol", "trades", "wins", "net P&L", "fees"):
+        table.add_column(column, justify="left" if column == "symbol" else "right")
+    for symbol, row in result["per_symbol"].items():
+        table.add_row(
+            symbol, str(row["trades"]), str(row["wins"]), _money(row["net_pnl"]), _money(row["fees"])
+        )
+    return table
+
+
+def reasons_table(result: dict[str, Any]) -> Table | None:
+    by_reason = result["risk"]["by_reason"]
+    if not by_reason:
+        return None
+    table = Table(title="Risk decisions (denied / resized) by guard:reason")
+    table.add_column("guard:reason")
+    table.add_column("count", justify="right")
+    for key, count in by_reason.items():
+        table.add_row(key, str(count))
+    return table
+
+
+def print_backtest(console: Console, result: dict[str, Any]) -> None:
+    parts: list[Table] = [metrics_table(result), symbols_table(result)]
+    reasons = reasons_table(result)
+    if reasons is not None:
+        parts.append(reasons)
+    console.print(Group(*parts))

@@ -1,0 +1,114 @@
+"""Run a backtest in-process: the daemon's own wiring (``build_app``), stepped candle by candle, no scheduler.
+
+The strategy, risk chain, execution policy, paper broker and audit DB are exactly those of a sim run;
+only the pacing differs (as fast as possible instead of ``replay_speed`` candles a second).
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from bot.backtest.data import DataFiles, resolve_data, restrict_market
+from bot.backtest.metrics import BacktestMetrics, compute_metrics
+from bot.bootstrap import App, build_app, build_market, finish_app
+from bot.domain import TIMEFRAME_SECONDS, EquitySnapshot
+from bot.market.offline import OfflineMarket
+from bot.reporting import RunReport
+from bot.settings import Settings, load_settings
+
+Progress = Callable[[int, int], None]  # (candles done, candles in all)
+AUDIT_DB_NAME = "audit.sqlite"
+
+
+@dataclass(slots=True)
+class BacktestRun:
+    settings: Settings
+    app: App
+    report: RunReport
+    metrics: BacktestMetrics
+    close_times_ms: list[int]
+    snapshots: list[EquitySnapshot]
+    outcome: str  # "completed" or "failed" (a tick raised; see app.daemon.replay.error)
+    elapsed_seconds: float
+    data: DataFiles | None
+
+
+def load_backtest_settings(
+    config: Path, data: Sequence[Path], out_dir: Path, *, env: dict[str, str] | None = None
+) -> tuple[Settings, DataFiles | None]:
+    """The config with ``--data`` as a CSV source and, unless ``bot.database_url`` is set, an audit DB
+    of its own in ``out_dir`` (so backtests never mix with the daemon's DB)."""
+    settings = load_settings(config, env=env)
+    overrides: dict[str, Any] = {}
+    files: DataFiles | None = None
+    if data:
+        files = resolve_data(data, settings.market.symbols, settings.market.timeframe)
+        market: dict[str, Any] = {
+            "source": "csv",
+            "csv": {"files": {symbol: str(path) for symbol, path in files.files.items()}},
+        }
+        if files.explicit:
+            market["symbols"] = list(files.files)
+        overrides["market"] = market
+    if settings.bot.database_url is None:
+        overrides["bot"] = {"database_url": f"sqlite:///{out_dir.resolve() / AUDIT_DB_NAME}"}
+    if overrides:
+        settings = load_settings(config, env=env, overrides=overrides)
+    return settings, files
+
+
+def backtest_market(settings: Settings, start: datetime | None, end: datetime | None) -> OfflineMarket:
+    """The configured offline market (sim or csv), restricted to candles opening in ``[start, end)``."""
+    return restrict_market(build_market(settings), start, end)
+
+
+def run_backtest(
+    settings: Settings,
+    market: OfflineMarket,
+    *,
+    on_progress: Progress | None = None,
+    progress_every: int = 250,
+    data: DataFiles | None = None,
+) -> BacktestRun:
+    """Replay every candle close of ``market`` through the engine, then report and measure the run."""
+    started = time.perf_counter()
+    app = build_app(settings, market=market)
+    replay = app.replay
+    total = replay.progress.total
+    done = 0
+    while not replay.finished.is_set():
+        replay.step()
+        done += 1
+        if on_progress is not None and done % progress_every == 0:
+            on_progress(min(done, total), total)
+    if on_progress is not None:
+        on_progress(total, total)
+    outcome = "failed" if replay.error is not None else "completed"
+    report = finish_app(app, outcome)
+    close_times = [int(t) for t in market.timeline()][:total]
+    snapshots = app.store.equity_snapshots(app.run_id)
+    metrics = compute_metrics(
+        close_times_ms=close_times,
+        timeframe_seconds=TIMEFRAME_SECONDS[settings.market.timeframe],
+        snapshots=snapshots,
+        trades=report.trades,
+        open_since=[p.opened_at for p in report.open_positions.values()],
+        fees=report.fees,
+        risk_by_reason=report.outcomes.by_reason,
+    )
+    return BacktestRun(
+        settings=settings,
+        app=app,
+        report=report,
+        metrics=metrics,
+        close_times_ms=close_times,
+        snapshots=snapshots,
+        outcome=outcome,
+        elapsed_seconds=time.perf_counter() - started,
+        data=data,
+    )
