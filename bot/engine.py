@@ -27,13 +27,13 @@ from bot.domain import (
     TradingState,
     TradingStatus,
     Verdict,
-    decimal_from_float,
     make_intent_id,
     timeframe_ms,
 )
 from bot.engine_status import EngineStatus, degrading_gracefully
 from bot.execution import OrderExecutor
-from bot.ports import AuditStore, BookDepth, Broker, Clock, MarketData
+from bot.marks import Marks
+from bot.ports import AuditStore, Broker, Clock, MarketData
 from bot.positions import PositionBook
 from bot.reconcile import Reconciler
 from bot.trading_control import TradingControl
@@ -76,16 +76,11 @@ class Engine:
         self._quote = quote_currency
         self._run_id = run_id
         self._id_scope = id_scope
-        self._last_price: dict[str, Decimal] = {}
-        self._last_close: dict[str, int] = {}  # per symbol: close time (ms) of the newest candle seen
-        # Each symbol's finest timeframe among the strategies trading it, for last-price refreshes.
-        self._timeframe_of: dict[str, str] = {}
+        timeframes: dict[str, list[str]] = {}
         for strategy in self._strategies:
             for symbol in symbols_for[strategy.name]:
-                known = self._timeframe_of.get(symbol)
-                if known is None or timeframe_ms(strategy.timeframe) < timeframe_ms(known):
-                    self._timeframe_of[symbol] = strategy.timeframe
-        self._symbols = sorted(self._timeframe_of)
+                timeframes.setdefault(symbol, []).append(strategy.timeframe)
+        self._marks = Marks(market, timeframes)
         self._last_recorded: tuple[Decimal, Decimal] | None = None
         self._lock = threading.Lock()  # a tick and a monitor run never interleave
         self.status = EngineStatus()
@@ -157,9 +152,9 @@ class Engine:
         command = self._control.poll_commands(equity)
         if command is not None and command.flatten:
             self._flatten(now)
-        self._refresh_prices(datetime_to_ms(now))
+        self._marks.refresh(datetime_to_ms(now))
         active = self._control.state is TradingState.ACTIVE
-        self._executor.manage(now, self._last_price, entries_allowed=active)
+        self._executor.manage(now, self._marks.prices, entries_allowed=active)
         self._control.evaluate(equity, now)
         if self._control.state is not TradingState.ACTIVE:
             self._executor.cancel_entries(now)  # REDUCING/HALTED: no entry may still fill
@@ -177,20 +172,6 @@ class Engine:
             last = new_fills[-1]
             self.status.last_event = f"{last.side.value} {last.quantity} {last.symbol} @ {last.price}"
 
-    def _refresh_prices(self, now_ms: int) -> None:
-        """Last close per symbol traded, before orders are managed (repricing, trailing, chasing exits)."""
-        live_book = isinstance(self._market, BookDepth)  # offline, current_price would be the next open
-        for symbol in self._symbols:
-            timeframe = self._timeframe_of[symbol]
-            candles = self._market.closed_candles(symbol, timeframe, until_ms=now_ms, limit=1)
-            if candles:
-                self._last_price[symbol] = decimal_from_float(candles[-1].close)
-                self._last_close[symbol] = candles[-1].close_time
-            if live_book:  # between closes: client-side stops and trailing see the market every few seconds
-                price = self._market.current_price(symbol, now_ms)
-                if price is not None:
-                    self._last_price[symbol] = decimal_from_float(price)
-
     def _run_strategy(self, strategy: Strategy, symbol: str, now: datetime, now_ms: int) -> None:
         candles = self._market.closed_candles(
             symbol, strategy.timeframe, until_ms=now_ms, limit=strategy.warmup
@@ -198,8 +179,7 @@ class Engine:
         if not candles:
             return
         rules = self._market.rules(symbol)
-        self._last_price[symbol] = decimal_from_float(candles[-1].close)
-        self._last_close[symbol] = candles[-1].close_time
+        self._marks.observe(candles[-1])
         if candles[-1].close_time != now_ms:
             log.debug("stale_candle_skipped", last_close_ms=candles[-1].close_time)
             return  # a gap in the data: never decide on an old candle
@@ -215,7 +195,7 @@ class Engine:
     def _flatten(self, now: datetime) -> None:
         """Kill switch with --flatten: cancel working entries, then exit every position (via the chain)."""
         for symbol, position in self._book.positions().items():
-            price = self._last_price.get(symbol, position.average_price)
+            price = self._marks.prices.get(symbol, position.average_price)
             intent = OrderIntent(
                 intent_id=make_intent_id(self._id_scope, "flatten", symbol, datetime_to_ms(now)),
                 strategy="kill_switch",
@@ -273,33 +253,27 @@ class Engine:
         balances = self._broker.balances()
         quote = balances.get(self._quote)
         equity, _, _ = self._equity(balances)
-        last_close = self._last_close.get(symbol)
+        last_close = self._marks.closes.get(symbol)
         return RiskContext(
             now=now,
             equity=equity,
             quote_currency=self._quote,
             free_quote=quote.free if quote else ZERO,
             rules=self._market.rules(symbol),
-            last_price=self._last_price[symbol],
+            last_price=self._marks.prices[symbol],
             positions=self._book.positions(),
             open_orders=self._executor.open_orders(),
             trading_state=self._control.state,
-            prices=dict(self._last_price),
+            prices=dict(self._marks.prices),
             account=self._control.account_state(equity),
             last_candle_close=ms_to_datetime(last_close) if last_close is not None else None,
             timeframe_seconds=timeframe_seconds,
         )
 
     def _equity(self, balances: dict[str, Balance] | None = None) -> tuple[Decimal, Decimal, Decimal]:
-        """(equity, cash, positions value) in the quote currency, positions marked at the last close."""
-        balances_now = self._broker.balances() if balances is None else balances
-        quote = balances_now.get(self._quote)
-        cash = quote.total if quote is not None else ZERO
-        positions_value = ZERO
-        for symbol, position in self._book.positions().items():
-            price = self._last_price.get(symbol, position.average_price)
-            positions_value += position.market_value(price)
-        return cash + positions_value, cash, positions_value
+        return self._marks.equity(
+            self._broker.balances() if balances is None else balances, self._book, self._quote
+        )
 
     def _snapshot(self, now: datetime) -> None:
         equity, cash, positions_value = self._equity()
