@@ -64,6 +64,10 @@ class OrderGateway:
         return self.place(order, order.created_at)
 
     def place(self, order: Order, now: datetime) -> Order | None:
+        """Send a stored order. The one call site of ``Broker.place_order`` in the bot, and it refuses an
+        order the audit DB does not hold: nothing reaches a venue without being stored first."""
+        if self._store.get_order(order.client_order_id) is None:
+            raise RuntimeError(f"order {order.client_order_id} is not in the audit DB: refusing to send it")
         try:
             acked = self._broker.place_order(order)
         except OrderRejected as exc:

@@ -194,3 +194,14 @@ def test_an_order_the_venue_lost_before_acknowledging_is_resent_under_its_id(s: 
     s.broker.fetch_errors.append(OrderNotFound("sbi1n0"))
     s.executor.manage(T0 + timedelta(minutes=1))
     assert s.broker.sent == ["sbi1n0"]
+
+
+def test_an_order_missing_from_the_audit_db_can_never_be_sent(s: Setup) -> None:
+    from bot.domain import Order
+    from bot.order_gateway import OrderGateway
+
+    gateway = OrderGateway(s.broker, s.store, run_id=1)
+    stray = Order("sbstray", "i9", "BTC/USDT", Side.BUY, OrderType.LIMIT, OrderPurpose.ENTRY, Decimal(1), T0)
+    with pytest.raises(RuntimeError, match="not in the audit DB"):
+        gateway.place(stray, T0)
+    assert s.broker.sent == []
