@@ -56,6 +56,14 @@ class SimReplay:
     def progress(self) -> ReplayProgress:
         return ReplayProgress(self._next, len(self._close_times))
 
+    def run_to_end(self, on_step: Callable[[int], None] | None = None) -> None:
+        """Step through every remaining candle close at once, with no scheduler (backtests, tests).
+        ``on_step`` gets the count of closes done after each; a failed tick ends it (see ``error``)."""
+        while not self.finished.is_set():
+            self.step()
+            if on_step is not None:
+                on_step(self._next)
+
     def step(self) -> None:
         """One scheduler firing: advance to the next candle close and tick. Never raises."""
         if self.finished.is_set():

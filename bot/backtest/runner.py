@@ -80,12 +80,12 @@ def run_backtest(
     app = build_app(settings, market=market)
     replay = app.replay
     total = replay.progress.total
-    done = 0
-    while not replay.finished.is_set():
-        replay.step()
-        done += 1
+
+    def report_progress(done: int) -> None:
         if on_progress is not None and done % progress_every == 0:
             on_progress(min(done, total), total)
+
+    replay.run_to_end(report_progress)
     if on_progress is not None:
         on_progress(total, total)
     outcome = "failed" if replay.error is not None else "completed"

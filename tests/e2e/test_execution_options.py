@@ -35,10 +35,8 @@ max_reprices = 1
 """
     )
     app = build_app(load_settings(config))
-    replay = app.daemon.replay
-    while not replay.finished.is_set():
-        replay.step()
-    assert replay.error is None
+    app.replay.run_to_end()
+    assert app.replay.error is None
     report = finish_app(app, "completed")
     orders = app.store.orders(app.run_id)
 

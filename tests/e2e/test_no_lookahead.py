@@ -75,8 +75,7 @@ def test_a_planted_future_spike_is_invisible_until_it_closes_and_orders_fill_on_
     )
     spy = Spy()
     app = build_app(load_settings(config), market=market, strategies=[spy])
-    while not app.replay.finished.is_set():
-        app.replay.step()
+    app.replay.run_to_end()
     report = finish_app(app, "completed")
 
     spike_closes = ms_to_datetime(datetime_to_ms(START) + (SPIKE_AT + 1) * STEP_MS)

@@ -40,10 +40,8 @@ slow = 48
 """
     )
     app = build_app(load_settings(config), max_ticks=2500)
-    replay = app.daemon.replay
-    while not replay.finished.is_set():
-        replay.step()
-    assert replay.error is None
+    app.replay.run_to_end()
+    assert app.replay.error is None
     report = finish_app(app, "completed")
 
     assert len(report.trades) >= 3

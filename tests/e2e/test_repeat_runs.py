@@ -11,10 +11,8 @@ from bot.settings import load_settings
 
 def run_once(config: Path, max_ticks: int) -> RunReport:
     app = build_app(load_settings(config), max_ticks=max_ticks)
-    replay = app.daemon.replay
-    while not replay.finished.is_set():
-        replay.step()
-    assert replay.error is None
+    app.replay.run_to_end()
+    assert app.replay.error is None
     return finish_app(app, "completed")
 
 
