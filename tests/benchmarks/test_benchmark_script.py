@@ -1,0 +1,31 @@
+"""Smoke test of benchmarks/backtest_speed.py: it runs end to end on a tiny size. No timing assertions:
+speed figures live in the script's output and benchmarks/README.md, never in tests."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+SCRIPT = Path(__file__).resolve().parents[2] / "benchmarks" / "backtest_speed.py"
+
+
+def test_benchmark_script_runs_on_a_tiny_size(tmp_path: Path) -> None:
+    out = tmp_path / "bench.json"
+    done = subprocess.run(
+        [sys.executable, str(SCRIPT), "--candles", "300", "--symbols", "1", "--json", str(out)],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+        cwd=SCRIPT.parent.parent,
+    )
+    assert done.returncode == 0, done.stderr
+    assert "candles/s" in done.stdout
+    assert "EXTRAPOLATED" in done.stdout  # 1M candles were not run, so the 1M figures say so
+    result = json.loads(out.read_text(encoding="utf-8"))
+    (run,) = result["runs"]
+    assert run["candles"] == 300
+    assert run["spotbot"]["outcome"] == "completed"
+    assert run["spotbot"]["steps"] == 300
