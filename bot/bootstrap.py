@@ -219,7 +219,13 @@ def _assemble(
     for strategy in strategies:
         symbols_for.setdefault(strategy.name, market.symbols())
     control = TradingControl(
-        store=store, bot_name=settings.bot.name, run_id=run_id, limits=risk_limits(settings), start=start
+        store=store,
+        bot_name=settings.bot.name,
+        run_id=run_id,
+        limits=risk_limits(settings),
+        start=start,
+        # A replay reads kill-switch commands every 20 candles (a fraction of a second at demo speed).
+        poll_every=1 if isinstance(clock, SystemClock) else 20,
     )
     return Engine(
         market=market,

@@ -36,8 +36,20 @@ class HumanCommand:
 
 class TradingControl:
     def __init__(
-        self, *, store: AuditStore, bot_name: str, run_id: int, limits: RiskLimits, start: TradingStatus
+        self,
+        *,
+        store: AuditStore,
+        bot_name: str,
+        run_id: int,
+        limits: RiskLimits,
+        start: TradingStatus,
+        poll_every: int = 1,
     ) -> None:
+        """``poll_every``: read human commands on every Nth poll only. A replay ticks hundreds of times a
+        second and a DB read per tick was half its cost; a wall-clock bot polls every time (each tick or
+        monitor run is seconds apart anyway)."""
+        self._poll_every = poll_every
+        self._polls = 0
         self._store = store
         self._bot = bot_name
         self._run_id = run_id
@@ -58,6 +70,9 @@ class TradingControl:
 
     def poll_commands(self, equity: Decimal) -> HumanCommand | None:
         """Adopt the newest human command since the last poll; returns it (the caller flattens if asked)."""
+        self._polls += 1
+        if self._polls % self._poll_every:
+            return None
         command: HumanCommand | None = None
         for event in self._store.trading_state_events(self._bot, after_id=self._seen_event_id):
             self._seen_event_id = event.id

@@ -125,7 +125,7 @@ max_asset_fraction = "1.0"
         (at(2, 2), "BTC/USDT"): IntentKind.ENTRY,  # a new UTC day: allowed again
         (at(2, 6), "BTC/USDT"): IntentKind.ENTRY,  # denied: halted by the drawdown
         (at(3, 2), "BTC/USDT"): IntentKind.ENTRY,  # denied: still halted the next day
-        (at(3, 4), "BTC/USDT"): IntentKind.ENTRY,  # allowed: a human resumed at 03:00
+        (at(3, 5), "BTC/USDT"): IntentKind.ENTRY,  # allowed: a human resumed at 03:00 (read within 20 ticks)
     }
     market = OfflineMarket(
         {
@@ -154,7 +154,7 @@ max_asset_fraction = "1.0"
     assert states[at(2, 1)] is TradingState.ACTIVE  # new UTC day
     assert states[at(2, 5)] is TradingState.HALTED  # > 10 % below the peak
     assert states[at(3, 2)] is TradingState.HALTED  # halts never lift by themselves
-    assert states[at(3, 4)] is TradingState.ACTIVE
+    assert states[at(3, 5)] is TradingState.ACTIVE
 
     by_time = {}
     for decision in report.decisions:
@@ -168,7 +168,7 @@ max_asset_fraction = "1.0"
     assert final[(at(2, 2), "BTC/USDT", IntentKind.ENTRY)].verdict.value != "denied"
     assert final[(at(2, 6), "BTC/USDT", IntentKind.ENTRY)].reason == "trading_halted"
     assert final[(at(3, 2), "BTC/USDT", IntentKind.ENTRY)].reason == "trading_halted"
-    assert final[(at(3, 4), "BTC/USDT", IntentKind.ENTRY)].verdict.value != "denied"
+    assert final[(at(3, 5), "BTC/USDT", IntentKind.ENTRY)].verdict.value != "denied"
     assert any(f.symbol == "ETH/USDT" and f.side is Side.SELL for f in report.fills), "the exit filled"
     events = app.store.trading_state_events("crash")
     assert [(e.state, e.reason) for e in events if e.actor == "engine"][1:4] == [
