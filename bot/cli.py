@@ -1,4 +1,5 @@
-"""The ``spotbot`` command line: run, report, halt, resume, backtest, download, config check, db upgrade."""
+"""The ``spotbot`` command line: run, report, halt, resume, backtest, optimize, download, config check,
+db upgrade."""
 
 from __future__ import annotations
 
@@ -25,6 +26,7 @@ from bot.clock import SystemClock
 from bot.console import print_report, print_trading_state, status_line
 from bot.domain import TradingState, TradingStatus
 from bot.logging_setup import configure_logging, register_secrets
+from bot.optimize.cli import optimize_command
 from bot.reporting import build_report, report_to_json
 from bot.settings import ConfigError, Settings, config_hash, load_settings, redacted_dict
 
@@ -252,6 +254,9 @@ def backtest(
     print_backtest(console, result)
     report_paths(console, out_dir)
     raise typer.Exit(1 if run_.outcome == "failed" else 0)
+
+
+app.command("optimize")(optimize_command)
 
 
 @app.command()

@@ -1,0 +1,1 @@
+"""``spotbot optimize``: an Optuna search over a config's ``[strategies.search]`` ranges, out of sample."""

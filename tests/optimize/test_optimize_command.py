@@ -1,0 +1,137 @@
+"""``spotbot optimize`` end to end on the real ETH/BTC candles in ../shared/data, through the CLI.
+
+A day of 5-minute candles (288; 2 folds = 3 windows of 96) or half a day keeps each run to seconds.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import tomllib
+from pathlib import Path
+from typing import Any
+
+import optuna
+from optuna.trial import TrialState
+from typer.testing import CliRunner
+
+from bot.cli import app
+from bot.settings import load_settings
+
+WINDOW = ("--from", "2018-01-11", "--to", "2018-01-12")
+HALF_DAY = ("--from", "2018-01-11", "--to", "2018-01-11T12:00")
+
+
+def write_config(directory: Path) -> Path:
+    config = directory / "tune.toml"
+    config.write_text(
+        f"""
+# my tuning config
+[bot]
+name = "tune"
+data_dir = "{directory / "daemon-data"}"
+quote_currency = "BTC"
+[bot.starting_balances]
+BTC = "1"
+[market]
+symbols = ["ETH/BTC"]
+timeframe = "5m"
+[market.rules]
+min_notional = "0.0001"
+[[strategies]]
+name = "ma_cross"
+[strategies.params]
+fast = 5
+slow = 20
+[strategies.search]
+fast = {{low = 3, high = 8}}
+slow = {{low = 10, high = 24}}
+ma = {{choices = ["ema", "sma"]}}
+"""
+    )
+    return config
+
+
+def invoke(command: str, *args: str) -> tuple[int, str]:
+    result = CliRunner().invoke(app, [command, *args])
+    if result.exception and not isinstance(result.exception, SystemExit):
+        raise result.exception
+    return result.exit_code, result.output
+
+
+def optimize(
+    config: Path, data: Path, out: Path, *args: str, window: tuple[str, ...] = WINDOW
+) -> dict[str, Any]:
+    code, output = invoke(
+        "optimize", "--config", str(config), "--data", str(data), *window, "--windows", "2",
+        "--out", str(out), *args,
+    )  # fmt: skip
+    assert code == 0, output
+    assert "Top trials" in output and "OOS" in output and "gap" in output
+    summary: dict[str, Any] = json.loads(out.with_suffix(".json").read_text())
+    return summary
+
+
+def study_trials(out: Path, name: str) -> list[optuna.trial.FrozenTrial]:
+    study = optuna.load_study(study_name=name, storage=f"sqlite:///{out.with_suffix('.study.db')}")
+    return study.get_trials()
+
+
+def test_optimize_writes_a_config_whose_backtest_reproduces_the_best_trial(
+    tmp_path: Path, shared_data: Path
+) -> None:
+    data = shared_data / "ETH_BTC-5m.csv"
+    out = tmp_path / "tuned.toml"
+    summary = optimize(write_config(tmp_path), data, out, "--trials", "6", "--seed", "3")
+
+    trials = study_trials(out, summary["study"])
+    assert len(trials) == 6 and summary["trials"]["complete"] + summary["trials"]["pruned"] == 6
+    assert trials[0].params == {"ma_cross.fast": 5, "ma_cross.slow": 20, "ma_cross.ma": "ema"}  # baseline
+    assert [w["candles"] for w in summary["windows"]] == [96, 96, 96]
+    best = summary["best"]
+    assert best["oos_score"] == max(t.value for t in trials if t.state == TrialState.COMPLETE)
+    assert best["gap"] == best["is_score"] - best["oos_score"]
+    assert len(best["window_scores"]) == 3
+
+    text = out.read_text()
+    assert text.startswith("# Optimized by spotbot optimize")
+    assert f"study {summary['study']}" in text and "gap (IS - OOS)" in text
+    written = tomllib.loads(text)
+    assert written["strategies"][0]["search"]["fast"] == {"low": 3, "high": 8}  # ranges kept
+    settings = load_settings(out, env={})
+    params = settings.strategies[0].params
+    assert {"ma_cross.fast": params.fast, "ma_cross.slow": params.slow, "ma_cross.ma": params.ma} == (  # type: ignore[attr-defined]
+        best["params"]
+    )
+
+    code, output = invoke(
+        "backtest", "--config", str(out), "--data", str(data), *WINDOW, "--out", str(tmp_path / "bt")
+    )
+    assert code == 0, output
+    result = json.loads((tmp_path / "bt" / "result.json").read_text())
+    assert result["metrics"] == summary["full_data"]["metrics"]
+    assert result["data"]["candles"] == summary["full_data"]["data"]["candles"] == 288
+
+
+def test_two_jobs_share_the_sqlite_study_and_run_the_trials_requested(
+    tmp_path: Path, shared_data: Path
+) -> None:
+    out = tmp_path / "tuned.toml"
+    data = shared_data / "ETH_BTC-5m.csv"
+    args = ("--trials", "4", "--jobs", "2", "--seed", "1")
+    summary = optimize(write_config(tmp_path), data, out, *args, window=HALF_DAY)
+
+    trials = study_trials(out, summary["study"])
+    assert len(trials) == 4
+    assert all(t.state in (TrialState.COMPLETE, TrialState.PRUNED) for t in trials)
+    workers = {t.user_attrs["worker"] for t in trials}
+    assert len(workers) == 2 and not any(w.endswith(f":{os.getpid()}") for w in workers)
+
+
+def test_the_same_seed_gives_the_same_best_params(tmp_path: Path, shared_data: Path) -> None:
+    config, data = write_config(tmp_path), shared_data / "ETH_BTC-5m.csv"
+    args = ("--trials", "4", "--seed", "11")
+    first = optimize(config, data, tmp_path / "a" / "tuned.toml", *args, window=HALF_DAY)
+    second = optimize(config, data, tmp_path / "b" / "tuned.toml", *args, window=HALF_DAY)
+    assert first["best"]["params"] == second["best"]["params"]
+    assert [t["params"] for t in first["top_trials"]] == [t["params"] for t in second["top_trials"]]
