@@ -11,11 +11,9 @@ from bot.settings.models import (
     BotSettings,
     CsvSettings,
     ExchangeSettings,
-    ExecutionSettings,
     LoggingSettings,
     MarketSettings,
     PaperSettings,
-    RiskSettings,
     RuleOverride,
     RulesSettings,
     SimSettings,
@@ -25,6 +23,7 @@ from bot.settings.risk_limits import risk_limits
 from bot.settings.root import Settings
 from bot.settings.sources import env_name
 from bot.settings.strategies import STRATEGY_PARAMS, MaCrossoverParams, StrategyParams, StrategySettings
+from bot.settings.trading import ExecutionSettings, RiskSettings
 
 __all__ = [
     "STRATEGY_PARAMS",

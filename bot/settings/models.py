@@ -1,5 +1,6 @@
-"""The settings tables ([bot], [market], [exchange], [paper], [risk], [execution], [logging]).
+"""The settings tables for where the bot runs ([bot], [market], [exchange], [paper], [logging]).
 
+What it may do - [risk] and [execution] - is in :mod:`bot.settings.trading`.
 Checks that involve several tables (live mode needs API keys, strategies' symbols) live on the root
 model in :mod:`bot.settings.root`; checks inside one table live here.
 """
@@ -8,7 +9,7 @@ from __future__ import annotations
 
 import json
 import re
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from decimal import Decimal
 from pathlib import Path
 from typing import Annotated, Any, Literal
@@ -23,12 +24,10 @@ from bot.settings.types import (
     AbsolutePath,
     BotName,
     Currency,
-    Duration,
     ExchangeId,
     Section,
     Symbol,
     Timeframe,
-    ceiling,
     unique,
     upper_case,
 )
@@ -239,101 +238,6 @@ class PaperSettings(Section):
         ge=0,
         le=500,
         description="Paper fills: adverse slippage of market orders, basis points.",
-    )
-
-
-class RiskSettings(Section):
-    risk_per_trade: Annotated[
-        Decimal, ceiling(Decimal("0.02"), "2 % of equity per trade is the hard ceiling")
-    ] = Field(
-        Decimal("0.01"), gt=0, description="Fraction of equity lost if a trade hits its stop, fees included."
-    )
-    max_stop_distance: Decimal = Field(
-        Decimal("0.10"),
-        gt=0,
-        lt=1,
-        description="Entries whose stop is further than this fraction are denied.",
-    )
-    slippage_allowance: Decimal = Field(
-        Decimal("0.001"), ge=0, lt=Decimal("0.1"), description="Slippage fraction assumed when sizing."
-    )
-    volatility_target: bool = Field(
-        False, description="Divide an entry's size by recent / usual volatility when that is above 1."
-    )
-    max_leverage: Annotated[Decimal, ceiling(Decimal("1.0"), "spot never borrows; 1.0 is the ceiling")] = (
-        Field(Decimal("1.0"), gt=0, description="Cap on gross exposure / equity.")
-    )
-    max_asset_fraction: Decimal = Field(
-        Decimal("0.25"), gt=0, le=1, description="Cap on one asset's exposure / equity."
-    )
-    max_open_positions: int = Field(5, ge=1, le=1_000, description="Most positions open at once.")
-    max_order_notional: Decimal | None = Field(
-        None, gt=0, description="Largest order value in quote currency; unset means no cap."
-    )
-    price_band: Decimal = Field(
-        Decimal("0.02"),
-        gt=0,
-        le=Decimal("0.5"),
-        description="A limit price within this fraction of the last.",
-    )
-    stale_after_candles: int = Field(
-        2,
-        ge=1,
-        le=1_000,
-        description="Entries blocked when the last candle is older than this many timeframes.",
-    )
-    daily_loss_limit: Decimal = Field(
-        Decimal("0.03"), gt=0, lt=1, description="Loss from the UTC day's start equity that stops entries."
-    )
-    max_drawdown: Decimal = Field(
-        Decimal("0.10"), gt=0, lt=1, description="Fall from peak equity that halts until a human resumes."
-    )
-    max_consecutive_losses: int = Field(
-        3, ge=1, le=1_000, description="Losing trades in a row that start the loss cooldown."
-    )
-    loss_cooldown: Duration = Field(
-        timedelta(hours=4), description="No entries this long after max_consecutive_losses, e.g. '4h'."
-    )
-    max_trades_per_day: int = Field(20, ge=1, le=100_000, description="Entries sent per UTC day.")
-    symbol_cooldown: Duration = Field(
-        timedelta(hours=1), description="No new entry on a symbol this long after a stop-out, e.g. '1h'."
-    )
-
-
-class ExecutionSettings(Section):
-    entry_order: Literal["limit", "market"] = Field("limit", description="Order type for entries.")
-    entry_timeout_candles: int = Field(
-        3,
-        ge=1,
-        le=1_000,
-        description="Candles an unfilled entry limit order may rest before it is cancelled.",
-    )
-    exit_order: Literal["market", "limit"] = Field(
-        "market", description="Exits: market = a marketable limit capped at max_slippage; limit = rest first."
-    )
-    entry_offset: Decimal = Field(
-        Decimal(0), ge=0, lt=Decimal("0.1"), description="Entry limits rest this fraction below the price."
-    )
-    max_reprices: int = Field(
-        2, ge=0, le=20, description="Re-placements of an unfilled entry at the current price."
-    )
-    on_unfilled: Literal["cancel", "marketable"] = Field(
-        "cancel", description="After the last reprice: cancel, or one capped marketable limit."
-    )
-    max_slippage: Decimal = Field(
-        Decimal("0.005"), ge=0, lt=Decimal("0.1"), description="Worst price move a marketable order accepts."
-    )
-    stop_order: Literal["stop_market", "stop_limit"] = Field(
-        "stop_market", description="Protective stop type (stop_limit: limit below the stop)."
-    )
-    stop_limit_slippage: Decimal = Field(
-        Decimal("0.005"), ge=0, lt=Decimal("0.1"), description="stop_limit: its limit below the stop price."
-    )
-    trailing_stop: Decimal | None = Field(
-        None, gt=0, lt=Decimal("0.5"), description="Trail the stop this far below the last price."
-    )
-    take_profit_r: Decimal | None = Field(
-        None, gt=0, le=100, description="Take profit at entry + R x (entry - stop)."
     )
 
 

@@ -11,16 +11,15 @@ from bot.settings.errors import MISSING, ConfigProblem, problems_error, show_val
 from bot.settings.models import (
     BotSettings,
     ExchangeSettings,
-    ExecutionSettings,
     LoggingSettings,
     MarketSettings,
     PaperSettings,
-    RiskSettings,
     split_symbols_input,
     url_password,
 )
 from bot.settings.sources import ENV_DELIMITER, ENV_PREFIX, build_sources, env_name
 from bot.settings.strategies import DEFAULT_KIND, AnyStrategy
+from bot.settings.trading import ExecutionSettings, RiskSettings
 from bot.settings.types import split_symbol, unique
 
 OFFLINE_SOURCES = ("sim", "csv")
