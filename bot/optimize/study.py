@@ -154,6 +154,18 @@ def optimize_in_processes(
     """Start one spawned process per share of the trials; report progress until all have exited."""
     storage = open_storage(url)
     before = finished_count(storage, name)
+    # Enqueued trials (the baseline) run here first: with SQLite storage two workers can both pop the
+    # same WAITING trial, and the second to finish fails with "Cannot tell a COMPLETE trial".
+    waiting = optuna.load_study(study_name=name, storage=storage).get_trials(
+        deepcopy=False, states=(optuna.trial.TrialState.WAITING,)
+    )
+    if waiting:
+        quiet(log_file)
+        optimize_here(Evaluator(setup), storage, name, len(waiting), seed, jobs)
+        trials -= len(waiting)
+        on_progress(finished_count(storage, name) - before)
+    if trials <= 0:
+        return
     context = multiprocessing.get_context("spawn")
     processes = [
         context.Process(
