@@ -110,8 +110,8 @@ class OrderGateway:
         key = (intent_id, purpose)
         if key not in self._next_attempt:  # first use since start: learn what the audit DB already holds
             # Every run: a restarted bot's intents (and so its client ids) carry over.
-            stored = self._store.orders()
-            used = [attempt_of(o) for o in stored if o.intent_id == intent_id and o.purpose is purpose]
+            stored = self._store.orders_for_intent(intent_id)
+            used = [attempt_of(o) for o in stored if o.purpose is purpose]
             self._next_attempt[key] = max(used, default=-1) + 1
         attempt = self._next_attempt[key]
         self._next_attempt[key] = attempt + 1

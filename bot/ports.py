@@ -27,6 +27,7 @@ from bot.domain import (
 
 if TYPE_CHECKING:
     from bot.audit.records import RunRecord, TradingStateEvent
+    from bot.market.series import CandleSeries
 
 
 class Clock(Protocol):
@@ -73,6 +74,17 @@ class BookDepth(Protocol):
         """Up to ``depth`` levels per side now: ``(bids, asks)``, each best first (bids high to low,
         asks low to high). An empty list for an empty side."""
         ...
+
+
+@runtime_checkable
+class SeriesSource(Protocol):
+    """Optional capability of an offline :class:`MarketData`: each symbol's whole history as numpy columns.
+
+    With it the paper broker matches resting orders only against candles that can fill them, and a
+    backtest jumps from one candle that matters to the next (``bot.backtest.events``).
+    """
+
+    def series(self, symbol: str) -> CandleSeries: ...
 
 
 @dataclass(frozen=True, slots=True)
@@ -152,6 +164,14 @@ class AuditStore(Protocol):
     def get_order(self, client_order_id: str) -> Order | None: ...
 
     def orders(self, run_id: int | None = None, *, only_open: bool = False) -> list[Order]: ...
+
+    def orders_for_intent(self, intent_id: str) -> list[Order]:
+        """Every order of one intent, in any run, oldest first."""
+        ...
+
+    def latest_filled_entry(self, symbol: str, runs: Sequence[int]) -> Order | None:
+        """The newest entry on ``symbol`` with a fill, in the last of ``runs`` that has one."""
+        ...
 
     def fills(self, run_id: int | None = None) -> list[Fill]: ...
 

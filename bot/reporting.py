@@ -113,11 +113,15 @@ def bot_name(run: RunRecord) -> str | None:
     return name if isinstance(name, str) else None
 
 
-def build_report(store: SqlAuditStore, run_id: int | None = None, *, bot: str | None = None) -> RunReport:
+def build_report(
+    store: SqlAuditStore, run_id: int | None = None, *, bot: str | None = None, decisions: bool = True
+) -> RunReport:
     """The report of ``run_id`` (default: the latest run). Raises LookupError if there is none.
 
     ``trading_state`` is the current state of ``bot`` (default: the bot name the run was started
-    with): the newest trading state event, whichever run or command wrote it.
+    with): the newest trading state event, whichever run or command wrote it. ``decisions=False``
+    leaves ``report.decisions`` empty and counts the outcomes in the database instead (a long
+    backtest holds a decision per guard per intent: hundreds of thousands of rows).
     """
     run_id = run_id if run_id is not None else store.latest_run_id()
     runs = {r.id: r for r in store.runs()}
@@ -128,7 +132,18 @@ def build_report(store: SqlAuditStore, run_id: int | None = None, *, bot: str | 
     run = runs[run_id]
     fills = store.fills(run_id)
     book = PositionBook.from_fills(fills)
-    decisions = store.decisions(run_id)
+    if decisions:
+        decided = store.decisions(run_id)
+        outcomes = intent_outcomes(decided)
+    else:
+        decided = []
+        counts, reasons = store.intent_outcome_counts(run_id)
+        outcomes = IntentOutcomes(
+            counts.get("approved", 0),
+            counts.get("resized", 0),
+            counts.get("denied", 0),
+            dict(sorted(reasons.items())),
+        )
     snapshots = store.equity_snapshots(run_id)
     last = snapshots[-1] if snapshots else None
     open_cost = sum((p.quantity * p.average_price for p in book.positions().values()), ZERO)
@@ -139,8 +154,8 @@ def build_report(store: SqlAuditStore, run_id: int | None = None, *, bot: str | 
         run=run,
         trades=list(book.trades),
         fills=fills,
-        decisions=decisions,
-        outcomes=intent_outcomes(decisions),
+        decisions=decided,
+        outcomes=outcomes,
         open_positions=book.positions(),
         realized_pnl=book.realized_pnl,
         unrealized_pnl=unrealized,

@@ -290,10 +290,4 @@ class StopKeeper:
 
     def _latest_entry(self, symbol: str) -> Order | None:
         """The entry that opened (or last added to) the position on ``symbol``: its intent owns the stop."""
-        entries = [
-            o
-            for run in self._runs
-            for o in self._store.orders(run)
-            if o.symbol == symbol and o.purpose is OrderPurpose.ENTRY and o.filled_quantity > 0
-        ]
-        return entries[-1] if entries else None
+        return self._store.latest_filled_entry(symbol, self._runs)

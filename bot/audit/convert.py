@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from sqlalchemy import Row
+
 from bot.audit.models import (
     EquitySnapshotRow,
     FillRow,
@@ -37,7 +39,7 @@ from bot.domain import (
 )
 
 
-def run_record(row: RunRow) -> RunRecord:
+def run_record(row: RunRow | Row[Any]) -> RunRecord:
     return RunRecord(
         id=row.id,
         started_at=row.started_at,
@@ -69,7 +71,7 @@ def intent_values(run_id: int, intent: OrderIntent) -> dict[str, Any]:
     }
 
 
-def intent(row: IntentRow) -> OrderIntent:
+def intent(row: IntentRow | Row[Any]) -> OrderIntent:
     return OrderIntent(
         intent_id=row.intent_id,
         strategy=row.strategy,
@@ -86,21 +88,25 @@ def intent(row: IntentRow) -> OrderIntent:
     )
 
 
+def decision_values(seq: int, decision: RiskDecision) -> dict[str, Any]:
+    return {
+        "intent_id": decision.intent_id,
+        "seq": seq,
+        "guard": decision.guard,
+        "verdict": decision.verdict.value,
+        "reason": decision.reason,
+        "detail": decision.detail,
+        "quantity_before": decision.quantity_before,
+        "quantity_after": decision.quantity_after,
+        "decided_at": decision.decided_at,
+    }
+
+
 def decision_row(seq: int, decision: RiskDecision) -> RiskDecisionRow:
-    return RiskDecisionRow(
-        intent_id=decision.intent_id,
-        seq=seq,
-        guard=decision.guard,
-        verdict=decision.verdict.value,
-        reason=decision.reason,
-        detail=decision.detail,
-        quantity_before=decision.quantity_before,
-        quantity_after=decision.quantity_after,
-        decided_at=decision.decided_at,
-    )
+    return RiskDecisionRow(**decision_values(seq, decision))
 
 
-def decision(row: RiskDecisionRow) -> RiskDecision:
+def decision(row: RiskDecisionRow | Row[Any]) -> RiskDecision:
     return RiskDecision(
         intent_id=row.intent_id,
         guard=row.guard,
@@ -135,7 +141,7 @@ def order_values(run_id: int, venue: str, order: Order) -> dict[str, Any]:
     }
 
 
-def order(row: OrderRow) -> Order:
+def order(row: OrderRow | Row[Any]) -> Order:
     return Order(
         client_order_id=row.client_order_id,
         intent_id=row.intent_id,
@@ -154,17 +160,21 @@ def order(row: OrderRow) -> Order:
     )
 
 
+def event_values(event: OrderEvent) -> dict[str, Any]:
+    return {
+        "client_order_id": event.client_order_id,
+        "status": event.status.value,
+        "detail": event.detail,
+        "exchange_order_id": event.exchange_order_id,
+        "occurred_at": event.occurred_at,
+    }
+
+
 def event_row(event: OrderEvent) -> OrderEventRow:
-    return OrderEventRow(
-        client_order_id=event.client_order_id,
-        status=event.status.value,
-        detail=event.detail,
-        exchange_order_id=event.exchange_order_id,
-        occurred_at=event.occurred_at,
-    )
+    return OrderEventRow(**event_values(event))
 
 
-def event(row: OrderEventRow) -> OrderEvent:
+def event(row: OrderEventRow | Row[Any]) -> OrderEvent:
     return OrderEvent(
         client_order_id=row.client_order_id,
         status=OrderStatus(row.status),
@@ -190,7 +200,7 @@ def fill_values(fill: Fill) -> dict[str, Any]:
     }
 
 
-def fill(row: FillRow) -> Fill:
+def fill(row: FillRow | Row[Any]) -> Fill:
     return Fill(
         venue=row.venue,
         trade_id=row.trade_id,
@@ -206,18 +216,22 @@ def fill(row: FillRow) -> Fill:
     )
 
 
+def snapshot_values(run_id: int, snapshot: EquitySnapshot) -> dict[str, Any]:
+    return {
+        "run_id": run_id,
+        "taken_at": snapshot.taken_at,
+        "equity": snapshot.equity,
+        "cash": snapshot.cash,
+        "positions_value": snapshot.positions_value,
+        "peak_equity": snapshot.peak_equity,
+    }
+
+
 def snapshot_row(run_id: int, snapshot: EquitySnapshot) -> EquitySnapshotRow:
-    return EquitySnapshotRow(
-        run_id=run_id,
-        taken_at=snapshot.taken_at,
-        equity=snapshot.equity,
-        cash=snapshot.cash,
-        positions_value=snapshot.positions_value,
-        peak_equity=snapshot.peak_equity,
-    )
+    return EquitySnapshotRow(**snapshot_values(run_id, snapshot))
 
 
-def snapshot(row: EquitySnapshotRow) -> EquitySnapshot:
+def snapshot(row: EquitySnapshotRow | Row[Any]) -> EquitySnapshot:
     return EquitySnapshot(
         taken_at=row.taken_at,
         equity=row.equity,
@@ -227,7 +241,7 @@ def snapshot(row: EquitySnapshotRow) -> EquitySnapshot:
     )
 
 
-def trading_state_event(row: TradingStateEventRow) -> TradingStateEvent:
+def trading_state_event(row: TradingStateEventRow | Row[Any]) -> TradingStateEvent:
     return TradingStateEvent(
         id=row.id,
         bot_name=row.bot_name,

@@ -6,16 +6,17 @@ never ORM rows, so callers cannot accidentally lazy-load or mutate through a clo
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from typing import Self
+from typing import Self, cast
 
-from sqlalchemy import URL, Engine, func, select
+from sqlalchemy import URL, ColumnElement, Engine, Table, case, func, select
 from sqlalchemy.orm import Session
 
 from bot.audit import convert
 from bot.audit.engine import make_engine
 from bot.audit.models import (
+    Base,
     EquitySnapshotRow,
     FillRow,
     IntentRow,
@@ -32,11 +33,18 @@ from bot.domain import (
     Order,
     OrderEvent,
     OrderIntent,
+    OrderPurpose,
     OrderStatus,
     RiskDecision,
 )
 
 TERMINAL_STATUSES = tuple(status.value for status in OrderStatus if status.is_terminal)
+
+
+def _table(model: type[Base]) -> Table:
+    """A model's table: selecting its columns gives plain rows, several times cheaper to load than ORM
+    objects (the conversions read rows by column name either way)."""
+    return cast(Table, model.__table__)
 
 
 class SqlAuditReader:
@@ -77,62 +85,127 @@ class SqlAuditReader:
 
     def get_order(self, client_order_id: str) -> Order | None:
         with self._read() as s:
-            row = s.scalars(select(OrderRow).where(OrderRow.client_order_id == client_order_id)).one_or_none()
+            row = s.execute(
+                select(_table(OrderRow)).where(OrderRow.client_order_id == client_order_id)
+            ).one_or_none()
             return None if row is None else convert.order(row)
 
     def orders(self, run_id: int | None = None, *, only_open: bool = False) -> list[Order]:
         """Orders by creation time. ``only_open`` keeps those not in a terminal status (including
         PENDING and UNKNOWN, which still need a look-up at the venue), across runs if ``run_id`` is None."""
-        query = select(OrderRow).order_by(OrderRow.created_at, OrderRow.id)
+        query = select(_table(OrderRow)).order_by(OrderRow.created_at, OrderRow.id)
         if run_id is not None:
             query = query.where(OrderRow.run_id == run_id)
         if only_open:
             query = query.where(OrderRow.status.not_in(TERMINAL_STATUSES))
         with self._read() as s:
-            return [convert.order(row) for row in s.scalars(query)]
+            return [convert.order(row) for row in s.execute(query)]
+
+    def orders_for_intent(self, intent_id: str) -> list[Order]:
+        """Every order of one intent (its entry, stops, exits and their replacements), in any run."""
+        query = (
+            select(_table(OrderRow))
+            .where(OrderRow.intent_id == intent_id)
+            .order_by(OrderRow.created_at, OrderRow.id)
+        )
+        with self._read() as s:
+            return [convert.order(row) for row in s.execute(query)]
+
+    def latest_filled_entry(self, symbol: str, runs: Sequence[int]) -> Order | None:
+        """The newest entry on ``symbol`` with a fill, from the last of ``runs`` (oldest first) that has
+        one: the entry whose intent owns the position's stop."""
+        with self._read() as s:
+            for run_id in reversed(runs):
+                query = (
+                    select(_table(OrderRow))
+                    .where(
+                        OrderRow.run_id == run_id,
+                        OrderRow.symbol == symbol,
+                        OrderRow.purpose == OrderPurpose.ENTRY.value,
+                    )
+                    .order_by(OrderRow.created_at.desc(), OrderRow.id.desc())
+                )
+                # filled_quantity is compared here, not in SQL: on SQLite it is stored as text
+                for row in s.execute(query):
+                    if row.filled_quantity > 0:
+                        return convert.order(row)
+        return None
 
     def fills(self, run_id: int | None = None) -> list[Fill]:
         """Fills by time. With ``run_id``, only fills of that run's orders (a fill for an order this
         database never saw belongs to no run and appears only with ``run_id=None``)."""
-        query = select(FillRow).order_by(FillRow.occurred_at, FillRow.id)
+        query = select(_table(FillRow)).order_by(FillRow.occurred_at, FillRow.id)
         if run_id is not None:
             query = query.join(OrderRow, OrderRow.client_order_id == FillRow.client_order_id).where(
                 OrderRow.run_id == run_id
             )
         with self._read() as s:
-            return [convert.fill(row) for row in s.scalars(query)]
+            return [convert.fill(row) for row in s.execute(query)]
 
     def runs(self) -> list[RunRecord]:
         """Every run, oldest first."""
         with self._read() as s:
-            return [convert.run_record(row) for row in s.scalars(select(RunRow).order_by(RunRow.id))]
+            return [convert.run_record(row) for row in s.execute(select(_table(RunRow)).order_by(RunRow.id))]
 
     def latest_run_id(self) -> int | None:
         with self._read() as s:
             return s.scalar(select(func.max(RunRow.id)))
 
     def intents(self, run_id: int | None = None) -> list[OrderIntent]:
-        query = select(IntentRow).order_by(IntentRow.created_at, IntentRow.intent_id)
+        query = select(_table(IntentRow)).order_by(IntentRow.created_at, IntentRow.intent_id)
         if run_id is not None:
             query = query.where(IntentRow.run_id == run_id)
         with self._read() as s:
-            return [convert.intent(row) for row in s.scalars(query)]
+            return [convert.intent(row) for row in s.execute(query)]
 
     def decisions(self, run_id: int | None = None) -> list[RiskDecision]:
         """Risk decisions grouped per intent (by intent time), each chain in the order the guards ran."""
         query = (
-            select(RiskDecisionRow)
+            select(_table(RiskDecisionRow))
             .join(IntentRow, IntentRow.intent_id == RiskDecisionRow.intent_id)
             .order_by(IntentRow.created_at, IntentRow.intent_id, RiskDecisionRow.seq)
         )
         if run_id is not None:
             query = query.where(IntentRow.run_id == run_id)
         with self._read() as s:
-            return [convert.decision(row) for row in s.scalars(query)]
+            return [convert.decision(row) for row in s.execute(query)]
+
+    def intent_outcome_counts(self, run_id: int) -> tuple[dict[str, int], dict[str, int]]:
+        """Counted in the database, without loading the decisions: intents by their chain's final word
+        (``denied`` if a guard denied, else ``resized`` if one resized, else ``approved``), and denials
+        and resizes by ``"guard:reason"``."""
+        decisions, intents = _table(RiskDecisionRow), _table(IntentRow)
+        of_run = decisions.join(intents, intents.c.intent_id == decisions.c.intent_id)
+
+        def any_of(verdict: str) -> ColumnElement[int]:
+            return func.sum(case((decisions.c.verdict == verdict, 1), else_=0))
+
+        per_intent = (
+            select(
+                case(
+                    (any_of("denied") > 0, "denied"), (any_of("resized") > 0, "resized"), else_="approved"
+                ).label("outcome")
+            )
+            .select_from(of_run)
+            .where(intents.c.run_id == run_id)
+            .group_by(decisions.c.intent_id)
+            .subquery()
+        )
+        outcomes = select(per_intent.c.outcome, func.count()).group_by(per_intent.c.outcome)
+        reasons = (
+            select(decisions.c.guard, decisions.c.reason, func.count())
+            .select_from(of_run)
+            .where(intents.c.run_id == run_id, decisions.c.verdict != "approved")
+            .group_by(decisions.c.guard, decisions.c.reason)
+        )
+        with self._read() as s:
+            by_outcome = {outcome: count for outcome, count in s.execute(outcomes)}
+            by_reason = {f"{guard}:{reason}": count for guard, reason, count in s.execute(reasons)}
+        return by_outcome, by_reason
 
     def order_events(self, client_order_id: str | None = None, run_id: int | None = None) -> list[OrderEvent]:
         """Order history by time, ties in the order the events were recorded."""
-        query = select(OrderEventRow).order_by(OrderEventRow.occurred_at, OrderEventRow.id)
+        query = select(_table(OrderEventRow)).order_by(OrderEventRow.occurred_at, OrderEventRow.id)
         if client_order_id is not None:
             query = query.where(OrderEventRow.client_order_id == client_order_id)
         if run_id is not None:
@@ -140,14 +213,14 @@ class SqlAuditReader:
                 OrderRow.run_id == run_id
             )
         with self._read() as s:
-            return [convert.event(row) for row in s.scalars(query)]
+            return [convert.event(row) for row in s.execute(query)]
 
     def equity_snapshots(self, run_id: int | None = None) -> list[EquitySnapshot]:
-        query = select(EquitySnapshotRow).order_by(EquitySnapshotRow.taken_at, EquitySnapshotRow.id)
+        query = select(_table(EquitySnapshotRow)).order_by(EquitySnapshotRow.taken_at, EquitySnapshotRow.id)
         if run_id is not None:
             query = query.where(EquitySnapshotRow.run_id == run_id)
         with self._read() as s:
-            return [convert.snapshot(row) for row in s.scalars(query)]
+            return [convert.snapshot(row) for row in s.execute(query)]
 
     def trading_state_events(self, bot_name: str, after_id: int = 0) -> list[TradingStateEvent]:
         """``bot_name``'s trading state changes with an id above ``after_id``, oldest first.
@@ -155,21 +228,21 @@ class SqlAuditReader:
         A daemon polls with the last id it has seen, so each tick reads only what is new.
         """
         query = (
-            select(TradingStateEventRow)
+            select(_table(TradingStateEventRow))
             .where(TradingStateEventRow.bot_name == bot_name, TradingStateEventRow.id > after_id)
             .order_by(TradingStateEventRow.id)
         )
         with self._read() as s:
-            return [convert.trading_state_event(row) for row in s.scalars(query)]
+            return [convert.trading_state_event(row) for row in s.execute(query)]
 
     def latest_trading_state(self, bot_name: str) -> TradingStateEvent | None:
         """The change in force for ``bot_name`` (the newest one), or None if it never had one."""
         query = (
-            select(TradingStateEventRow)
+            select(_table(TradingStateEventRow))
             .where(TradingStateEventRow.bot_name == bot_name)
             .order_by(TradingStateEventRow.id.desc())
             .limit(1)
         )
         with self._read() as s:
-            row = s.scalars(query).first()
+            row = s.execute(query).first()
             return None if row is None else convert.trading_state_event(row)
