@@ -63,6 +63,8 @@ _INLINE_SECRET = re.compile(
     (?P<value>(?:bearer\s+)?[^\s"'&,;}\]]+)
     """
 )
+# Every key _INLINE_SECRET can match contains one of these (lower case): a necessary condition.
+_INLINE_WORDS = ("key", "secret", "passw", "passphrase", "token", "signature", "authorization")
 _URL_PASSWORD = re.compile(r"(?P<head>://[^:/@\s]*:)(?P<password>[^@\s/]+)(?P<at>@)")
 _HANDLER_MARK = "_spotbot_handler"
 
@@ -110,8 +112,12 @@ def scrub_text(text: str) -> str:
     pattern = _registered_pattern
     if pattern is not None:
         text = pattern.sub(MASK, text)
-    text = _INLINE_SECRET.sub(lambda m: f"{m['key']}{m['sep']}{MASK}", text)
-    return _URL_PASSWORD.sub(lambda m: f"{m['head']}{MASK}{m['at']}", text)
+    # Cheap tests first: most logged strings (ids, symbols, times) cannot match the patterns below.
+    if ("=" in text or ":" in text) and any(word in text.lower() for word in _INLINE_WORDS):
+        text = _INLINE_SECRET.sub(lambda m: f"{m['key']}{m['sep']}{MASK}", text)
+    if "://" in text and "@" in text:
+        text = _URL_PASSWORD.sub(lambda m: f"{m['head']}{MASK}{m['at']}", text)
+    return text
 
 
 def _scrub(value: Any) -> Any:

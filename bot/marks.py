@@ -21,6 +21,8 @@ class Marks:
         self._market = market
         # Each symbol's finest timeframe among the strategies trading it, for last-price refreshes.
         self._timeframe_of = {s: min(tfs, key=timeframe_ms) for s, tfs in timeframes_by_symbol.items() if tfs}
+        self._symbols = sorted(self._timeframe_of)
+        self._live_book = isinstance(market, BookDepth)  # checked once: a Protocol check is slow
         self.prices: dict[str, Decimal] = {}
         self.closes: dict[str, int] = {}  # per symbol: close time (ms) of the newest candle seen
 
@@ -32,8 +34,8 @@ class Marks:
         """Last close per symbol traded; on a live exchange, the order book's price between closes (so
         client-side stops and trailing see the market every few seconds; offline, the current price would
         be the next candle's open: a look into the future)."""
-        live_book = isinstance(self._market, BookDepth)
-        for symbol in sorted(self._timeframe_of):
+        live_book = self._live_book
+        for symbol in self._symbols:
             candles = self._market.closed_candles(
                 symbol, self._timeframe_of[symbol], until_ms=now_ms, limit=1
             )

@@ -12,6 +12,7 @@ from collections.abc import Sequence
 from decimal import Decimal, localcontext
 
 import numpy as np
+import numpy.typing as npt
 
 from bot.domain import OrderIntent, RiskContext
 from risk._common import PRECISION, fit_to_budget, fmt, intended_price, is_exit
@@ -21,7 +22,7 @@ RECENT_RETURNS = 20  # the "recent" window, in candles
 MIN_BASELINE_RETURNS = 60  # the longer-run level needs at least this many returns
 
 
-def volatility_ratio(closes: Sequence[float]) -> Decimal | None:
+def volatility_ratio(closes: Sequence[float] | npt.NDArray[np.float64]) -> Decimal | None:
     """Std of the last 20 log returns ÷ std of all of them (None with too little history or no movement)."""
     prices = np.asarray(closes, dtype=float)
     if prices.size <= MIN_BASELINE_RETURNS or np.any(prices <= 0):

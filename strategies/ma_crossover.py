@@ -29,7 +29,8 @@ from bot.domain import (
     make_intent_id,
     timeframe_ms,
 )
-from strategies.base import StrategyView
+from strategies.base import Candidates, CandleColumns, StrategyView, candle_columns
+from strategies.crossings import crossing_candidates
 from strategies.indicators import FloatArray, ema, sma, wilder_atr
 
 # EMA and Wilder ATR are recursive: their value depends on where the series starts. Computing them over
@@ -111,22 +112,37 @@ class MaCrossover:
         if len(view.candles) < self.warmup:
             return []
         window = view.candles[-self.warmup :]
-        if not math.isfinite(window[-1].close) or window[-1].close <= 0:
+        columns = candle_columns(window)
+        last_close = float(columns.close[-1])
+        if not math.isfinite(last_close) or last_close <= 0:
             return []
-        cross = self._cross(_closes(window[-self.params.ma_window :]))
+        cross = self._cross(columns.close[-self.params.ma_window :])
         position = view.position if view.position is not None and view.position.quantity > 0 else None
         if cross > 0 and position is None:
-            entry = self._entry(view, window)
+            entry = self._entry(view, window, columns)
             return [entry] if entry is not None else []
         if cross < 0 and position is not None:
             return [self._exit(view, window[-1], position)]
         return []
 
+    def scan_candidates(self, candles: CandleColumns) -> Candidates:
+        """Candles where the decision window's fast and slow averages may cross (see
+        :mod:`strategies.crossings`): upwards while flat (an entry), downwards while holding (an exit).
+        Nowhere else can :meth:`on_candles` return an intent."""
+        up, down = crossing_candidates(
+            np.asarray(candles.close, dtype=np.float64),
+            fast=self.params.fast,
+            slow=self.params.slow,
+            kind=self.params.ma,
+            window=self.params.ma_window,
+            first=self.warmup - 1,
+        )
+        return Candidates(flat=up, holding=down)
+
     def _cross(self, closes: FloatArray) -> int:
         """+1 if fast crossed above slow on the last candle, -1 if below, 0 otherwise."""
-        average = ema if self.params.ma == "ema" else sma
-        fast = average(closes, self.params.fast)[-2:]
-        slow = average(closes, self.params.slow)[-2:]
+        fast = self._last_two(closes, self.params.fast)
+        slow = self._last_two(closes, self.params.slow)
         if not (np.isfinite(fast).all() and np.isfinite(slow).all()):
             return 0
         if fast[0] <= slow[0] and fast[1] > slow[1]:
@@ -135,11 +151,19 @@ class MaCrossover:
             return -1
         return 0
 
-    def _entry(self, view: StrategyView, candles: Sequence[Candle]) -> OrderIntent | None:
+    def _last_two(self, closes: FloatArray, period: int) -> FloatArray:
+        """The average's last two values: an EMA needs the whole window, an SMA only its last closes."""
+        if self.params.ma == "ema":
+            return ema(closes, period)[-2:]
+        return sma(closes[-(period + 1) :], period)[-2:]
+
+    def _entry(
+        self, view: StrategyView, candles: Sequence[Candle], columns: CandleColumns
+    ) -> OrderIntent | None:
         last = candles[-1]
         close = float(last.close)  # a numpy float64 would reach Decimal(repr(...)) as "np.float64(...)"
         entry = view.rules.price_from_float(close, is_buy=True)
-        stop = self._stop_price(entry, close, candles, view.rules)
+        stop = self._stop_price(entry, close, columns, view.rules)
         if entry <= 0 or stop is None or stop <= 0:
             return None
         return OrderIntent(
@@ -157,13 +181,14 @@ class MaCrossover:
         )
 
     def _stop_price(
-        self, entry: Decimal, close: float, candles: Sequence[Candle], rules: MarketRules
+        self, entry: Decimal, close: float, columns: CandleColumns, rules: MarketRules
     ) -> Decimal | None:
         """The protective stop, rounded down to the tick (None if it cannot be computed)."""
         if self.params.stop == "percent":
             return rules.round_price_down(entry * (1 - Decimal(repr(self.params.stop_percent))))
-        high, low, closes = _highs_lows_closes(candles[-self.params.atr_window :])
-        atr = float(wilder_atr(high, low, closes, self.params.atr_period)[-1])
+        recent = slice(-self.params.atr_window, None)
+        atr = float(wilder_atr(columns.high[recent], columns.low[recent], columns.close[recent],
+                               self.params.atr_period)[-1])  # fmt: skip
         stop = close - self.params.atr_multiple * atr
         if not math.isfinite(stop) or stop <= 0:
             return None
@@ -182,15 +207,3 @@ class MaCrossover:
             reason="ma_cross_down",
             quantity=position.quantity,
         )
-
-
-def _closes(candles: Sequence[Candle]) -> FloatArray:
-    return np.array([c.close for c in candles], dtype=np.float64)
-
-
-def _highs_lows_closes(candles: Sequence[Candle]) -> tuple[FloatArray, FloatArray, FloatArray]:
-    return (
-        np.array([c.high for c in candles], dtype=np.float64),
-        np.array([c.low for c in candles], dtype=np.float64),
-        _closes(candles),
-    )

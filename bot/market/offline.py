@@ -9,12 +9,12 @@ from __future__ import annotations
 
 from bisect import bisect_left, bisect_right
 from collections.abc import Mapping, Sequence
-from typing import cast
 
 import numpy as np
 
 from bot.domain import Candle, MarketRules, timeframe_ms
 from bot.market.series import CandleSeries, IntArray
+from bot.market.window import CandleWindow
 
 
 class OfflineMarket:
@@ -50,10 +50,11 @@ class OfflineMarket:
         self.timeframe = timeframe
         self._series = dict(series)
         self._rules = dict(rules)
-        # Candle objects are built once, on first request: a backtest asks for the same recent window
-        # at every tick, and building frozen dataclasses is what would dominate its cost.
+        # Candle objects are built once, when first looked at (a daemon asks for the same recent window
+        # at every tick); vectorised strategies read a window's numpy columns and build none.
         self._candles: dict[str, list[Candle | None]] = {s: [None] * len(one) for s, one in series.items()}
         self._opens: dict[str, list[int]] = {s: one.open_time.tolist() for s, one in series.items()}
+        self._timeline: IntArray | None = None
 
     # --- MarketData ---------------------------------------------------------------------------
 
@@ -110,18 +111,21 @@ class OfflineMarket:
 
     def timeline(self) -> IntArray:
         """Every distinct candle close time over all symbols, ascending (gaps in every symbol skipped)."""
-        closes = np.concatenate([s.open_time for s in self._series.values()]) + self._step_ms
-        return np.unique(closes)
+        if self._timeline is None:
+            opens = [s.open_time for s in self._series.values()]
+            if len(opens) == 1:
+                merged = opens[0].copy()  # already strictly increasing
+            else:
+                merged = np.sort(np.concatenate(opens), kind="stable")
+                merged = merged[np.diff(merged, prepend=merged[0] - 1) != 0]
+            merged += self._step_ms
+            merged.flags.writeable = False
+            self._timeline = merged
+        return self._timeline
 
-    def _window(self, symbol: str, start: int, stop: int) -> list[Candle]:
-        """Candles ``start`` to ``stop`` (exclusive), from the cache, building the missing ones."""
-        cache = self._candles[symbol]
-        window = cache[start:stop]
-        if None in window:
-            first_missing = start + window.index(None)
-            cache[first_missing:stop] = self._series[symbol].candles(first_missing, stop)
-            window = cache[start:stop]
-        return cast("list[Candle]", window)  # no None left in the window
+    def _window(self, symbol: str, start: int, stop: int) -> CandleWindow:
+        """Candles ``start`` to ``stop`` (exclusive), built when looked at and cached."""
+        return CandleWindow(self._series[symbol], self._candles[symbol], start, stop)
 
     def _check_symbol(self, symbol: str) -> None:
         if symbol not in self._series:

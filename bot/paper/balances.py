@@ -22,6 +22,7 @@ class BalanceBook:
                 raise ValueError(f"starting balance of {currency} must be >= 0, got {amount}")
             self._free[currency] = amount
             self._locked[currency] = ZERO
+        self._balances: dict[str, Balance] | None = None  # snapshot cache, dropped on every change
 
     def free(self, currency: str) -> Decimal:
         return self._free.get(currency, ZERO)
@@ -38,11 +39,13 @@ class BalanceBook:
             )
 
     def lock(self, currency: str, amount: Decimal, *, purpose: str) -> None:
+        self._balances = None
         self.require_free(currency, amount, purpose=purpose)
         self._free[currency] = self.free(currency) - amount
         self._locked[currency] = self.locked(currency) + amount
 
     def unlock(self, currency: str, amount: Decimal) -> None:
+        self._balances = None
         locked = self.locked(currency)
         if amount > locked:
             raise AssertionError(f"unlocking {amount} {currency} but only {locked} is locked")
@@ -50,16 +53,20 @@ class BalanceBook:
         self._free[currency] = self.free(currency) + amount
 
     def debit(self, currency: str, amount: Decimal, *, purpose: str) -> None:
+        self._balances = None
         self.require_free(currency, amount, purpose=purpose)
         self._free[currency] = self.free(currency) - amount
         self._locked.setdefault(currency, ZERO)
 
     def credit(self, currency: str, amount: Decimal) -> None:
+        self._balances = None
         self._free[currency] = self.free(currency) + amount
         self._locked.setdefault(currency, ZERO)
 
     def snapshot(self) -> dict[str, Balance]:
-        return {
-            currency: Balance(currency=currency, free=free, locked=self.locked(currency))
-            for currency, free in self._free.items()
-        }
+        if self._balances is None:
+            self._balances = {
+                currency: Balance(currency=currency, free=free, locked=self.locked(currency))
+                for currency, free in self._free.items()
+            }
+        return dict(self._balances)

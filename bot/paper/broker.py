@@ -38,6 +38,7 @@ from bot.domain import (
 )
 from bot.paper.arrival import BOOK_FILLED, book_fill, current_price_fill
 from bot.paper.balances import ZERO, BalanceBook
+from bot.paper.candle_feed import ActiveCandles, EveryCandle
 from bot.paper.fill_rules import Execution, match_candle
 from bot.paper.paper_order import PaperOrder, fill_cost, resting_lock, resting_price
 from bot.paper.validation import (
@@ -46,7 +47,7 @@ from bot.paper.validation import (
     check_order_shape,
     check_stop_not_triggered,
 )
-from bot.ports import BookDepth, BrokerUpdate, Clock, MarketData
+from bot.ports import BookDepth, BrokerUpdate, Clock, MarketData, SeriesSource
 
 log = structlog.get_logger(__name__)
 
@@ -70,6 +71,11 @@ class PaperBroker:
         self.venue = venue
         self._market = market
         self._depth = market if isinstance(market, BookDepth) else None  # fill on arrival from the book
+        self._feed = (
+            ActiveCandles(market, timeframe)
+            if isinstance(market, SeriesSource)
+            else EveryCandle(market, timeframe)
+        )
         self._clock = clock
         self._timeframe = timeframe
         self._step_ms = timeframe_ms(timeframe)
@@ -187,21 +193,41 @@ class PaperBroker:
 
     def _match_symbol(self, symbol: str, now_ms: int) -> None:
         resting = self._resting[symbol]
-        start_ms = max(self._matched_until.get(symbol, 0), min(p.placed_ms for p in resting))
-        most = (now_ms - start_ms) // self._step_ms
-        if most <= 0:
-            return
-        candles = self._market.closed_candles(symbol, self._timeframe, until_ms=now_ms, limit=most)
-        for candle in candles:
-            if candle.open_time < start_ms:
-                continue
+        start_ms = self._match_start(symbol)
+        for candle in self._feed.candles(symbol, start_ms, now_ms, resting):
             for execution in match_candle(resting, candle, self._slippage_bps):
                 resting.remove(execution.order)
                 self._cancel_partner(execution.order)
                 self._execute(execution, candle.close_time)
             self._matched_until[symbol] = candle.close_time
             if not resting:
-                break
+                return
+        through = self._feed.skipped_through(symbol, now_ms)
+        if through is not None:  # the candles it skipped could not have filled anything
+            self._matched_until[symbol] = max(self._matched_until.get(symbol, 0), through)
+
+    def _match_start(self, symbol: str) -> int:
+        """Candles opening before this are matched already (or predate every resting order)."""
+        return max(self._matched_until.get(symbol, 0), min(p.placed_ms for p in self._resting[symbol]))
+
+    def next_fill_check_ms(self, until_ms: int) -> int | None:
+        """The earliest candle close, by ``until_ms``, at which a resting order could fill or trigger;
+        ``None`` if no candle until then could. Only on markets with numpy history (backtests)."""
+        if not isinstance(self._feed, ActiveCandles):
+            raise TypeError("looking ahead for fills needs a market with numpy history (SeriesSource)")
+        closes = [
+            self._feed.first_active_close(symbol, resting, self._match_start(symbol), until_ms)
+            for symbol, resting in self._resting.items()
+            if resting
+        ]
+        found = [close for close in closes if close is not None]
+        return min(found, default=None)
+
+    @property
+    def has_unreported(self) -> bool:
+        """Order changes or fills not yet returned by a poll (e.g. a take-profit the venue cancelled when
+        its stop was cancelled)."""
+        return bool(self._changed or self._new_fills)
 
     def _execute(self, execution: Execution, at_ms: int) -> None:
         """Fill the whole order at the execution price: move the money, record the fill."""

@@ -32,11 +32,17 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from decimal import Decimal
+from typing import overload
+
+import numpy as np
+import numpy.typing as npt
 
 from bot.domain import Candle, Liquidity, MarketRules, OrderType, Side
 from bot.paper.paper_order import PaperOrder
 
 BPS = Decimal(10_000)
+FloatArray = npt.NDArray[np.float64]
+BoolArray = npt.NDArray[np.bool_]
 
 
 @dataclass(frozen=True, slots=True)
@@ -67,6 +73,36 @@ def marketable_price(
     return None
 
 
+# The price tests below are the whole of "could this candle fill the order". They take a candle's
+# low/high as floats, or whole numpy columns of them at once (``bot.paper.candle_feed`` scans a history
+# with them to find the next candle worth matching), so the scan and the matching cannot disagree.
+
+
+@overload
+def stop_triggers(order: PaperOrder, low: float) -> bool: ...
+@overload
+def stop_triggers(order: PaperOrder, low: FloatArray) -> BoolArray: ...
+def stop_triggers(order: PaperOrder, low: float | FloatArray) -> bool | BoolArray:
+    """An armed stop-sell triggers when the candle's low reaches its stop."""
+    return low <= order.stop_f
+
+
+@overload
+def limit_trades_through(order: PaperOrder, low: float, high: float) -> bool: ...
+@overload
+def limit_trades_through(order: PaperOrder, low: FloatArray, high: FloatArray) -> BoolArray: ...
+def limit_trades_through(
+    order: PaperOrder, low: float | FloatArray, high: float | FloatArray
+) -> bool | BoolArray:
+    """A resting limit fills when the candle trades through it (a touch does not fill)."""
+    return low < order.limit_f if order.side is Side.BUY else high > order.limit_f
+
+
+def could_act(order: PaperOrder, low: FloatArray, high: FloatArray) -> BoolArray:
+    """Which candles may fill or trigger a resting order (placement time aside)."""
+    return stop_triggers(order, low) if order.is_armed_stop else limit_trades_through(order, low, high)
+
+
 def match_candle(resting: list[PaperOrder], candle: Candle, slippage_bps: Decimal) -> list[Execution]:
     """Fills caused by one closed candle, stops first. Triggered stop-limits that rest are re-armed as limits.
 
@@ -75,7 +111,7 @@ def match_candle(resting: list[PaperOrder], candle: Candle, slippage_bps: Decima
     executions: list[Execution] = []
     filled: set[int] = set()
     for order in resting:
-        if order.is_armed_stop and candle.open_time >= order.placed_ms and candle.low <= order.stop_f:
+        if order.is_armed_stop and candle.open_time >= order.placed_ms and stop_triggers(order, candle.low):
             if _partner_filled(order, filled):
                 continue
             execution = _trigger_stop(order, candle, slippage_bps)
@@ -87,8 +123,7 @@ def match_candle(resting: list[PaperOrder], candle: Candle, slippage_bps: Decima
             continue
         if _partner_filled(order, filled):
             continue  # one-cancels-other: its pair filled first in this candle
-        traded_through = candle.low < order.limit_f if order.side is Side.BUY else candle.high > order.limit_f
-        if traded_through:
+        if limit_trades_through(order, candle.low, candle.high):
             executions.append(Execution(order, order.limit_price, Liquidity.MAKER))
             filled.add(id(order))
     return executions

@@ -24,6 +24,7 @@ from bot.logging_setup import (
     is_secret_key,
     register_secrets,
     reset_logging,
+    scrub_text,
 )
 
 API_KEY = "vmPUZE6mv9SD5VNHk4HlWFsOr6aKE2zvsw0MuIgwCIPy6utIco14y7Ju91duEh8A"
@@ -240,3 +241,19 @@ def test_a_registered_secret_never_appears_in_the_output(
     structlog.contextvars.clear_contextvars()
 
     assert secret not in stream.getvalue()
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.lists(
+        st.sampled_from(["api_key", "X-MBX-APIKEY", "Password", "token", "sig", "=", ":", " ", '"', "://",
+                         "u:p@h", "abc", "9f3", "&", "secret", "tick=5", "at=2024-01-01T00:00:00"]),
+        max_size=12,
+    ).map("".join)
+)  # fmt: skip
+def test_the_quick_checks_before_the_scrubbing_patterns_never_skip_a_match(text: str) -> None:
+    from bot.logging_setup import _INLINE_SECRET, _URL_PASSWORD  # the patterns themselves, unguarded
+
+    slow = _INLINE_SECRET.sub(lambda m: f"{m['key']}{m['sep']}{MASK}", text)
+    slow = _URL_PASSWORD.sub(lambda m: f"{m['head']}{MASK}{m['at']}", slow)
+    assert scrub_text(text) == slow
