@@ -12,6 +12,7 @@ from datetime import timedelta
 import structlog
 
 from bot import __version__
+from bot.audit.batched import BatchedAuditStore
 from bot.audit.migrate import upgrade
 from bot.audit.store import SqlAuditStore
 from bot.clock import SimClock, SystemClock, datetime_to_ms, ms_to_datetime
@@ -124,21 +125,29 @@ def build_app(
     max_ticks: int | None = None,
     market: OfflineMarket | None = None,
     strategies: list[Strategy] | None = None,
+    backtest: bool = False,
 ) -> App:
     """Migrate the audit DB, open a run and wire the engine and daemon for the configured market.
 
     ``market`` and ``strategies`` replace the configured ones (scenario tests use hand-made candles
-    and scripted strategies with everything else real).
+    and scripted strategies with everything else real). ``backtest``: an offline run with no venue,
+    reproducible from its inputs, so its audit trail is written in batches
+    (:class:`~bot.audit.batched.BatchedAuditStore`) and it reads no kill-switch commands (a halt given
+    now means nothing at a simulated time in the past).
     """
     url = settings.effective_database_url
     upgrade(url)
-    store = SqlAuditStore(url, venue=settings.venue)
+    if backtest and settings.market.source == "exchange" and market is None:
+        raise ValueError("a backtest replays offline candles (market.source sim or csv), not an exchange")
+    store = (
+        BatchedAuditStore(url, venue=settings.venue) if backtest else SqlAuditStore(url, venue=settings.venue)
+    )
     if strategies is None:
         strategies = [STRATEGY_FACTORIES[s.kind](s) for s in settings.strategies]
     if settings.market.source == "exchange" and market is None:
         return _build_exchange_app(settings, store, strategies)
     market = market if market is not None else build_market(settings)
-    timeline = [int(t) for t in market.timeline()]
+    timeline = market.timeline().tolist()
     clock = SimClock(ms_to_datetime(timeline[0] - timeframe_ms(settings.market.timeframe)))
     run_id = start_run(settings, store)
     broker = PaperBroker(
@@ -158,6 +167,8 @@ def build_app(
         settings, store, market, broker, clock, strategies, run_id,
         id_scope=f"{settings.bot.name}:run{run_id}", book=PositionBook(), resume=None,
         start=TradingStatus(TradingState.ACTIVE, "start", clock.now()),
+        # A replay reads kill-switch commands every 20 candles (a fraction of a second at demo speed).
+        poll_commands_every=0 if backtest else 20,
     )  # fmt: skip
     replay = SimReplay(engine, clock, timeline, max_ticks)
     daemon = Daemon(replay, timeframe=settings.market.timeframe, replay_speed=settings.market.replay_speed)
@@ -179,7 +190,7 @@ def _build_exchange_app(settings: Settings, store: SqlAuditStore, strategies: li
     engine = _assemble(
         settings, store, parts.market, parts.broker, clock, strategies, run_id,
         id_scope=settings.bot.name, book=PositionBook.from_fills(parts.fills), resume=parts.resume,
-        start=start,
+        start=start, poll_commands_every=1,
     )  # fmt: skip
     daemon = WallClockDaemon(
         engine,
@@ -205,6 +216,7 @@ def _assemble(
     book: PositionBook,
     resume: Resume | None,
     start: TradingStatus,
+    poll_commands_every: int,
 ) -> Engine:
     executor = OrderExecutor(
         broker=broker,
@@ -224,8 +236,7 @@ def _assemble(
         run_id=run_id,
         limits=risk_limits(settings),
         start=start,
-        # A replay reads kill-switch commands every 20 candles (a fraction of a second at demo speed).
-        poll_every=1 if isinstance(clock, SystemClock) else 20,
+        poll_every=poll_commands_every,
     )
     return Engine(
         market=market,
@@ -244,10 +255,11 @@ def _assemble(
     )
 
 
-def finish_app(app: App, outcome: str) -> RunReport:
-    """Close the run in the audit DB and build its report from the DB."""
+def finish_app(app: App, outcome: str, *, decisions: bool = True) -> RunReport:
+    """Close the run in the audit DB and build its report from the DB (``decisions=False``: without
+    loading every risk decision, see :func:`bot.reporting.build_report`)."""
     app.store.finish_run(app.run_id, SystemClock().now(), outcome)
     balances = {c: format(b.total.normalize(), "f") for c, b in sorted(app.broker.balances().items())}
     log.info("broker_final_balances", run_id=app.run_id, balances=balances)
     log.info("run_finished", run_id=app.run_id, status=outcome)
-    return build_report(app.store, app.run_id)
+    return build_report(app.store, app.run_id, decisions=decisions)

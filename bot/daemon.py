@@ -56,6 +56,14 @@ class SimReplay:
     def progress(self) -> ReplayProgress:
         return ReplayProgress(self._next, len(self._close_times))
 
+    @property
+    def clock(self) -> SimClock:
+        return self._clock
+
+    @property
+    def close_times_ms(self) -> list[int]:
+        return list(self._close_times)
+
     def run_to_end(self, on_step: Callable[[int], None] | None = None) -> None:
         """Step through every remaining candle close at once, with no scheduler (backtests, tests).
         ``on_step`` gets the count of closes done after each; a failed tick ends it (see ``error``)."""

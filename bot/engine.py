@@ -6,7 +6,7 @@ Identical in every mode; only the clock, the market data and the broker behind t
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator, Sequence
+from collections.abc import Collection, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import replace
 from datetime import datetime
@@ -35,11 +35,12 @@ from bot.execution import OrderExecutor
 from bot.marks import Marks
 from bot.ports import AuditStore, Broker, Clock, MarketData
 from bot.positions import PositionBook
+from bot.quiet import QuietMark, QuietWatch
 from bot.reconcile import Reconciler
 from bot.trading_control import TradingControl
 from risk.chain import RiskChain
 from risk.volatility import volatility_ratio
-from strategies.base import Strategy, StrategyView
+from strategies.base import Strategy, StrategyView, candle_columns
 
 log = structlog.get_logger(__name__)
 ZERO = Decimal(0)
@@ -89,11 +90,15 @@ class Engine:
     def run_id(self) -> int:
         return self._run_id
 
-    def tick(self, candle_close: datetime | None = None) -> None:
+    def tick(
+        self, candle_close: datetime | None = None, *, due: Collection[tuple[str, str]] | None = None
+    ) -> None:
         """Process the candles that closed at ``candle_close`` (default: ``clock.now()``, as in sim).
 
         On a wall clock the scheduler fires a little after the close, so it passes the boundary it is
         for; strategies then see exactly the candles closed by that boundary, never a forming one.
+        ``due``: run only these (strategy, symbol) pairs (a backtest's event planner knows the others would
+        return nothing here); ``None`` runs every one.
         """
         with self._lock, degrading_gracefully(self.status), self._halting_on_fatal_errors():
             now = self._clock.now()
@@ -107,6 +112,8 @@ class Engine:
                         continue  # not this strategy's candle close
                     structlog.contextvars.bind_contextvars(strategy=strategy.name)
                     for symbol in self._symbols_for[strategy.name]:
+                        if due is not None and (strategy.name, symbol) not in due:
+                            continue
                         structlog.contextvars.bind_contextvars(symbol=symbol)
                         self._run_strategy(strategy, symbol, now, close_ms)
                 self._sync(now)
@@ -148,11 +155,11 @@ class Engine:
 
     def _housekeeping(self, now: datetime) -> None:
         self._sync(now)
+        self._marks.refresh(datetime_to_ms(now))  # breakers, a flatten and repricing see today's prices
         equity = self._equity()[0]
         command = self._control.poll_commands(equity)
         if command is not None and command.flatten:
             self._flatten(now)
-        self._marks.refresh(datetime_to_ms(now))
         active = self._control.state is TradingState.ACTIVE
         self._executor.manage(now, self._marks.prices, entries_allowed=active)
         self._control.evaluate(equity, now)
@@ -187,7 +194,7 @@ class Engine:
             return
         view = StrategyView(symbol, strategy.timeframe, candles, self._book.position(symbol), rules, now)
         intents = strategy.on_candles(view)
-        ratio = volatility_ratio([c.close for c in candles]) if intents else None
+        ratio = volatility_ratio(candle_columns(candles).close) if intents else None
         for intent in intents:
             scoped = replace(intent, intent_id=make_intent_id(self._id_scope, intent.intent_id))
             self._decide(scoped, now, timeframe_ms(strategy.timeframe) // 1000, ratio)
@@ -215,7 +222,7 @@ class Engine:
     ) -> None:
         # The chain must judge the order that will really be sent (e.g. a market entry's slippage).
         intent = self._executor.shape(intent, self._market.rules(intent.symbol))
-        ctx = replace(self._risk_context(intent.symbol, now, timeframe_seconds), volatility_ratio=vol_ratio)
+        ctx = self._risk_context(intent.symbol, now, timeframe_seconds, vol_ratio)
         result = self._chain.evaluate(intent, ctx)
         if not self._store.record_intent(self._run_id, intent, result.decisions):
             log.info("intent_already_decided", intent_id=intent.intent_id)
@@ -249,7 +256,9 @@ class Engine:
             # stop goes on without waiting for the next poll.
             self._sync(now)
 
-    def _risk_context(self, symbol: str, now: datetime, timeframe_seconds: int) -> RiskContext:
+    def _risk_context(
+        self, symbol: str, now: datetime, timeframe_seconds: int, vol_ratio: Decimal | None = None
+    ) -> RiskContext:
         balances = self._broker.balances()
         quote = balances.get(self._quote)
         equity, _, _ = self._equity(balances)
@@ -268,6 +277,7 @@ class Engine:
             account=self._control.account_state(equity),
             last_candle_close=ms_to_datetime(last_close) if last_close is not None else None,
             timeframe_seconds=timeframe_seconds,
+            volatility_ratio=vol_ratio,
         )
 
     def _equity(self, balances: dict[str, Balance] | None = None) -> tuple[Decimal, Decimal, Decimal]:
@@ -276,7 +286,9 @@ class Engine:
         )
 
     def _snapshot(self, now: datetime) -> None:
-        equity, cash, positions_value = self._equity()
+        self._record_equity(now, *self._equity())
+
+    def _record_equity(self, now: datetime, equity: Decimal, cash: Decimal, positions_value: Decimal) -> None:
         self.status.peak_equity = max(self.status.peak_equity, equity)
         self.status.equity = equity
         self.status.now = now
@@ -285,3 +297,30 @@ class Engine:
         self._last_recorded = (equity, cash)
         snapshot = EquitySnapshot(now, equity, cash, positions_value, self.status.peak_equity)
         self._store.record_equity(self._run_id, snapshot)
+
+    # ----------------------------------------------------------------- skipping quiet closes (backtests)
+
+    def strategy_symbols(self) -> list[tuple[Strategy, tuple[str, ...]]]:
+        return [(s, tuple(self._symbols_for[s.name])) for s in self._strategies]
+
+    def quiet_watch(self) -> QuietWatch:
+        """What would make the coming closes' ticks act (see :mod:`bot.quiet`); ask right after a tick."""
+        now = self._clock.now()
+        next_close, due_ms, prices = self._executor.quiet_watch()
+        quote = self._broker.balances().get(self._quote)
+        return QuietWatch(
+            next_close=next_close,
+            due_ms=due_ms,
+            prices=tuple(prices),
+            equity=self._control.equity_watch(now),
+            cash=quote.total if quote is not None else ZERO,
+            holdings={s: p.quantity for s, p in self._book.positions().items()},
+            snapshot_peak=self.status.peak_equity,
+        )
+
+    def absorb_quiet(self, marks: Sequence[QuietMark]) -> None:
+        """Take in the equity marks of skipped quiet closes, as their ticks would have made them."""
+        for mark in marks:
+            at = ms_to_datetime(mark.at_ms)
+            self._control.mark_quiet(mark.equity, at)
+            self._record_equity(at, mark.equity, mark.cash, mark.positions_value)

@@ -39,6 +39,7 @@ from bot.execution_policy import ExecutionPolicy, OnUnfilled
 from bot.order_gateway import OrderGateway
 from bot.ports import AuditStore, Broker, BrokerUpdate
 from bot.positions import PositionBook, Trade
+from bot.quiet import PriceWatch, order_watch, stop_watch
 from bot.stops import StopKeeper
 
 __all__ = ["ClosedTrade", "ExecutionPolicy", "OnUnfilled", "OrderExecutor", "SyncResult"]
@@ -112,6 +113,18 @@ class OrderExecutor:
 
     def working_take_profit(self, symbol: str) -> Order | None:
         return self._stops.working(symbol, OrderPurpose.TAKE_PROFIT)
+
+    def quiet_watch(self) -> tuple[bool, int | None, list[PriceWatch]]:
+        """What would make :meth:`manage` act on a coming tick: due at the next close, the earliest timer
+        (ms), and the price levels of stop maintenance (see :mod:`bot.quiet`)."""
+        orders_next, due_ms = order_watch(self._open.values(), self._policy.reprice_age)
+        positions = self._book.positions()
+        working: dict[tuple[str, OrderPurpose], Order] = {}
+        for order in self._open.values():
+            working.setdefault((order.symbol, order.purpose), order)
+        client_stops = {s: c for s in positions if (c := self._stops.client_stop(s)) is not None}
+        stops_next, prices = stop_watch(positions, working, client_stops, self._policy)
+        return orders_next or stops_next, due_ms, prices
 
     # ----------------------------------------------------------------- intents
 

@@ -18,6 +18,7 @@ import structlog
 from bot.account import AccountTracker
 from bot.domain import AccountState, TradingState, TradingStatus
 from bot.ports import AuditStore
+from bot.quiet import EquityWatch, breaker_watch
 from risk.limits import RiskLimits
 from risk.trading_state import next_status
 
@@ -45,9 +46,9 @@ class TradingControl:
         start: TradingStatus,
         poll_every: int = 1,
     ) -> None:
-        """``poll_every``: read human commands on every Nth poll only. A replay ticks hundreds of times a
-        second and a DB read per tick was half its cost; a wall-clock bot polls every time (each tick or
-        monitor run is seconds apart anyway)."""
+        """``poll_every``: read human commands on every Nth poll only (0: never, for backtests). A replay
+        ticks hundreds of times a second and a DB read per tick was half its cost; a wall-clock bot polls
+        every time (each tick or monitor run is seconds apart anyway)."""
         self._poll_every = poll_every
         self._polls = 0
         self._store = store
@@ -71,7 +72,7 @@ class TradingControl:
     def poll_commands(self, equity: Decimal) -> HumanCommand | None:
         """Adopt the newest human command since the last poll; returns it (the caller flattens if asked)."""
         self._polls += 1
-        if self._polls % self._poll_every:
+        if not self._poll_every or self._polls % self._poll_every:
             return None
         command: HumanCommand | None = None
         for event in self._store.trading_state_events(self._bot, after_id=self._seen_event_id):
@@ -106,6 +107,22 @@ class TradingControl:
         log.warning(
             "trading_state_changed", state=changed.state.value, reason=changed.reason, actor=ENGINE_ACTOR
         )
+
+    def equity_watch(self, now: datetime) -> EquityWatch:
+        """The equity levels at which :meth:`evaluate` would change the state (see :mod:`bot.quiet`)."""
+        account = self.account
+        return breaker_watch(self.status, account.peak_equity, account.day_start_equity, now, self._limits)
+
+    def mark_quiet(self, equity: Decimal, now: datetime) -> None:
+        """Mark the equity of a close a backtest skipped as quiet. Its tick would have evaluated the
+        breakers too; the planner skipped it because none could move, and that is checked here."""
+        self.account.mark(equity, now)
+        changed = next_status(self.status, self.account.state(equity), equity, now, self._limits)
+        if changed is not None and changed != self.status:
+            raise AssertionError(
+                f"a skipped close at {now.isoformat()} would have moved the trading state to "
+                f"{changed.state.value} ({changed.reason}): the backtest's event planner missed a breaker"
+            )
 
     def impose(self, advised: TradingStatus) -> None:
         """A reconciliation's verdict: it may tighten the state, and lift only what it imposed itself

@@ -14,7 +14,6 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from bot.backtest.chart import write_equity_chart
 from bot.backtest.console import print_backtest
 from bot.backtest.data import parse_date
-from bot.backtest.metrics import equity_on_timeline
 from bot.backtest.result import result_to_json, write_result
 from bot.backtest.runner import BacktestRun, backtest_market, load_backtest_settings, run_backtest
 from bot.clock import SystemClock
@@ -96,11 +95,10 @@ def execute(request: BacktestRequest, console: Console) -> tuple[BacktestRun, di
         run, config_path=request.config, requested_from=request.start, requested_to=request.end
     )
     write_result(out_dir / RESULT_FILE, result)
-    curve = equity_on_timeline(run.snapshots, run.close_times_ms)
     write_equity_chart(
         out_dir / CHART_FILE,
         run.close_times_ms,
-        curve,
+        run.curve,
         title=f"{request.config.name}: {', '.join(settings.market.symbols)} {settings.market.timeframe}",
         quote=settings.bot.quote_currency,
     )

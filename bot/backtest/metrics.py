@@ -2,9 +2,9 @@
 
 Conventions (documented in the README, "Backtesting"):
 
-- The **candle timeline** is the list of candle close times (ms) the replay ticked at. Equity is recorded
-  only when it changes, so it is forward-filled onto that timeline (before the first snapshot: the first
-  snapshot's equity).
+- The **candle timeline** is the list of candle close times (ms) replayed. The equity curve gives equity
+  at each of them: cash plus positions at the last close, rebuilt from the fills
+  (:mod:`bot.backtest.curve`), whichever closes the engine actually ticked at.
 - Returns are simple per-candle returns of that curve. **Sharpe** = mean / sample standard deviation
   (ddof 1) × √(periods per year), risk-free rate 0; **Sortino** = mean / downside deviation × √(periods
   per year), the downside deviation being √(mean(min(r, 0)²)) over all returns. Periods per year =
@@ -32,7 +32,6 @@ import numpy as np
 import numpy.typing as npt
 
 from bot.clock import datetime_to_ms
-from bot.domain import EquitySnapshot
 from bot.positions import Trade
 
 FloatArray = npt.NDArray[np.float64]
@@ -74,16 +73,6 @@ class BacktestMetrics:
 
 def periods_per_year(timeframe_seconds: int) -> float:
     return YEAR_SECONDS / timeframe_seconds
-
-
-def equity_on_timeline(snapshots: Sequence[EquitySnapshot], close_times_ms: Sequence[int]) -> FloatArray:
-    """Equity at each candle close: the latest snapshot taken at or before it (forward fill)."""
-    if not snapshots:
-        raise ValueError("no equity snapshots: the run recorded no equity")
-    taken = np.array([datetime_to_ms(s.taken_at) for s in snapshots], dtype=np.int64)
-    values = np.array([float(s.equity) for s in snapshots], dtype=np.float64)
-    index = np.searchsorted(taken, np.asarray(close_times_ms, dtype=np.int64), side="right") - 1
-    return values[np.clip(index, 0, None)]
 
 
 def simple_returns(curve: FloatArray) -> FloatArray:
@@ -175,14 +164,16 @@ def compute_metrics(
     *,
     close_times_ms: Sequence[int],
     timeframe_seconds: int,
-    snapshots: Sequence[EquitySnapshot],
+    curve: FloatArray,
     trades: Sequence[Trade],
     open_since: Sequence[datetime] = (),
     fees: Decimal | None = None,
     risk_by_reason: dict[str, int] | None = None,
 ) -> BacktestMetrics:
-    """Every metric of one backtest (see the module docstring for the definitions)."""
-    curve = equity_on_timeline(snapshots, close_times_ms)
+    """Every metric of one backtest (see the module docstring for the definitions); ``curve`` is the
+    equity at each of ``close_times_ms`` (:func:`bot.backtest.curve.equity_curve`)."""
+    if len(curve) != len(close_times_ms) or len(curve) == 0:
+        raise ValueError(f"an equity curve of {len(curve)} values for {len(close_times_ms)} candle closes")
     returns = simple_returns(curve)
     per_year = periods_per_year(timeframe_seconds)
     drawdown = max_drawdown(curve)

@@ -13,10 +13,12 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+from bot.backtest.curve import FloatArray, equity_curve
 from bot.backtest.data import DataFiles, resolve_data, restrict_market
+from bot.backtest.event_replay import event_replay
 from bot.backtest.metrics import BacktestMetrics, compute_metrics
 from bot.bootstrap import App, build_app, build_market, finish_app
-from bot.domain import TIMEFRAME_SECONDS, EquitySnapshot
+from bot.domain import TIMEFRAME_SECONDS
 from bot.market.offline import OfflineMarket
 from bot.reporting import RunReport
 from bot.settings import Settings, load_settings
@@ -32,10 +34,12 @@ class BacktestRun:
     report: RunReport
     metrics: BacktestMetrics
     close_times_ms: list[int]
-    snapshots: list[EquitySnapshot]
-    outcome: str  # "completed" or "failed" (a tick raised; see app.daemon.replay.error)
+    curve: FloatArray  # equity at each close
+    outcome: str  # "completed" or "failed" (a tick raised: ``error``)
     elapsed_seconds: float
     data: DataFiles | None
+    error: BaseException | None = None  # what the failed tick raised
+    ticks: int = 0  # closes the engine was ticked at (the rest were quiet: nothing could happen)
 
 
 def load_backtest_settings(
@@ -77,25 +81,29 @@ def run_backtest(
 ) -> BacktestRun:
     """Replay every candle close of ``market`` through the engine, then report and measure the run."""
     started = time.perf_counter()
-    app = build_app(settings, market=market)
-    replay = app.replay
+    app = build_app(settings, market=market, backtest=True)
+    replay = event_replay(app, market)
     total = replay.progress.total
+    reported = 0
 
     def report_progress(done: int) -> None:
-        if on_progress is not None and done % progress_every == 0:
+        nonlocal reported
+        if on_progress is not None and done - reported >= progress_every:
+            reported = done
             on_progress(min(done, total), total)
 
     replay.run_to_end(report_progress)
     if on_progress is not None:
         on_progress(total, total)
     outcome = "failed" if replay.error is not None else "completed"
-    report = finish_app(app, outcome)
-    close_times = [int(t) for t in market.timeline()][:total]
-    snapshots = app.store.equity_snapshots(app.run_id)
+    report = finish_app(app, outcome, decisions=False)
+    close_times = app.replay.close_times_ms[:total]
+    quote = settings.bot.quote_currency
+    curve = equity_curve(close_times, market, report.fills, settings.bot.starting_balances, quote)
     metrics = compute_metrics(
         close_times_ms=close_times,
         timeframe_seconds=TIMEFRAME_SECONDS[settings.market.timeframe],
-        snapshots=snapshots,
+        curve=curve,
         trades=report.trades,
         open_since=[p.opened_at for p in report.open_positions.values()],
         fees=report.fees,
@@ -107,8 +115,10 @@ def run_backtest(
         report=report,
         metrics=metrics,
         close_times_ms=close_times,
-        snapshots=snapshots,
+        curve=curve,
         outcome=outcome,
         elapsed_seconds=time.perf_counter() - started,
         data=data,
+        error=replay.error,
+        ticks=replay.ticks,
     )

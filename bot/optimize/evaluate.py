@@ -135,7 +135,7 @@ class Evaluator:
             run = run_backtest(settings, market, data=self.files)
             run.app.store.close()
             if run.outcome != "completed":
-                raise BacktestFailed(f"a tick failed: {run.app.replay.error!r}")
+                raise BacktestFailed(f"a tick failed: {run.error!r}")
             return run.metrics
 
     def evaluate(self, values: dict[str, Any]) -> TrialScores:

@@ -13,7 +13,6 @@ from bot.backtest.metrics import (
     YEAR_SECONDS,
     cagr,
     compute_metrics,
-    equity_on_timeline,
     exposure_fraction,
     format_duration,
     max_drawdown,
@@ -24,19 +23,11 @@ from bot.backtest.metrics import (
     sortino_ratio,
 )
 from bot.clock import datetime_to_ms
-from bot.domain import EquitySnapshot
 from bot.positions import Trade
 
 T0 = datetime(2024, 1, 1, tzinfo=UTC)
 STEP = timedelta(minutes=5)
 STEP_MS = 300_000
-
-
-def snapshot(at: datetime, equity: float) -> EquitySnapshot:
-    value = Decimal(str(equity))
-    return EquitySnapshot(
-        taken_at=at, equity=value, cash=value, positions_value=Decimal(0), peak_equity=value
-    )
 
 
 def trade(net: str, *, symbol: str = "ETH/BTC", opened: int = 0, closed: int = 1, fees: str = "0") -> Trade:
@@ -79,7 +70,7 @@ def test_win_rate_of_two_wins_in_three_trades_and_profit_factor() -> None:
     metrics = compute_metrics(
         close_times_ms=[datetime_to_ms(T0 + i * STEP) for i in range(3)],
         timeframe_seconds=300,
-        snapshots=[snapshot(T0, 100)],
+        curve=np.full(3, 100.0),
         trades=trades,
     )
     assert metrics.trades == 3 and metrics.wins == 2 and metrics.losses == 1
@@ -121,12 +112,6 @@ def test_cagr_compounds_the_total_return_over_the_span() -> None:
     assert cagr(100, 90, 900) == pytest.approx(-1.0)  # a loss over a tiny span tends to -100 %
 
 
-def test_equity_is_forward_filled_onto_the_candle_timeline() -> None:
-    closes = [datetime_to_ms(T0 + i * STEP) for i in range(5)]
-    snaps = [snapshot(T0 + STEP, 100), snapshot(T0 + 3 * STEP + timedelta(seconds=1), 105)]
-    assert equity_on_timeline(snaps, closes).tolist() == [100, 100, 100, 100, 105]
-
-
 def test_exposure_counts_candles_overlapping_a_holding() -> None:
     closes = [STEP_MS * i for i in range(1, 11)]  # ten candles: [0, 5m) ... [45m, 50m)
     # held from the open of candle 2 to the open of candle 5: candles 2, 3, 4 -> 3 of 10
@@ -140,11 +125,10 @@ def test_exposure_counts_candles_overlapping_a_holding() -> None:
 
 def test_compute_metrics_on_the_100_110_99_120_curve() -> None:
     closes = [datetime_to_ms(T0 + i * STEP) for i in range(4)]
-    snaps = [snapshot(T0 + i * STEP, v) for i, v in enumerate([100, 110, 99, 120])]
     metrics = compute_metrics(
         close_times_ms=closes,
         timeframe_seconds=300,
-        snapshots=snaps,
+        curve=curve(100, 110, 99, 120),
         trades=[trade("20", opened=0, closed=2, fees="0.5", symbol="LTC/BTC")],
         fees=Decimal("0.5"),
         risk_by_reason={"drawdown:max_drawdown": 2},
@@ -163,3 +147,8 @@ def test_compute_metrics_on_the_100_110_99_120_curve() -> None:
 def test_format_duration() -> None:
     assert format_duration(93_900) == "1d 2h 5m"
     assert format_duration(0) == "0m"
+
+
+def test_a_curve_that_does_not_match_the_timeline_is_refused() -> None:
+    with pytest.raises(ValueError, match="3 values for 4 candle closes"):
+        compute_metrics(close_times_ms=[1, 2, 3, 4], timeframe_seconds=300, curve=curve(1, 2, 3), trades=[])

@@ -1,0 +1,215 @@
+"""A backtest ticks only the closes where something can happen; the result must be the daemon's.
+
+The same market and config run twice through the real wiring: once ticked at every candle close (the
+sim daemon's ``SimReplay``), once by the backtest's ``EventReplay``, which skips quiet closes. Every
+intent, risk decision, order, order event, fill and trading state change must be identical, and so must
+the final balances, equity and drawdown. Hypothesis varies the market (volatility, symbols, gaps) and
+the config (strategy, execution options, breakers) to reach the planner's every branch.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from bot.backtest.event_replay import event_replay
+from bot.bootstrap import build_app, finish_app
+from bot.market.factory import build_offline_market
+from bot.market.offline import OfflineMarket
+from bot.market.series import CandleSeries
+from bot.settings import load_settings
+
+SYMBOLS = ("BTC/USDT", "ETH/USDT", "SOL/USDT")
+START_PRICES = {"BTC/USDT": 42_000.0, "ETH/USDT": 2_300.0, "SOL/USDT": 95.0}
+
+
+@dataclass(frozen=True)
+class Scenario:
+    symbols: int
+    candles: int
+    seed: int
+    volatility: float
+    gaps: bool
+    toml: str
+
+
+def market_of(scenario: Scenario) -> OfflineMarket:
+    symbols = SYMBOLS[: scenario.symbols]
+    market = build_offline_market(
+        symbols=symbols, timeframe="5m", seed=scenario.seed, candles=scenario.candles,
+        start_prices={s: START_PRICES[s] for s in symbols},
+        daily_volatilities={s: scenario.volatility for s in symbols},
+    )  # fmt: skip
+    if not scenario.gaps:
+        return market
+    rng = np.random.default_rng(scenario.seed)
+    series = {}
+    for symbol in symbols:
+        one = market.series(symbol)
+        keep = rng.random(len(one)) > 0.03  # drop about 3 % of the candles: gaps, never filled
+        keep[0] = True
+        series[symbol] = CandleSeries(
+            symbol, "5m", one.open_time[keep].copy(), one.open[keep].copy(), one.high[keep].copy(),
+            one.low[keep].copy(), one.close[keep].copy(), one.volume[keep].copy(),
+        )  # fmt: skip
+    return OfflineMarket(series, {s: market.rules(s) for s in symbols}, "5m")
+
+
+def run(scenario: Scenario, tmp: Path, *, events: bool) -> dict[str, Any]:
+    """Run the scenario to the end; everything the audit DB and the broker hold, comparable."""
+    folder = tmp / ("events" if events else "every")
+    folder.mkdir()
+    config = folder / "bot.toml"
+    symbols = ", ".join(f'"{s}"' for s in SYMBOLS[: scenario.symbols])
+    config.write_text(
+        f'[bot]\nname = "parity"\ndata_dir = "{folder}"\n[market]\nsymbols = [{symbols}]\n' + scenario.toml
+    )
+    market = market_of(scenario)
+    app = build_app(load_settings(config, env={}), market=market, backtest=True)
+    replay = event_replay(app, market) if events else app.replay
+    replay.run_to_end()
+    assert replay.error is None, repr(replay.error)
+    report = finish_app(app, "completed")
+    store, run_id = app.store, app.run_id
+    outcome = {
+        "intents": store.intents(run_id),
+        "decisions": store.decisions(run_id),
+        "orders": store.orders(run_id),
+        "order_events": store.order_events(run_id=run_id),
+        "fills": store.fills(run_id),
+        "trading_states": [
+            (e.state, e.reason, e.occurred_at)
+            for e in store.trading_state_events("parity")
+            if e.run_id == run_id
+        ],
+        "balances": app.broker.balances(),
+        "final_equity": report.final_equity,
+        "max_drawdown": report.max_drawdown,
+        "trades": report.trades,
+        "ticks": getattr(replay, "ticks", len(app.replay.close_times_ms)),
+    }
+    store.close()
+    return outcome
+
+
+def assert_same_run(tmp: Path, scenario: Scenario) -> tuple[dict[str, Any], dict[str, Any]]:
+    every = run(scenario, tmp, events=False)
+    skipping = run(scenario, tmp, events=True)
+    for key in every:
+        if key != "ticks":
+            assert skipping[key] == every[key], f"{key} differ"
+    return every, skipping
+
+
+def toml_of(sections: dict[str, dict[str, object]]) -> str:
+    lines = []
+    for name, values in sections.items():
+        lines.append(f"[{name}]")
+        lines += [f"{key} = {value!r}" if not isinstance(value, bool) else f"{key} = {str(value).lower()}"
+                  for key, value in values.items()]  # fmt: skip
+    return "\n".join(lines).replace("'", '"') + "\n"
+
+
+@st.composite
+def scenarios(draw: st.DrawFn) -> Scenario:
+    fast = draw(st.integers(3, 10))
+    params: dict[str, object] = {"fast": fast, "slow": fast + draw(st.integers(2, 20)),
+                                 "ma": draw(st.sampled_from(["ema", "sma"])),
+                                 "stop": draw(st.sampled_from(["atr", "percent"]))}  # fmt: skip
+    execution: dict[str, object] = {
+        "entry_order": draw(st.sampled_from(["limit", "market"])),
+        "exit_order": draw(st.sampled_from(["market", "limit"])),
+        "stop_order": draw(st.sampled_from(["stop_market", "stop_limit"])),
+        "entry_timeout_candles": draw(st.integers(1, 4)),
+        "max_reprices": draw(st.integers(0, 2)),
+        "on_unfilled": draw(st.sampled_from(["cancel", "marketable"])),
+        "entry_offset": draw(st.sampled_from(["0", "0.002"])),
+    }
+    if draw(st.booleans()):
+        execution["trailing_stop"] = draw(st.sampled_from(["0.004", "0.01", "0.03"]))
+    if draw(st.booleans()):
+        execution["take_profit_r"] = draw(st.sampled_from(["0.8", "1.5", "3"]))
+    risk: dict[str, object] = {
+        "risk_per_trade": draw(st.sampled_from(["0.005", "0.01", "0.02"])),
+        "daily_loss_limit": draw(st.sampled_from(["0.005", "0.01", "0.03"])),
+        "max_drawdown": draw(st.sampled_from(["0.01", "0.03", "0.1"])),
+        "max_consecutive_losses": draw(st.integers(1, 4)),
+        "loss_cooldown": draw(st.sampled_from(["0", "30m", "4h"])),
+        "symbol_cooldown": draw(st.sampled_from(["0", "1h"])),
+        "max_trades_per_day": draw(st.integers(2, 20)),
+        "max_open_positions": draw(st.integers(1, 3)),
+        "volatility_target": draw(st.booleans()),
+    }
+    toml = toml_of({"execution": execution, "risk": risk}) + (
+        '[[strategies]]\nname = "ma"\n' + toml_of({"strategies.params": params})
+    )
+    return Scenario(
+        symbols=draw(st.integers(1, 3)),
+        candles=draw(st.integers(400, 1200)),
+        seed=draw(st.integers(0, 10_000)),
+        volatility=draw(st.sampled_from([0.02, 0.08, 0.25])),
+        gaps=draw(st.booleans()),
+        toml=toml,
+    )
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture,
+                                                                  HealthCheck.too_slow])  # fmt: skip
+@given(scenario=scenarios())
+def test_skipping_quiet_closes_changes_nothing_the_audit_trail_records(
+    tmp_path_factory: pytest.TempPathFactory, scenario: Scenario
+) -> None:
+    assert_same_run(tmp_path_factory.mktemp("parity"), scenario)
+
+
+def test_a_backtest_ticks_far_fewer_closes_than_the_daemon(tmp_path: Path) -> None:
+    scenario = Scenario(1, 3000, 11, 0.03, False, '[[strategies]]\nname = "ma"\n')
+    every, skipping = assert_same_run(tmp_path, scenario)
+    assert len(every["fills"]) >= 10, "the scenario should trade"
+    assert skipping["ticks"] < every["ticks"] / 3
+
+
+def test_breakers_trip_at_the_same_close_when_closes_are_skipped(tmp_path: Path) -> None:
+    risk = toml_of({"risk": {"daily_loss_limit": "0.004", "max_drawdown": "0.02", "risk_per_trade": "0.02"}})
+    scenario = Scenario(2, 2500, 5, 0.25, False, risk + '[[strategies]]\nname = "ma"\n')
+    every, _ = assert_same_run(tmp_path, scenario)
+    reasons = {reason for _, reason, _ in every["trading_states"]}
+    assert {"daily_loss_limit", "max_drawdown"} <= reasons, reasons
+
+
+def test_trailing_stops_move_at_the_same_closes_when_closes_are_skipped(tmp_path: Path) -> None:
+    execution = toml_of({"execution": {"trailing_stop": "0.004", "stop_order": "stop_limit"}})
+    scenario = Scenario(1, 2500, 3, 0.08, True, execution + '[[strategies]]\nname = "ma"\n')
+    every, _ = assert_same_run(tmp_path, scenario)
+    stops = [o for o in every["orders"] if o.purpose.value == "stop"]
+    assert len(stops) > len({o.intent_id for o in stops}), "some stop was trailed"
+    assert Decimal(0) < every["max_drawdown"] < 1
+
+
+def test_the_outcomes_counted_in_the_database_are_those_of_the_stored_decisions(
+    db_url: str, tmp_path: Path
+) -> None:
+    from bot.reporting import build_report
+
+    risk = toml_of({"risk": {"daily_loss_limit": "0.01", "max_drawdown": "0.04", "max_asset_fraction": "0.1"}})
+    config = tmp_path / "bot.toml"
+    config.write_text(
+        f'[bot]\ndata_dir = "{tmp_path}"\ndatabase_url = "{db_url}"\n'
+        '[market]\nsymbols = ["BTC/USDT", "ETH/USDT"]\n' + risk + '[[strategies]]\nname = "ma"\n'
+    )
+    market = market_of(Scenario(2, 2500, 5, 0.08, False, ""))
+    app = build_app(load_settings(config, env={}), market=market, backtest=True)
+    event_replay(app, market).run_to_end()
+    counted = finish_app(app, "completed", decisions=False)
+    loaded = build_report(app.store, app.run_id)
+    app.store.close()
+    assert counted.decisions == [] and len(loaded.decisions) > 100
+    assert counted.outcomes == loaded.outcomes
+    assert loaded.outcomes.denied and loaded.outcomes.resized and loaded.outcomes.approved
