@@ -19,19 +19,14 @@ from bot.domain import (
     Balance,
     EquitySnapshot,
     FatalBrokerError,
-    IntentKind,
-    OrderIntent,
-    OrderType,
-    RiskContext,
-    Side,
     TradingState,
     TradingStatus,
-    Verdict,
     make_intent_id,
     timeframe_ms,
 )
 from bot.engine_status import EngineStatus, degrading_gracefully
 from bot.execution import OrderExecutor
+from bot.intent_flow import IntentFlow
 from bot.marks import Marks
 from bot.ports import AuditStore, Broker, Clock, MarketData
 from bot.positions import PositionBook
@@ -70,7 +65,6 @@ class Engine:
         self._clock = clock
         self._strategies = list(strategies)
         self._symbols_for = symbols_for
-        self._chain = chain
         self._executor = executor
         self._book = book
         self._control = control
@@ -85,6 +79,11 @@ class Engine:
         self._last_recorded: tuple[Decimal, Decimal] | None = None
         self._lock = threading.Lock()  # a tick and a monitor run never interleave
         self.status = EngineStatus()
+        self._intents = IntentFlow(
+            market=market, broker=broker, store=store, chain=chain, executor=executor, book=book,
+            control=control, marks=self._marks, status=self.status, quote_currency=quote_currency,
+            run_id=run_id, id_scope=id_scope, sync=self._sync,
+        )  # fmt: skip
 
     @property
     def run_id(self) -> int:
@@ -159,7 +158,7 @@ class Engine:
         equity = self._equity()[0]
         command = self._control.poll_commands(equity)
         if command is not None and command.flatten:
-            self._flatten(now)
+            self._intents.flatten(now)
         active = self._control.state is TradingState.ACTIVE
         self._executor.manage(now, self._marks.prices, entries_allowed=active)
         self._control.evaluate(equity, now)
@@ -197,88 +196,7 @@ class Engine:
         ratio = volatility_ratio(candle_columns(candles).close) if intents else None
         for intent in intents:
             scoped = replace(intent, intent_id=make_intent_id(self._id_scope, intent.intent_id))
-            self._decide(scoped, now, timeframe_ms(strategy.timeframe) // 1000, ratio)
-
-    def _flatten(self, now: datetime) -> None:
-        """Kill switch with --flatten: cancel working entries, then exit every position (via the chain)."""
-        for symbol, position in self._book.positions().items():
-            price = self._marks.prices.get(symbol, position.average_price)
-            intent = OrderIntent(
-                intent_id=make_intent_id(self._id_scope, "flatten", symbol, datetime_to_ms(now)),
-                strategy="kill_switch",
-                symbol=symbol,
-                side=Side.SELL,
-                kind=IntentKind.EXIT,
-                order_type=OrderType.MARKET,
-                reference_price=price,
-                created_at=now,
-                reason="flatten",
-                quantity=position.quantity,
-            )
-            self._decide(intent, now, 0)
-
-    def _decide(
-        self, intent: OrderIntent, now: datetime, timeframe_seconds: int, vol_ratio: Decimal | None = None
-    ) -> None:
-        # The chain must judge the order that will really be sent (e.g. a market entry's slippage).
-        intent = self._executor.shape(intent, self._market.rules(intent.symbol))
-        ctx = self._risk_context(intent.symbol, now, timeframe_seconds, vol_ratio)
-        result = self._chain.evaluate(intent, ctx)
-        if not self._store.record_intent(self._run_id, intent, result.decisions):
-            log.info("intent_already_decided", intent_id=intent.intent_id)
-            return
-        verdicts = {d.verdict for d in result.decisions}
-        outcome = (
-            Verdict.DENIED
-            if result.intent is None
-            else Verdict.RESIZED
-            if Verdict.RESIZED in verdicts
-            else Verdict.APPROVED
-        )
-        self.status.verdicts[outcome.value] += 1
-        last = result.decisions[-1] if result.decisions else None
-        log.info(
-            "intent_decided",
-            intent_id=intent.intent_id,
-            kind=intent.kind.value,
-            side=intent.side.value,
-            verdict=outcome.value,
-            guard=last.guard if last else None,
-            reason=last.reason if last else None,
-            quantity=str(result.intent.quantity) if result.intent else None,
-        )
-        if result.intent is not None:
-            sent = self._executor.submit(result.intent, now)
-            if sent is not None and intent.kind is IntentKind.ENTRY:
-                self._control.account.on_entry_sent()
-            # An order may fill at once (market, marketable limit): take its fills into the positions now,
-            # so the next intent's equity sees the position, not just the cash that paid for it, and the
-            # stop goes on without waiting for the next poll.
-            self._sync(now)
-
-    def _risk_context(
-        self, symbol: str, now: datetime, timeframe_seconds: int, vol_ratio: Decimal | None = None
-    ) -> RiskContext:
-        balances = self._broker.balances()
-        quote = balances.get(self._quote)
-        equity, _, _ = self._equity(balances)
-        last_close = self._marks.closes.get(symbol)
-        return RiskContext(
-            now=now,
-            equity=equity,
-            quote_currency=self._quote,
-            free_quote=quote.free if quote else ZERO,
-            rules=self._market.rules(symbol),
-            last_price=self._marks.prices[symbol],
-            positions=self._book.positions(),
-            open_orders=self._executor.open_orders(),
-            trading_state=self._control.state,
-            prices=dict(self._marks.prices),
-            account=self._control.account_state(equity),
-            last_candle_close=ms_to_datetime(last_close) if last_close is not None else None,
-            timeframe_seconds=timeframe_seconds,
-            volatility_ratio=vol_ratio,
-        )
+            self._intents.decide(scoped, now, timeframe_ms(strategy.timeframe) // 1000, ratio)
 
     def _equity(self, balances: dict[str, Balance] | None = None) -> tuple[Decimal, Decimal, Decimal]:
         return self._marks.equity(

@@ -1,8 +1,8 @@
 """Order execution: approved intents become orders; entries are repriced, exits chased, positions protected.
 
 The order I/O itself (persist, then send; look up the unknown) is :mod:`bot.order_gateway`; stops,
-trailing and take-profits are :mod:`bot.stops`; the knobs are :class:`ExecutionPolicy`. This module
-keeps the trading rules of the order flow:
+trailing and take-profits are :mod:`bot.stops`; repricing entries and chasing exits is
+:mod:`bot.repricing`; the knobs are :class:`ExecutionPolicy`. The trading rules of the order flow:
 
 - Every order gets a deterministic client order id derived from its intent, purpose and attempt; a
   replacement (reprice, chase) is a new order with the next attempt number under the same intent.
@@ -31,15 +31,14 @@ from bot.domain import (
     OrderIntent,
     OrderPurpose,
     OrderStatus,
-    OrderType,
     client_order_id_for,
 )
-from bot.domain.orders import attempt_of
 from bot.execution_policy import ExecutionPolicy, OnUnfilled
 from bot.order_gateway import OrderGateway
 from bot.ports import AuditStore, Broker, BrokerUpdate
 from bot.positions import PositionBook, Trade
 from bot.quiet import PriceWatch, order_watch, stop_watch
+from bot.repricing import Repricer
 from bot.stops import StopKeeper
 
 __all__ = ["ClosedTrade", "ExecutionPolicy", "OnUnfilled", "OrderExecutor", "SyncResult"]
@@ -94,6 +93,9 @@ class OrderExecutor:
             gateway=self._gateway, store=store, book=book, rules=rules, policy=policy, run_id=run_id,
             history=history,
         )  # fmt: skip
+        self._repricer = Repricer(
+            gateway=self._gateway, store=store, book=book, stops=self._stops, rules=rules, policy=policy
+        )
         if resume is not None:
             for order in resume.open_orders:
                 self._open[order.client_order_id] = order
@@ -233,78 +235,7 @@ class OrderExecutor:
             if order.status in (OrderStatus.PENDING, OrderStatus.UNKNOWN):
                 self._gateway.resolve(order, now)
             elif order.purpose is OrderPurpose.ENTRY and now - order.created_at >= self._policy.reprice_age:
-                self._retry_entry(order, last if entries_allowed else None, now)
+                self._repricer.retry_entry(order, last if entries_allowed else None, now)
             elif order.purpose is OrderPurpose.EXIT and order.created_at < now and last is not None:
-                self._chase_exit(order, last, now)
+                self._repricer.chase_exit(order, last, now)
         self._stops.maintain(prices, now)
-
-    def _retry_entry(self, order: Order, last: Decimal | None, now: datetime) -> None:
-        """An entry rested too long: reprice it at ``last``, send it once marketable, or cancel it."""
-        policy = self._policy
-        attempt = attempt_of(order)
-        marketable = attempt == policy.max_reprices and policy.on_unfilled == "marketable"
-        if (
-            last is None
-            or attempt > policy.max_reprices
-            or (attempt == policy.max_reprices and not marketable)
-        ):
-            log.info("entry_timed_out", client_order_id=order.client_order_id, symbol=order.symbol)
-            self._gateway.cancel(order, now, "entry timed out")
-            return
-        rules = self._rules(order.symbol)
-        price = policy.buy_cap(last, rules) if marketable else rules.round_price_down(last)
-        if not self._gateway.cancel(order, now, "marketable after reprices" if marketable else "repriced"):
-            return  # it filled (or is gone) meanwhile
-        cancelled = self._store.get_order(order.client_order_id) or order
-        quantity = self._repriced_quantity(cancelled, price, rules)
-        if quantity <= 0:
-            log.info("entry_not_repriced", client_order_id=order.client_order_id, price=str(price))
-            return
-        attempt_no = self._gateway.next_attempt(order.intent_id, OrderPurpose.ENTRY)
-        replacement = Order(
-            client_order_id=client_order_id_for(order.intent_id, OrderPurpose.ENTRY, attempt_no),
-            intent_id=order.intent_id,
-            symbol=order.symbol,
-            side=order.side,
-            order_type=OrderType.LIMIT,
-            purpose=OrderPurpose.ENTRY,
-            quantity=quantity,
-            created_at=now,
-            price=price,
-        )
-        log.info("entry_repriced", client_order_id=replacement.client_order_id, price=str(price),
-                 quantity=str(quantity), marketable=marketable)  # fmt: skip
-        if self._gateway.send(replacement) is None:
-            log.warning("entry_reprice_refused", client_order_id=replacement.client_order_id)
-
-    def _repriced_quantity(self, order: Order, price: Decimal, rules: MarketRules) -> Decimal:
-        """The remaining quantity, lowered so that buying it at ``price`` risks no more (to the stop) than
-        the risk chain approved at the first price; 0 if nothing sensible is left."""
-        stop = self._stops.stop_for(order.intent_id)
-        first = self._store.get_order(client_order_id_for(order.intent_id, OrderPurpose.ENTRY, 0))
-        approved = first.price if first is not None and first.price is not None else order.price
-        if stop is None or approved is None or price <= stop:
-            return Decimal(0)  # the risk cannot be bounded, or the market is at/below the stop
-        quantity = order.remaining_quantity
-        if price > approved:
-            quantity = quantity * (approved - stop) / (price - stop)
-        quantity = rules.round_quantity(quantity)
-        if not rules.is_step_valid(quantity) or not rules.meets_min_notional(price, quantity):
-            return Decimal(0)
-        return quantity
-
-    def _chase_exit(self, order: Order, last: Decimal, now: datetime) -> None:
-        """An exit still open: re-place it at the new last price, capped (never abandoned)."""
-        price = self._policy.sell_cap(last, self._rules(order.symbol))
-        if order.price == price:
-            return  # already resting at today's worst acceptable price
-        if not self._gateway.cancel(order, now, "exit re-priced"):
-            return
-        cancelled = self._store.get_order(order.client_order_id) or order
-        position = self._book.position(order.symbol)
-        if position is None or cancelled.remaining_quantity <= 0:
-            return
-        quantity = min(cancelled.remaining_quantity, position.quantity)
-        log.info("exit_chased", client_order_id=order.client_order_id, price=str(price))
-        if self._stops.send_exit(order.intent_id, order.symbol, quantity, last, now) is None:
-            log.error("exit_refused", symbol=order.symbol, quantity=str(quantity))

@@ -23,7 +23,7 @@ from decimal import Decimal
 
 import structlog
 
-from bot.clock import datetime_to_ms, ms_to_datetime
+from bot.clock import datetime_to_ms
 from bot.domain import (
     Balance,
     Fill,
@@ -41,6 +41,7 @@ from bot.paper.balances import ZERO, BalanceBook
 from bot.paper.candle_feed import ActiveCandles, EveryCandle
 from bot.paper.fill_rules import Execution, match_candle
 from bot.paper.paper_order import PaperOrder, fill_cost, resting_lock, resting_price
+from bot.paper.settlement import settle
 from bot.paper.validation import (
     check_min_notional,
     check_oco_pair,
@@ -231,48 +232,22 @@ class PaperBroker:
 
     def _execute(self, execution: Execution, at_ms: int) -> None:
         """Fill the whole order at the execution price: move the money, record the fill."""
-        paper, price = execution.order, execution.price
-        order, rules = paper.order, paper.rules
-        quantity = order.quantity
-        notional = price * quantity
-        fee_rate = rules.maker_fee if execution.liquidity is Liquidity.MAKER else rules.taker_fee
-        fee = notional * fee_rate
+        paper = execution.order
         self._release_lock(paper)
-        purpose = f"fill of {order.client_order_id}"
-        if order.side is Side.BUY:
-            self._book.debit(rules.quote, notional + fee, purpose=purpose)
-            self._book.credit(rules.base, quantity)
-        else:
-            self._book.debit(rules.base, quantity, purpose=purpose)
-            self._book.credit(rules.quote, notional - fee)
-        paper.order = replace(
-            order, status=OrderStatus.FILLED, filled_quantity=quantity, average_fill_price=price
-        )
         self._trade_seq += 1
-        fill = Fill(
-            venue=self.venue,
-            trade_id=f"{self._id_prefix}-{self._trade_seq}",
-            client_order_id=order.client_order_id,
-            symbol=order.symbol,
-            side=order.side,
-            price=price,
-            quantity=quantity,
-            fee=fee,
-            fee_currency=rules.quote,
-            liquidity=execution.liquidity,
-            occurred_at=ms_to_datetime(at_ms),
-        )
-        self._changed[order.client_order_id] = paper.order
+        trade_id = f"{self._id_prefix}-{self._trade_seq}"
+        paper.order, fill = settle(execution, self._book, venue=self.venue, trade_id=trade_id, at_ms=at_ms)
+        self._changed[fill.client_order_id] = paper.order
         self._new_fills.append(fill)
         log.debug(
             "paper_order_filled",
-            client_order_id=order.client_order_id,
-            symbol=order.symbol,
-            side=order.side.value,
-            price=str(price),
-            quantity=str(quantity),
-            fee=str(fee),
-            liquidity=execution.liquidity.value,
+            client_order_id=fill.client_order_id,
+            symbol=fill.symbol,
+            side=fill.side.value,
+            price=str(fill.price),
+            quantity=str(fill.quantity),
+            fee=str(fill.fee),
+            liquidity=fill.liquidity.value,
             at_ms=at_ms,
         )
 
