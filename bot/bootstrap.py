@@ -147,8 +147,8 @@ def build_app(
     if settings.market.source == "exchange" and market is None:
         return _build_exchange_app(settings, store, strategies)
     market = market if market is not None else build_market(settings)
-    timeline = market.timeline().tolist()
-    clock = SimClock(ms_to_datetime(timeline[0] - timeframe_ms(settings.market.timeframe)))
+    timeline = market.timeline()
+    clock = SimClock(ms_to_datetime(int(timeline[0]) - timeframe_ms(settings.market.timeframe)))
     run_id = start_run(settings, store)
     broker = PaperBroker(
         market,

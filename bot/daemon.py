@@ -19,6 +19,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC
 
+import numpy as np
 import structlog
 from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.triggers.cron import CronTrigger
@@ -27,6 +28,7 @@ from apscheduler.triggers.interval import IntervalTrigger
 from bot.clock import SimClock, datetime_to_ms, ms_to_datetime
 from bot.domain import TIMEFRAME_SECONDS, timeframe_ms
 from bot.engine import Engine
+from bot.market.series import IntArray
 from bot.ports import Clock
 
 log = structlog.get_logger(__name__)
@@ -42,12 +44,12 @@ class SimReplay:
     """Walks a simulated clock through the candle close times of an offline market."""
 
     def __init__(
-        self, engine: Engine, clock: SimClock, close_times_ms: Sequence[int], max_ticks: int | None
+        self, engine: Engine, clock: SimClock, close_times_ms: Sequence[int] | IntArray, max_ticks: int | None
     ) -> None:
         self._engine = engine
         self._clock = clock
         limit = len(close_times_ms) if max_ticks is None else min(max_ticks, len(close_times_ms))
-        self._close_times = list(close_times_ms[:limit])
+        self._close_times = np.asarray(close_times_ms[:limit], dtype=np.int64)  # no Python int per close
         self._next = 0
         self.finished = threading.Event()
         self.error: BaseException | None = None
@@ -61,8 +63,11 @@ class SimReplay:
         return self._clock
 
     @property
-    def close_times_ms(self) -> list[int]:
-        return list(self._close_times)
+    def close_times_ms(self) -> IntArray:
+        """The candle close times replayed, ascending (read-only)."""
+        view = self._close_times.view()
+        view.flags.writeable = False
+        return view
 
     def run_to_end(self, on_step: Callable[[int], None] | None = None) -> None:
         """Step through every remaining candle close at once, with no scheduler (backtests, tests).
@@ -80,7 +85,7 @@ class SimReplay:
             self.finished.set()
             return
         try:
-            self._clock.advance_to(ms_to_datetime(self._close_times[self._next]))
+            self._clock.advance_to(ms_to_datetime(int(self._close_times[self._next])))
             self._engine.tick()
         except Exception as exc:  # a failed tick ends the replay; the caller reports it
             log.exception("tick_failed")

@@ -23,20 +23,21 @@ def bulk_insert(connection: Connection, table: Table, rows: Sequence[dict[str, A
     dialect = connection.dialect
     keys = list(rows[0])
     statement = insert(table).inline().compile(dialect=dialect, column_keys=keys)
-    convert = {
-        key: _memoized(table.c[key].type.dialect_impl(dialect).bind_processor(dialect)) for key in keys
-    }
+    columns = {}  # converted column by column: no call at all for columns without a processor
+    for key in keys:
+        values = [row[key] for row in rows]
+        process = table.c[key].type.dialect_impl(dialect).bind_processor(dialect)
+        columns[key] = values if process is None else list(map(_memoized(process), values))
     if statement.positiontup is not None:  # positional paramstyle (SQLite's "?")
-        order = list(statement.positiontup)
-        params: list[Any] = [tuple(convert[k](row[k]) for k in order) for row in rows]
+        params: list[Any] = list(zip(*(columns[k] for k in statement.positiontup), strict=True))
     else:  # named (psycopg's "%(name)s")
-        params = [{k: convert[k](row[k]) for k in keys} for row in rows]
+        params = [
+            dict(zip(keys, values, strict=True)) for values in zip(*(columns[k] for k in keys), strict=True)
+        ]
     connection.exec_driver_sql(str(statement), params)
 
 
-def _memoized(process: Callable[[Any], Any] | None) -> Callable[[Any], Any]:
-    if process is None:
-        return _same
+def _memoized(process: Callable[[Any], Any]) -> Callable[[Any], Any]:
     done: dict[Any, Any] = {}
 
     def convert(value: Any) -> Any:
@@ -52,7 +53,3 @@ def _memoized(process: Callable[[Any], Any] | None) -> Callable[[Any], Any]:
             return process(value)
 
     return convert
-
-
-def _same(value: Any) -> Any:
-    return value

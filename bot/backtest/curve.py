@@ -32,7 +32,7 @@ def last_closes(market: OfflineMarket, symbol: str, close_times_ms: npt.NDArray[
 
 
 def equity_curve(
-    close_times_ms: Sequence[int],
+    close_times_ms: Sequence[int] | npt.NDArray[np.int64],
     market: OfflineMarket,
     fills: Sequence[Fill],
     starting: Mapping[str, Decimal],

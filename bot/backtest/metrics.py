@@ -35,6 +35,7 @@ from bot.clock import datetime_to_ms
 from bot.positions import Trade
 
 FloatArray = npt.NDArray[np.float64]
+Closes = Sequence[int] | npt.NDArray[np.int64]  # candle close times, ms, ascending
 YEAR_SECONDS = 365 * 86_400
 
 
@@ -129,7 +130,7 @@ def max_drawdown(curve: FloatArray) -> Drawdown:
 
 
 def exposure_fraction(
-    close_times_ms: Sequence[int], step_ms: int, holdings: Sequence[tuple[int, int | None]]
+    close_times_ms: Closes, step_ms: int, holdings: Sequence[tuple[int, int | None]]
 ) -> float:
     """Fraction of candles [close − step, close) overlapping any holding [opened, closed) (None: open)."""
     closes = np.asarray(close_times_ms, dtype=np.int64)
@@ -162,7 +163,7 @@ def holdings_of(trades: Sequence[Trade], open_since: Sequence[datetime]) -> list
 
 def compute_metrics(
     *,
-    close_times_ms: Sequence[int],
+    close_times_ms: Closes,
     timeframe_seconds: int,
     curve: FloatArray,
     trades: Sequence[Trade],
@@ -178,7 +179,7 @@ def compute_metrics(
     per_year = periods_per_year(timeframe_seconds)
     drawdown = max_drawdown(curve)
     step_ms = timeframe_seconds * 1000
-    span_seconds = (close_times_ms[-1] - close_times_ms[0]) / 1000 if close_times_ms else 0.0
+    span_seconds = (int(close_times_ms[-1]) - int(close_times_ms[0])) / 1000 if len(close_times_ms) else 0.0
     wins = sum(1 for t in trades if t.net_pnl > 0)
     start, final = float(curve[0]), float(curve[-1])
     return BacktestMetrics(

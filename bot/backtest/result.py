@@ -58,8 +58,8 @@ def data_window(run: BacktestRun, requested_from: str | None, requested_to: str 
         "timeframe": run.settings.market.timeframe,
         "requested_from": requested_from,
         "requested_to": requested_to,
-        "first_candle_open": _iso_ms(closes[0] - step) if closes else None,
-        "last_candle_close": _iso_ms(closes[-1]) if closes else None,
+        "first_candle_open": _iso_ms(int(closes[0]) - step) if len(closes) else None,
+        "last_candle_close": _iso_ms(int(closes[-1])) if len(closes) else None,
         "candles": len(closes),
     }
 

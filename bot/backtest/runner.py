@@ -20,6 +20,7 @@ from bot.backtest.metrics import BacktestMetrics, compute_metrics
 from bot.bootstrap import App, build_app, build_market, finish_app
 from bot.domain import TIMEFRAME_SECONDS
 from bot.market.offline import OfflineMarket
+from bot.market.series import IntArray
 from bot.reporting import RunReport
 from bot.settings import Settings, load_settings
 
@@ -33,7 +34,7 @@ class BacktestRun:
     app: App
     report: RunReport
     metrics: BacktestMetrics
-    close_times_ms: list[int]
+    close_times_ms: IntArray  # every candle close replayed
     curve: FloatArray  # equity at each close
     outcome: str  # "completed" or "failed" (a tick raised: ``error``)
     elapsed_seconds: float

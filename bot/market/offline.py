@@ -1,13 +1,12 @@
 """The offline market: candles from a synthetic generator or a CSV replay, served like an exchange.
 
 Implements :class:`bot.ports.MarketData` on venue ``"sim"``. Every look-up is a binary search on
-the open times (``bisect`` on a plain list: for one scalar it is several times faster than
-``np.searchsorted``), so a backtest's per-tick cost does not grow with the length of the data.
+the open times (``np.searchsorted`` on the series' own array: no per-candle Python objects, whose
+memory a long history would multiply), so a tick's cost does not grow with the length of the data.
 """
 
 from __future__ import annotations
 
-from bisect import bisect_left, bisect_right
 from collections.abc import Mapping, Sequence
 
 import numpy as np
@@ -52,8 +51,7 @@ class OfflineMarket:
         self._rules = dict(rules)
         # Candle objects are built once, when first looked at (a daemon asks for the same recent window
         # at every tick); vectorised strategies read a window's numpy columns and build none.
-        self._candles: dict[str, list[Candle | None]] = {s: [None] * len(one) for s, one in series.items()}
-        self._opens: dict[str, list[int]] = {s: one.open_time.tolist() for s, one in series.items()}
+        self._candles: dict[str, dict[int, Candle]] = {s: {} for s in series}
         self._timeline: IntArray | None = None
 
     # --- MarketData ---------------------------------------------------------------------------
@@ -74,15 +72,17 @@ class OfflineMarket:
             )
         if limit < 0:
             raise ValueError(f"limit must be >= 0, got {limit}")
-        stop = bisect_right(self._opens[symbol], until_ms - self._step_ms)  # candles closed by until_ms
+        opens = self._series[symbol].open_time
+        stop = int(np.searchsorted(opens, until_ms - self._step_ms, side="right"))  # closed by until_ms
         return self._window(symbol, max(0, stop - limit), stop)
 
     def current_price(self, symbol: str, at_ms: int) -> float | None:
         """The open of the candle opening at ``at_ms``, or of the first one after it (a gap); ``None``
         once the data has ended."""
         self._check_symbol(symbol)
-        index = bisect_left(self._opens[symbol], at_ms)
-        if index >= len(self._opens[symbol]):
+        opens = self._series[symbol].open_time
+        index = int(np.searchsorted(opens, at_ms, side="left"))
+        if index >= len(opens):
             return None
         return float(self._series[symbol].open[index])
 
@@ -95,8 +95,8 @@ class OfflineMarket:
     def candle_at(self, symbol: str, open_ms: int) -> Candle | None:
         """The candle opening exactly at ``open_ms``, or ``None`` (before/after the data, or a gap)."""
         self._check_symbol(symbol)
-        opens = self._opens[symbol]
-        index = bisect_left(opens, open_ms)
+        opens = self._series[symbol].open_time
+        index = int(np.searchsorted(opens, open_ms, side="left"))
         if index < len(opens) and opens[index] == open_ms:
             return self._window(symbol, index, index + 1)[0]
         return None

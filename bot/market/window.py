@@ -20,7 +20,7 @@ from strategies.base import CandleColumns
 class CandleWindow(Sequence[Candle]):
     __slots__ = ("_cache", "_series", "_start", "_stop")
 
-    def __init__(self, series: CandleSeries, cache: list[Candle | None], start: int, stop: int) -> None:
+    def __init__(self, series: CandleSeries, cache: dict[int, Candle], start: int, stop: int) -> None:
         self._series = series
         self._cache = cache  # the market's per-candle cache, shared by every window
         self._start = start
@@ -43,7 +43,7 @@ class CandleWindow(Sequence[Candle]):
         if not 0 <= position < len(self):
             raise IndexError(f"candle {index} of a window of {len(self)}")
         at = self._start + position
-        candle = self._cache[at]
+        candle = self._cache.get(at)
         if candle is None:
             candle = self._cache[at] = self._series.candle(at)
         return candle
