@@ -25,7 +25,9 @@ def test_benchmark_script_runs_on_a_tiny_size(tmp_path: Path) -> None:
     assert "candles/s" in done.stdout
     assert "EXTRAPOLATED" in done.stdout  # 1M candles were not run, so the 1M figures say so
     result = json.loads(out.read_text(encoding="utf-8"))
-    (run,) = result["runs"]
-    assert run["candles"] == 300
-    assert run["spotbot"]["outcome"] == "completed"
-    assert run["spotbot"]["steps"] == 300
+    for variant in ("default", "trading"):
+        (run,) = result["runs"][variant]
+        assert run["candles"] == run["closes"] == 300
+        assert run["outcome"] == "completed"
+        assert 0 < run["ticks"] < 300  # the quiet closes were skipped
+    assert {g["variant"] for g in result["goals"]} == {"default", "trading"}
