@@ -173,7 +173,7 @@ class Engine:
         new_fills = result.fills
         self.status.fills += len(new_fills)
         self.status.trades = len(self._book.trades)
-        self.status.open_positions = len(self._book.positions())
+        self.status.open_positions = self._book.open_count
         if new_fills:
             last = new_fills[-1]
             self.status.last_event = f"{last.side.value} {last.quantity} {last.symbol} @ {last.price}"
@@ -193,7 +193,8 @@ class Engine:
             return
         view = StrategyView(symbol, strategy.timeframe, candles, self._book.position(symbol), rules, now)
         intents = strategy.on_candles(view)
-        ratio = volatility_ratio(candle_columns(candles).close) if intents else None
+        wanted = intents and self._intents.needs_volatility
+        ratio = volatility_ratio(candle_columns(candles).close) if wanted else None
         for intent in intents:
             scoped = replace(intent, intent_id=make_intent_id(self._id_scope, intent.intent_id))
             self._intents.decide(scoped, now, timeframe_ms(strategy.timeframe) // 1000, ratio)

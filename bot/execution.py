@@ -59,6 +59,9 @@ class SyncResult:
     closed: list[ClosedTrade]
 
 
+NO_CHANGE = SyncResult([], [])  # shared: never appended to
+
+
 @dataclass(frozen=True, slots=True)
 class Resume:
     """What a restarted bot carries on from its earlier runs on the same venue."""
@@ -169,6 +172,8 @@ class OrderExecutor:
 
     def apply_update(self, update: BrokerUpdate, now: datetime) -> SyncResult:
         """Record what the venue reported: the fills new to the DB, and the round trips they closed."""
+        if not update.orders and not update.fills:
+            return NO_CHANGE
         for order in update.orders:
             self._gateway.transition(order, now, "venue update")
         new_fills = self._gateway.store_fills(update.fills)

@@ -60,6 +60,11 @@ class IntentFlow:
         self._id_scope = id_scope
         self._sync = sync  # take in what the venue did (an order may fill on arrival)
 
+    @property
+    def needs_volatility(self) -> bool:
+        """Whether a guard uses the symbol's volatility ratio (volatility targeting is on)."""
+        return self._chain.needs_volatility
+
     def decide(
         self, intent: OrderIntent, now: datetime, timeframe_seconds: int, vol_ratio: Decimal | None = None
     ) -> None:

@@ -125,6 +125,11 @@ class PositionBook:
     def positions(self) -> dict[str, Position]:
         return dict(self._positions)
 
+    @property
+    def open_count(self) -> int:
+        """How many positions are open."""
+        return len(self._positions)
+
     def unrealized_pnl(self, prices: dict[str, Decimal]) -> Decimal:
         return sum((p.unrealized_pnl(prices[s]) for s, p in self._positions.items() if s in prices), ZERO)
 

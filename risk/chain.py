@@ -75,6 +75,11 @@ class RiskChain:
         self.guards: tuple[RiskGuard, ...] = tuple(guards)
 
     @property
+    def needs_volatility(self) -> bool:
+        """Whether some guard reads ``RiskContext.volatility_ratio`` (the caller may skip computing it)."""
+        return any(getattr(guard, "needs_volatility", False) for guard in self.guards)
+
+    @property
     def guard_names(self) -> tuple[str, ...]:
         return tuple(guard.name for guard in self.guards)
 

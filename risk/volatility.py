@@ -41,6 +41,10 @@ class VolatilityScaler:
     def __init__(self, enabled: bool) -> None:
         self.enabled = enabled
 
+    @property
+    def needs_volatility(self) -> bool:
+        return self.enabled
+
     def check(self, intent: OrderIntent, ctx: RiskContext) -> GuardOutcome:
         if is_exit(intent):
             return GuardOutcome.approve("exit_always_passes")

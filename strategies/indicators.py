@@ -17,6 +17,8 @@ Conventions (the TA-Lib ones, so numbers match what traders see on their charts)
 
 from __future__ import annotations
 
+import functools
+
 import numpy as np
 import numpy.typing as npt
 
@@ -48,6 +50,22 @@ def sma(values: npt.ArrayLike, period: int) -> FloatArray:
     if x.size >= period:
         out[period - 1 :] = np.convolve(x, np.full(period, 1.0 / period), mode="valid")
     return out
+
+
+@functools.cache
+def _sma_weights(period: int) -> FloatArray:
+    weights = np.full(period, 1.0 / period)
+    weights.flags.writeable = False
+    return weights
+
+
+def sma_last_two(values: FloatArray, period: int) -> FloatArray:
+    """The last two values of ``sma(values, period)``, computed from the last ``period + 1`` values only
+    (the same sums, so the same numbers); NaN where undefined."""
+    _check_period(period)
+    if values.size < period + 1:
+        return sma(values, period)[-2:]
+    return np.convolve(values[-(period + 1) :], _sma_weights(period), mode="valid")
 
 
 def _smooth(x: FloatArray, period: int, alpha: float, first: int) -> FloatArray:

@@ -31,7 +31,7 @@ from bot.domain import (
 )
 from strategies.base import Candidates, CandleColumns, StrategyView, candle_columns
 from strategies.crossings import crossing_candidates
-from strategies.indicators import FloatArray, ema, sma, wilder_atr
+from strategies.indicators import FloatArray, ema, sma_last_two, wilder_atr
 
 # EMA and Wilder ATR are recursive: their value depends on where the series starts. Computing them over
 # SETTLE x period candles leaves the seed with little weight (EMA < 0.3 %, ATR about 5 %), which keeps the
@@ -155,7 +155,7 @@ class MaCrossover:
         """The average's last two values: an EMA needs the whole window, an SMA only its last closes."""
         if self.params.ma == "ema":
             return ema(closes, period)[-2:]
-        return sma(closes[-(period + 1) :], period)[-2:]
+        return sma_last_two(closes, period)
 
     def _entry(
         self, view: StrategyView, candles: Sequence[Candle], columns: CandleColumns

@@ -124,6 +124,10 @@ class EventPlanner:
         for price in watch.prices:
             wake = min(wake, start + _first(self._price_hits(price, start, wake), wake - start))
         # Checked even when flat: the tick's own breaker check ran before its last fills (an exit's fees).
+        if not any(watch.holdings.values()):  # flat: one equity all along, one mark says it all
+            if _breaker_hits(np.array([float(watch.cash)]), watch)[0]:
+                return start, []
+            return wake, [self._mark(start, watch)]
         equity = self._equity(watch, start, wake)
         wake = min(wake, start + _first(_breaker_hits(equity, watch), wake - start))
         return wake, self._quiet_marks(equity[: wake - start], start, watch)
@@ -152,8 +156,6 @@ class EventPlanner:
         (counting the peak before the stretch) with the high it fell from."""
         if equity.size == 0:
             return []
-        if not any(watch.holdings.values()):
-            return [self._mark(start, watch)]  # flat: one equity all along
         top = equity.max()
         near = np.flatnonzero(equity >= top - abs(top) * 1e-12)  # ties a float cannot order
         picks = {int(np.argmin(equity)), *near[np.unique(equity[near], return_index=True)[1]][:16].tolist()}

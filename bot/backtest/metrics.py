@@ -132,17 +132,24 @@ def max_drawdown(curve: FloatArray) -> Drawdown:
 def exposure_fraction(
     close_times_ms: Closes, step_ms: int, holdings: Sequence[tuple[int, int | None]]
 ) -> float:
-    """Fraction of candles [close − step, close) overlapping any holding [opened, closed) (None: open)."""
+    """Fraction of candles [close − step, close) overlapping any holding [opened, closed) (None: open).
+
+    Each holding covers a run of consecutive candles; the runs are added up in one difference array,
+    so the cost is candles + holdings, not their product."""
     closes = np.asarray(close_times_ms, dtype=np.int64)
     if closes.size == 0:
         return 0.0
     opens = closes - step_ms
-    exposed = np.zeros(closes.size, dtype=bool)
+    cover = np.zeros(closes.size + 1, dtype=np.int64)
     for opened, closed in holdings:
         # a round trip opened and closed at the same instant still held a position in that candle
         end = np.iinfo(np.int64).max if closed is None else max(closed, opened + 1)
-        exposed |= (opens < end) & (closes > opened)
-    return float(exposed.mean())
+        first = int(np.searchsorted(closes, opened, side="right"))  # first candle with close > opened
+        stop = int(np.searchsorted(opens, end, side="left"))  # candles with open < end
+        if first < stop:
+            cover[first] += 1
+            cover[stop] -= 1
+    return float((np.cumsum(cover[:-1]) > 0).mean())
 
 
 def profit_factor(trades: Sequence[Trade]) -> float | None:

@@ -51,6 +51,7 @@ from bot.paper.validation import (
 from bot.ports import BookDepth, BrokerUpdate, Clock, MarketData, SeriesSource
 
 log = structlog.get_logger(__name__)
+NOTHING_NEW = BrokerUpdate()
 
 
 class PaperBroker:
@@ -185,6 +186,8 @@ class PaperBroker:
         for symbol in sorted(self._resting):
             if self._resting[symbol]:
                 self._match_symbol(symbol, self._last_poll_ms)
+        if not self._changed and not self._new_fills:
+            return NOTHING_NEW
         update = BrokerUpdate(orders=tuple(self._changed.values()), fills=tuple(self._new_fills))
         self._changed = {}
         self._new_fills = []

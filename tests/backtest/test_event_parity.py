@@ -198,7 +198,9 @@ def test_the_outcomes_counted_in_the_database_are_those_of_the_stored_decisions(
 ) -> None:
     from bot.reporting import build_report
 
-    risk = toml_of({"risk": {"daily_loss_limit": "0.01", "max_drawdown": "0.04", "max_asset_fraction": "0.1"}})
+    risk = toml_of(
+        {"risk": {"daily_loss_limit": "0.01", "max_drawdown": "0.04", "max_asset_fraction": "0.1"}}
+    )
     config = tmp_path / "bot.toml"
     config.write_text(
         f'[bot]\ndata_dir = "{tmp_path}"\ndatabase_url = "{db_url}"\n'

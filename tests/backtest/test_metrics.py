@@ -8,6 +8,8 @@ from decimal import Decimal
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from bot.backtest.metrics import (
     YEAR_SECONDS,
@@ -152,3 +154,24 @@ def test_format_duration() -> None:
 def test_a_curve_that_does_not_match_the_timeline_is_refused() -> None:
     with pytest.raises(ValueError, match="3 values for 4 candle closes"):
         compute_metrics(close_times_ms=[1, 2, 3, 4], timeframe_seconds=300, curve=curve(1, 2, 3), trades=[])
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    gaps=st.lists(st.integers(1, 3), min_size=1, max_size=60),
+    holdings=st.lists(st.tuples(st.integers(0, 200), st.one_of(st.none(), st.integers(0, 60))), max_size=8),
+)
+def test_exposure_counts_exactly_the_candles_some_holding_overlaps(
+    gaps: list[int], holdings: list[tuple[int, int | None]]
+) -> None:
+    closes = (np.cumsum(gaps) * STEP_MS).tolist()  # gaps in the data too
+    held = [
+        (o * STEP_MS // 4, None if d is None else o * STEP_MS // 4 + d * STEP_MS // 4) for o, d in holdings
+    ]
+
+    def overlaps(close: int, opened: int, closed: int | None) -> bool:
+        end = float("inf") if closed is None else max(closed, opened + 1)
+        return close - STEP_MS < end and close > opened
+
+    expected = sum(any(overlaps(c, o, e) for o, e in held) for c in closes) / len(closes)
+    assert exposure_fraction(closes, STEP_MS, held) == pytest.approx(expected)
