@@ -153,9 +153,9 @@ stop_percent = {STOP_PERCENT}
 
             profiler = cProfile.Profile()
             profiler.enable()
-        started = time.perf_counter()
+        started, cpu_started = time.perf_counter(), time.process_time()
         run = run_backtest(settings, market)
-        wall = time.perf_counter() - started
+        wall, cpu = time.perf_counter() - started, time.process_time() - cpu_started
         if profiler is not None:
             profiler.disable()
             profile.mkdir(parents=True, exist_ok=True)
@@ -165,6 +165,7 @@ stop_percent = {STOP_PERCENT}
             raise RuntimeError(f"a tick failed: {run.error!r}")
     return {
         "wall_s": wall,
+        "cpu_s": cpu,
         "ticks": run.ticks,
         "closes": len(run.close_times_ms),
         "trades": run.metrics.trades,

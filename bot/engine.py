@@ -208,8 +208,11 @@ class Engine:
         self._record_equity(now, *self._equity())
 
     def _record_equity(self, now: datetime, equity: Decimal, cash: Decimal, positions_value: Decimal) -> None:
-        self.status.peak_equity = max(self.status.peak_equity, equity)
-        self.status.equity = equity
+        status = self.status
+        status.peak_equity = max(status.peak_equity, equity)
+        if status.peak_equity > 0:
+            status.deepest_drawdown = max(status.deepest_drawdown, float(1 - equity / status.peak_equity))
+        status.equity = equity
         self.status.now = now
         if self._last_recorded == (equity, cash):
             return  # flat and idle: nothing new to record (keeps the per-candle path free of DB writes)
@@ -235,6 +238,7 @@ class Engine:
             cash=quote.total if quote is not None else ZERO,
             holdings={s: p.quantity for s, p in self._book.positions().items()},
             snapshot_peak=self.status.peak_equity,
+            deepest=self.status.deepest_drawdown,
         )
 
     def absorb_quiet(self, marks: Sequence[QuietMark]) -> None:

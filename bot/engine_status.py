@@ -25,6 +25,7 @@ class EngineStatus:
     now: datetime | None = None
     equity: Decimal = ZERO
     peak_equity: Decimal = ZERO
+    deepest_drawdown: float = 0.0  # the deepest fall from peak_equity among the equity recorded
     fills: int = 0
     trades: int = 0
     open_positions: int = 0

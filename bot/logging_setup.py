@@ -252,7 +252,8 @@ def configure_logging(
             structlog.stdlib.ProcessorFormatter.wrap_for_formatter,
         ],
         logger_factory=structlog.stdlib.LoggerFactory(),
-        wrapper_class=structlog.stdlib.BoundLogger,
+        # Calls below the level return at once (the processors never run): a backtest makes millions.
+        wrapper_class=_filtering_stdlib_logger(level_no),
         context_class=dict,
         # Not cached: loggers created at import time must follow a later reconfiguration (tests,
         # the CLI switching to a file once the settings are known).
@@ -269,6 +270,19 @@ def configure_logging(
     root.setLevel(level_no)
     for name in third_party_loggers:
         logging.getLogger(name).setLevel(third_party_no)
+
+
+def _filtering_stdlib_logger(level: int) -> type[structlog.stdlib.BoundLogger]:
+    """structlog's stdlib ``BoundLogger`` whose methods below ``level`` are no-ops."""
+    names = {"debug": logging.DEBUG, "info": logging.INFO, "warning": logging.WARNING,
+             "warn": logging.WARNING, "error": logging.ERROR, "exception": logging.ERROR,
+             "critical": logging.CRITICAL}  # fmt: skip
+
+    def nothing(self: object, event: object = None, *args: object, **kw: object) -> None:
+        return None
+
+    muted = {name: nothing for name, value in names.items() if value < level}
+    return type(f"BoundLoggerAt{logging.getLevelName(level)}", (structlog.stdlib.BoundLogger,), muted)
 
 
 def reset_logging() -> None:

@@ -64,6 +64,7 @@ class QuietWatch:
     cash: Decimal  # quote balance, free + locked: constant while nothing fills
     holdings: Mapping[str, Decimal] = field(default_factory=dict)  # position quantity per symbol
     snapshot_peak: Decimal = Decimal(0)  # the highest equity recorded so far (for drawdowns)
+    deepest: float = 0.0  # the deepest fall from the running peak recorded so far, a fraction
 
 
 @dataclass(frozen=True, slots=True)

@@ -148,7 +148,7 @@ def build_report(
     last = snapshots[-1] if snapshots else None
     open_cost = sum((p.quantity * p.average_price for p in book.positions().values()), ZERO)
     unrealized = (last.positions_value - open_cost) if last is not None else ZERO
-    orders_by_status = Counter(o.status.value for o in store.orders(run_id))
+    orders_by_status = store.order_status_counts(run_id)
     name = bot if bot is not None else bot_name(run)
     return RunReport(
         run=run,

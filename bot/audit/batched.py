@@ -221,6 +221,14 @@ class BatchedAuditStore(SqlAuditStore):
 
     # ----------------------------------------------------------------- reads of buffered tables: flush first
 
+    def order_status_counts(self, run_id: int) -> dict[str, int]:
+        self.flush()
+        return super().order_status_counts(run_id)
+
+    def intent_outcome_counts(self, run_id: int) -> tuple[dict[str, int], dict[str, int]]:
+        self.flush()
+        return super().intent_outcome_counts(run_id)
+
     def fills(self, run_id: int | None = None) -> list[Fill]:
         self.flush()
         return super().fills(run_id)

@@ -27,7 +27,7 @@ def bulk_insert(connection: Connection, table: Table, rows: Sequence[dict[str, A
     for key in keys:
         values = [row[key] for row in rows]
         process = table.c[key].type.dialect_impl(dialect).bind_processor(dialect)
-        columns[key] = values if process is None else list(map(_memoized(process), values))
+        columns[key] = values if process is None else _converted(values, process)
     if statement.positiontup is not None:  # positional paramstyle (SQLite's "?")
         params: list[Any] = list(zip(*(columns[k] for k in statement.positiontup), strict=True))
     else:  # named (psycopg's "%(name)s")
@@ -37,19 +37,15 @@ def bulk_insert(connection: Connection, table: Table, rows: Sequence[dict[str, A
     connection.exec_driver_sql(str(statement), params)
 
 
-def _memoized(process: Callable[[Any], Any]) -> Callable[[Any], Any]:
-    done: dict[Any, Any] = {}
-
-    def convert(value: Any) -> Any:
-        if value is None:
-            return None
-        key = (type(value), value)  # equal values of one type convert alike (1.5 and 1.50 both store 1.5)
-        try:
-            return done[key]
-        except KeyError:
-            done[key] = converted = process(value)
-            return converted
-        except TypeError:  # unhashable: convert every time
-            return process(value)
-
-    return convert
+def _converted(values: list[Any], process: Callable[[Any], Any]) -> list[Any]:
+    """``process`` applied to each value (``None`` stays ``None``), once per distinct value: the guards
+    of one intent share its time and quantities. Equal values of one type store alike (1.5 and 1.50
+    both as 1.5); a column mixing types (say 1 and True, which are equal) is converted value by value."""
+    try:
+        distinct = set(values)
+    except TypeError:  # unhashable values: convert every one
+        return [None if value is None else process(value) for value in values]
+    if len({type(value) for value in distinct if value is not None}) > 1:
+        return [None if value is None else process(value) for value in values]
+    lookup = {value: None if value is None else process(value) for value in distinct}
+    return list(map(lookup.__getitem__, values))

@@ -203,6 +203,15 @@ class SqlAuditReader:
             by_reason = {f"{guard}:{reason}": count for guard, reason, count in s.execute(reasons)}
         return by_outcome, by_reason
 
+    def order_status_counts(self, run_id: int) -> dict[str, int]:
+        """How many of the run's orders are in each status, counted in the database."""
+        orders = _table(OrderRow)
+        query = (
+            select(orders.c.status, func.count()).where(orders.c.run_id == run_id).group_by(orders.c.status)
+        )
+        with self._read() as s:
+            return {status: count for status, count in s.execute(query)}
+
     def order_events(self, client_order_id: str | None = None, run_id: int | None = None) -> list[OrderEvent]:
         """Order history by time, ties in the order the events were recorded."""
         query = select(_table(OrderEventRow)).order_by(OrderEventRow.occurred_at, OrderEventRow.id)

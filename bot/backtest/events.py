@@ -151,19 +151,24 @@ class EventPlanner:
         return equity
 
     def _quiet_marks(self, equity: FloatArray, start: int, watch: QuietWatch) -> list[QuietMark]:
-        """The closes of a quiet stretch that matter to peaks and drawdowns, as exact marks: its highest
-        equity (and float-level ties of it), its lowest, and its deepest fall from the running peak
-        (counting the peak before the stretch) with the high it fell from."""
+        """The closes of a quiet stretch that can matter, as exact marks: its highest equity (and
+        float-level ties of it) if it reaches the peak so far, and its deepest fall from the running peak
+        (with the high it fell from) if that reaches the deepest so far. A mark that neither raises a
+        peak nor deepens the drawdown changes no breaker and no drawdown measured from the snapshots."""
         if equity.size == 0:
             return []
-        top = equity.max()
-        near = np.flatnonzero(equity >= top - abs(top) * 1e-12)  # ties a float cannot order
-        picks = {int(np.argmin(equity)), *near[np.unique(equity[near], return_index=True)[1]][:16].tolist()}
+        tie = 1e-12  # relative: what a float cannot order
+        picks: set[int] = set()
+        top = float(equity.max())
+        if top >= min(float(watch.snapshot_peak), float(watch.equity.peak)) * (1 - tie):
+            near = np.flatnonzero(equity >= top - abs(top) * tie)
+            picks.update(near[np.unique(equity[near], return_index=True)[1]][:16].tolist())
         peaks = np.maximum.accumulate(np.maximum(equity, float(watch.snapshot_peak)))
         with np.errstate(divide="ignore", invalid="ignore"):
             depth = np.where(peaks > 0, (peaks - equity) / peaks, 0.0)
         trough = int(np.argmax(depth))
-        picks.update((trough, int(np.argmax(equity[: trough + 1]))))
+        if depth[trough] >= watch.deepest - tie:
+            picks.update((trough, int(np.argmax(equity[: trough + 1]))))
         return [self._mark(start + i, watch) for i in sorted(picks)]
 
     def _mark(self, index: int, watch: QuietWatch) -> QuietMark:

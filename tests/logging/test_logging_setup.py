@@ -77,6 +77,22 @@ def test_levels_below_the_configured_one_are_dropped() -> None:
     assert [line["event"] for line in _json_lines(stream)] == ["important"]
 
 
+def test_at_error_only_errors_exceptions_and_critical_lines_are_written() -> None:
+    stream = io.StringIO()
+    configure_logging("ERROR", "json", stream=stream)
+    log = structlog.get_logger("bot.engine")
+    for method in ("debug", "info", "warning", "error", "critical"):
+        getattr(log, method)(method)
+    try:
+        raise RuntimeError("boom")
+    except RuntimeError:
+        log.exception("failed")
+
+    lines = _json_lines(stream)
+    assert [line["event"] for line in lines] == ["error", "critical", "failed"]
+    assert "RuntimeError: boom" in lines[-1]["exception"]
+
+
 def test_secret_named_keys_are_masked_at_any_depth() -> None:
     stream = io.StringIO()
     configure_logging("INFO", "json", stream=stream)
