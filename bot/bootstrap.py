@@ -19,7 +19,6 @@ from bot.clock import SimClock, SystemClock, datetime_to_ms, ms_to_datetime
 from bot.daemon import Daemon, SimReplay, WallClockDaemon
 from bot.domain import OrderType, TradingState, TradingStatus, timeframe_ms
 from bot.engine import Engine
-from bot.exchange_wiring import build_exchange_parts
 from bot.execution import ExecutionPolicy, OrderExecutor, Resume
 from bot.market.factory import build_offline_market
 from bot.market.offline import OfflineMarket
@@ -178,6 +177,8 @@ def build_app(
 
 def _build_exchange_app(settings: Settings, store: SqlAuditStore, strategies: list[Strategy]) -> App:
     """Paper or live on a real exchange: wall clock, one long bot life across restarts."""
+    from bot.exchange_wiring import build_exchange_parts  # ccxt loads only for a real exchange (~0.5 s)
+
     clock = SystemClock()
     run_id = start_run(settings, store)
     parts = build_exchange_parts(settings, store, run_id, clock)

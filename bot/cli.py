@@ -21,6 +21,7 @@ from rich.live import Live
 from bot import __version__
 from bot.audit.migrate import upgrade
 from bot.audit.store import SqlAuditStore
+from bot.backtest.cli import backtest_command
 from bot.bootstrap import build_app, finish_app
 from bot.clock import SystemClock
 from bot.console import print_report, print_trading_state, status_line
@@ -216,46 +217,7 @@ def db_upgrade(config: ConfigOption = None) -> None:
     Console().print(f"[green]audit DB at head[/]: {settings.effective_database_url_redacted}")
 
 
-@app.command()
-def backtest(
-    config: Annotated[Path, typer.Option("--config", "-c", help="TOML config file of the strategy to test.")],
-    data: Annotated[
-        list[Path] | None,
-        typer.Option(
-            "--data",
-            help="A directory of BASE_QUOTE-TF.csv files (the config's symbols) or candle files "
-            "(repeatable); replaces market.source with csv.",
-        ),
-    ] = None,
-    start: Annotated[
-        str | None, typer.Option("--from", help="First candle open time (YYYY-MM-DD or ISO, UTC).")
-    ] = None,
-    end: Annotated[
-        str | None, typer.Option("--to", help="Only candles opening before this (exclusive, UTC).")
-    ] = None,
-    out: Annotated[
-        Path | None,
-        typer.Option("--out", help="Output directory [default: backtests/<config stem>-<UTC timestamp>]."),
-    ] = None,
-) -> None:
-    """Replay history through the real engine as fast as possible; print metrics, write JSON + chart."""
-    from bot.backtest.command import BacktestRequest, execute, print_backtest, report_paths
-
-    console = Console()
-    request = BacktestRequest(config=config, data=tuple(data or ()), start=start, end=end, out=out)
-    try:
-        run_, result, out_dir = execute(request, console)
-    except ConfigError as exc:
-        Console(stderr=True).print(f"[bold red]config error[/]\n{exc}", highlight=False)
-        raise typer.Exit(2) from None
-    except ValueError as exc:
-        Console(stderr=True).print(f"[bold red]backtest error[/]: {exc}", highlight=False)
-        raise typer.Exit(2) from None
-    print_backtest(console, result)
-    report_paths(console, out_dir)
-    raise typer.Exit(1 if run_.outcome == "failed" else 0)
-
-
+app.command("backtest")(backtest_command)
 app.command("optimize")(optimize_command)
 
 

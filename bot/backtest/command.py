@@ -1,4 +1,5 @@
-"""``spotbot backtest``: load, replay, measure, print, and write ``result.json`` + ``equity.png``."""
+"""``spotbot backtest``: load, replay, measure, print, and write ``result.json``, ``equity.png`` and
+``report.html``."""
 
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from bot.backtest.chart import write_equity_chart
 from bot.backtest.console import print_backtest
 from bot.backtest.data import parse_date
+from bot.backtest.report_page import write_report_page
 from bot.backtest.result import result_to_json, write_result
 from bot.backtest.runner import BacktestRun, backtest_market, load_backtest_settings, run_backtest
 from bot.clock import SystemClock
@@ -21,6 +23,7 @@ from bot.logging_setup import configure_logging, register_secrets
 
 RESULT_FILE = "result.json"
 CHART_FILE = "equity.png"
+PAGE_FILE = "report.html"
 LOG_FILE = "backtest.log"
 PROGRESS_AFTER_SECONDS = 2.0
 
@@ -32,6 +35,7 @@ class BacktestRequest:
     start: str | None = None  # --from
     end: str | None = None  # --to (exclusive)
     out: Path | None = None
+    log_level: str = "WARNING"  # backtest.log: the audit DB holds every decision, order and fill
 
 
 def default_out_dir(config: Path) -> Path:
@@ -83,7 +87,7 @@ def execute(request: BacktestRequest, console: Console) -> tuple[BacktestRun, di
     settings, files = load_backtest_settings(request.config, request.data, out_dir)
     register_secrets(*settings.secret_values())
     out_dir.mkdir(parents=True, exist_ok=True)
-    configure_logging(settings.logging.level, "json", file=out_dir / LOG_FILE, stream=None)
+    configure_logging(request.log_level, "json", file=out_dir / LOG_FILE, stream=None)
     market = backtest_market(settings, start, end)
     progress = LazyProgress(console)
     try:
@@ -95,20 +99,17 @@ def execute(request: BacktestRequest, console: Console) -> tuple[BacktestRun, di
         run, config_path=request.config, requested_from=request.start, requested_to=request.end
     )
     write_result(out_dir / RESULT_FILE, result)
+    title = f"{request.config.name}: {', '.join(settings.market.symbols)} {settings.market.timeframe}"
     write_equity_chart(
-        out_dir / CHART_FILE,
-        run.close_times_ms,
-        run.curve,
-        title=f"{request.config.name}: {', '.join(settings.market.symbols)} {settings.market.timeframe}",
-        quote=settings.bot.quote_currency,
+        out_dir / CHART_FILE, run.close_times_ms, run.curve, title=title, quote=settings.bot.quote_currency
     )
+    write_report_page(out_dir / PAGE_FILE, result, out_dir / CHART_FILE, title=f"spotbot backtest: {title}")
     return run, result, out_dir
 
 
 def report_paths(console: Console, out_dir: Path) -> None:
-    console.print(
-        f"wrote {out_dir / RESULT_FILE}, {out_dir / CHART_FILE} (log {out_dir / LOG_FILE})", highlight=False
-    )
+    written = ", ".join(str(out_dir / name) for name in (RESULT_FILE, CHART_FILE, PAGE_FILE))
+    console.print(f"wrote {written} (log {out_dir / LOG_FILE})", highlight=False)
 
 
 __all__ = ["BacktestRequest", "execute", "print_backtest", "report_paths"]

@@ -20,54 +20,64 @@ def _money(value: str | None) -> str:
     return "-" if value is None else f"{float(value):.8g}"
 
 
-def metrics_table(result: dict[str, Any]) -> Table:
+def metric_rows(result: dict[str, Any]) -> list[tuple[str, str]]:
+    """The run's figures as (label, value) rows: the console table and the HTML page show these."""
     m, data, run = result["metrics"], result["data"], result["run"]
     quote = result["parameters"]["quote_currency"]
+    source = f"{len(data['files'])} files" if data["files"] else data["source"]
+    recovered = "" if m["max_drawdown_recovered"] else ", not recovered"
+    risk = result["risk"]
+    return [
+        ("first candle opens", str(data["first_candle_open"])),
+        ("last candle closes", str(data["last_candle_close"])),
+        ("candles", f"{data['candles']} x {data['timeframe']} ({source})"),
+        ("trades (round trips)", f"{m['trades']} ({m['wins']} won, {m['losses']} lost)"),
+        ("win rate", _pct(m["win_rate"])),
+        ("profit factor", _ratio(m["profit_factor"])),
+        (f"equity start -> end ({quote})", f"{_money(m['starting_equity'])} -> {_money(m['final_equity'])}"),
+        ("total return", _pct(m["total_return"])),
+        ("annualised return (CAGR)", _pct(m["cagr"])),
+        ("Sharpe / Sortino (annualised)", f"{_ratio(m['sharpe'])} / {_ratio(m['sortino'])}"),
+        ("max drawdown", f"{_pct(m['max_drawdown'])} over {m['max_drawdown_duration_candles']} candles "
+                         f"({m['max_drawdown_duration']}{recovered})"),
+        ("exposure time", _pct(m["exposure"])),
+        (f"realized / unrealized P&L ({quote})",
+         f"{_money(m['realized_pnl'])} / {_money(m['unrealized_pnl'])}"),
+        (f"fees paid ({quote})", _money(m["fees"])),
+        ("open positions at the end", str(m["open_positions"])),
+        ("intents", f"{risk['intents']}: {risk['approved']} approved, {risk['resized']} resized, "
+                    f"{risk['denied']} denied"),
+        ("elapsed", f"{run['elapsed_seconds']:.1f} s"),
+    ]  # fmt: skip
+
+
+def symbol_rows(result: dict[str, Any]) -> list[tuple[str, str, str, str, str]]:
+    """Per symbol: symbol, trades, wins, net P&L, fees."""
+    return [
+        (symbol, str(row["trades"]), str(row["wins"]), _money(row["net_pnl"]), _money(row["fees"]))
+        for symbol, row in result["per_symbol"].items()
+    ]
+
+
+SYMBOL_COLUMNS = ("symbol", "trades", "wins", "net P&L", "fees")
+
+
+def metrics_table(result: dict[str, Any]) -> Table:
+    run = result["run"]
     table = Table(title=f"Backtest (run {run['id']}, {run['outcome']})", show_header=False, box=None)
     table.add_column(style="bold")
     table.add_column(justify="right")
-    table.add_row("first candle opens", str(data["first_candle_open"]))
-    table.add_row("last candle closes", str(data["last_candle_close"]))
-    source = f"{len(data['files'])} files" if data["files"] else data["source"]
-    table.add_row("candles", f"{data['candles']} x {data['timeframe']} ({source})")
-    table.add_row("trades (round trips)", f"{m['trades']} ({m['wins']} won, {m['losses']} lost)")
-    table.add_row("win rate", _pct(m["win_rate"]))
-    table.add_row("profit factor", _ratio(m["profit_factor"]))
-    table.add_row(
-        f"equity start -> end ({quote})", f"{_money(m['starting_equity'])} -> {_money(m['final_equity'])}"
-    )
-    table.add_row("total return", _pct(m["total_return"]))
-    table.add_row("annualised return (CAGR)", _pct(m["cagr"]))
-    table.add_row("Sharpe / Sortino (annualised)", f"{_ratio(m['sharpe'])} / {_ratio(m['sortino'])}")
-    recovered = "" if m["max_drawdown_recovered"] else ", not recovered"
-    table.add_row(
-        "max drawdown",
-        f"{_pct(m['max_drawdown'])} over {m['max_drawdown_duration_candles']} candles "
-        f"({m['max_drawdown_duration']}{recovered})",
-    )
-    table.add_row("exposure time", _pct(m["exposure"]))
-    table.add_row(
-        f"realized / unrealized P&L ({quote})", f"{_money(m['realized_pnl'])} / {_money(m['unrealized_pnl'])}"
-    )
-    table.add_row(f"fees paid ({quote})", _money(m["fees"]))
-    table.add_row("open positions at the end", str(m["open_positions"]))
-    risk = result["risk"]
-    table.add_row(
-        "intents",
-        f"{risk['intents']}: {risk['approved']} approved, {risk['resized']} resized, {risk['denied']} denied",
-    )
-    table.add_row("elapsed", f"{run['elapsed_seconds']:.1f} s")
+    for label, value in metric_rows(result):
+        table.add_row(label, value)
     return table
 
 
 def symbols_table(result: dict[str, Any]) -> Table:
     table = Table(title="Per symbol")
-    for column in ("symbol", "trades", "wins", "net P&L", "fees"):
+    for column in SYMBOL_COLUMNS:
         table.add_column(column, justify="left" if column == "symbol" else "right")
-    for symbol, row in result["per_symbol"].items():
-        table.add_row(
-            symbol, str(row["trades"]), str(row["wins"]), _money(row["net_pnl"]), _money(row["fees"])
-        )
+    for row in symbol_rows(result):
+        table.add_row(*row)
     return table
 
 

@@ -91,6 +91,24 @@ def test_backtest_of_both_files_writes_the_run_reports_numbers_and_a_chart(
     assert result["config"]["hash"] == report.run.config_hash
     assert (out / "equity.png").read_bytes()[:8] == PNG_MAGIC
     assert "Sharpe" in output and "max drawdown" in output
+    page = (out / "report.html").read_text(encoding="utf-8")
+    assert "data:image/png;base64," in page and "Per symbol" in page
+    assert f"{metrics['trades']} ({metrics['wins']} won" in page and "LTC/BTC" in page
+    assert "intent_decided" not in (out / "backtest.log").read_text()  # WARNING by default
+
+
+def test_log_level_info_logs_every_decision_and_a_bad_level_is_refused(
+    tmp_path: Path, shared_data: Path
+) -> None:
+    config, out = str(write_config(tmp_path)), tmp_path / "out"
+    window = ("--from", "2018-01-12", "--to", "2018-01-13")
+    code, output = backtest("--config", config, "--data", str(shared_data), *window, "--out", str(out),
+                            "--log-level", "INFO")  # fmt: skip
+    assert code == 0, output
+    assert "intent_decided" in (out / "backtest.log").read_text()
+    code, output = backtest("--config", config, "--data", str(shared_data), *window, "--log-level", "LOUD")
+    assert code == 2
+    assert "'LOUD' is not a log level" in output
 
 
 def test_from_and_to_restrict_the_candles_replayed(tmp_path: Path, shared_data: Path) -> None:
