@@ -58,6 +58,9 @@ def to_storable_decimal(value: Decimal) -> Decimal:
         raise TypeError(f"expected Decimal, got {type(value).__name__}: {value!r}")
     if not value.is_finite():
         raise ValueError(f"cannot store non-finite decimal {value}")
+    exponent = value.as_tuple().exponent
+    if isinstance(exponent, int) and exponent >= -SCALE and value.adjusted() < PRECISION - SCALE:
+        return normalize_decimal(value)  # fits as it is: nothing to round (most prices and amounts)
     too_large = f"decimal {value} exceeds Numeric({PRECISION}, {SCALE}): at most 20 integer digits"
     if value.adjusted() >= PRECISION - SCALE:
         raise ValueError(too_large)

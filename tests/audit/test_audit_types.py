@@ -121,3 +121,26 @@ def test_naive_datetimes_are_refused(
     with pytest.raises(StatementError, match="naive datetime"):
         store.save_new_order(run_id, new_order("naive", created_at=naive))
     assert store.get_order("naive") is None
+
+
+@settings(max_examples=500, deadline=None)
+@given(
+    value=st.one_of(
+        storable_decimals(),
+        st.decimals(
+            allow_nan=False, allow_infinity=False, min_value=Decimal("-1e19"), max_value=Decimal("1e19")
+        ),
+        st.integers(0, 10**6).map(lambda n: Decimal(n).scaleb(-25)),  # more than 18 places
+        st.integers(1, 999).map(lambda n: Decimal(f"{n}E+3")),  # a positive exponent
+    )
+)
+def test_a_decimal_that_fits_is_stored_as_its_own_normalized_value_and_one_that_does_not_is_rounded(
+    value: Decimal,
+) -> None:
+    from decimal import ROUND_HALF_EVEN, Context
+
+    reference = normalize_decimal(
+        value.quantize(Decimal("1E-18"), rounding=ROUND_HALF_EVEN, context=Context(prec=60))
+    )
+    assert to_storable_decimal(value) == reference
+    assert str(to_storable_decimal(value)) == str(reference)
