@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from bot.backtest.curve import FloatArray, equity_curve
-from bot.backtest.data import DataFiles, resolve_data, restrict_market
+from bot.backtest.data import DataFiles, resolve_data, restrict_market, symbol_of_file
 from bot.backtest.event_replay import event_replay
 from bot.backtest.metrics import BacktestMetrics, compute_metrics
 from bot.bootstrap import App, build_app, build_market, finish_app
@@ -48,7 +48,11 @@ def load_backtest_settings(
 ) -> tuple[Settings, DataFiles | None]:
     """The config with ``--data`` as a CSV source and, unless ``bot.database_url`` is set, an audit DB
     of its own in ``out_dir`` (so backtests never mix with the daemon's DB)."""
-    settings = load_settings(config, env=env)
+    explicit = bool(data) and all(path.is_file() for path in data)
+    # Candle files given one by one name the symbols traded: the config's own market.symbols (which may
+    # not even fit its quote currency, as the default ones) must not be required to be valid first.
+    named = {"market": {"symbols": [symbol_of_file(path)[0] for path in data]}} if explicit else None
+    settings = load_settings(config, env=env, overrides=named)
     overrides: dict[str, Any] = {}
     files: DataFiles | None = None
     if data:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Iterable
 from datetime import UTC, datetime
 from decimal import Decimal
 from pathlib import Path
@@ -155,10 +156,10 @@ class MarketSettings(Section):
         for dupe in unique(self.symbols):
             problems.append(ConfigProblem("symbols", show_value(dupe), "each symbol at most once"))
         known = set(self.symbols)
-        for table, keys in (
-            ("sim.start_prices", self.sim.start_prices),
-            ("rules.overrides", self.rules.overrides),
-        ):
+        checked: list[tuple[str, Iterable[str]]] = [("rules.overrides", self.rules.overrides)]
+        if self.source == "sim":  # only the synthetic market reads start prices (a csv backtest ignores them)
+            checked.insert(0, ("sim.start_prices", self.sim.start_prices))
+        for table, keys in checked:
             for symbol in keys:
                 if symbol not in known:
                     problems.append(

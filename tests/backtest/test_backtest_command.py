@@ -170,3 +170,20 @@ def test_a_window_without_candles_is_refused(tmp_path: Path, shared_data: Path) 
     )
     assert code == 2
     assert "no candles" in output
+
+
+def test_candle_files_name_the_symbols_even_when_the_configs_own_would_not_fit(
+    tmp_path: Path, shared_data: Path
+) -> None:
+    """A BTC-quoted config that leaves market.symbols at the (USDT) default, and sim start prices for
+    them: the files given one by one are what is traded, so neither is held against it."""
+    config = tmp_path / "btc.toml"
+    config.write_text(
+        '[bot]\nname = "bt"\nquote_currency = "BTC"\n[bot.starting_balances]\nBTC = "1"\n'
+        '[market.rules]\nmin_notional = "0.0001"\n[[strategies]]\nname = "ma_cross"\n'
+    )
+    out = tmp_path / "out"
+    files = ("--data", str(shared_data / "ETH_BTC-5m.csv"))
+    code, output = backtest("--config", str(config), *files, "--to", "2018-01-12", "--out", str(out))
+    assert code == 0, output
+    assert set(load_result(out)["per_symbol"]) == {"ETH/BTC"}
