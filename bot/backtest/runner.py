@@ -43,30 +43,37 @@ class BacktestRun:
     ticks: int = 0  # closes the engine was ticked at (the rest were quiet: nothing could happen)
 
 
+def data_overrides(
+    config: Path, data: Sequence[Path], *, env: dict[str, str] | None = None
+) -> tuple[DataFiles | None, dict[str, Any]]:
+    """``--data`` as settings overrides (a CSV market source), and the files it resolved to: one
+    directory holds the config's symbols, files given one by one are the symbols traded."""
+    if not data:
+        return None, {}
+    explicit = all(path.is_file() for path in data)
+    # Files given one by one name the symbols: the config's own market.symbols (which may not even fit
+    # its quote currency, as the defaults) must not be required to be valid first.
+    named = {"market": {"symbols": [symbol_of_file(path)[0] for path in data]}} if explicit else None
+    settings = load_settings(config, env=env, overrides=named)
+    files = resolve_data(data, settings.market.symbols, settings.market.timeframe)
+    market: dict[str, Any] = {
+        "source": "csv",
+        "csv": {"files": {symbol: str(path) for symbol, path in files.files.items()}},
+    }
+    if files.explicit:
+        market["symbols"] = list(files.files)
+    return files, {"market": market}
+
+
 def load_backtest_settings(
     config: Path, data: Sequence[Path], out_dir: Path, *, env: dict[str, str] | None = None
 ) -> tuple[Settings, DataFiles | None]:
     """The config with ``--data`` as a CSV source and, unless ``bot.database_url`` is set, an audit DB
     of its own in ``out_dir`` (so backtests never mix with the daemon's DB)."""
-    explicit = bool(data) and all(path.is_file() for path in data)
-    # Candle files given one by one name the symbols traded: the config's own market.symbols (which may
-    # not even fit its quote currency, as the default ones) must not be required to be valid first.
-    named = {"market": {"symbols": [symbol_of_file(path)[0] for path in data]}} if explicit else None
-    settings = load_settings(config, env=env, overrides=named)
-    overrides: dict[str, Any] = {}
-    files: DataFiles | None = None
-    if data:
-        files = resolve_data(data, settings.market.symbols, settings.market.timeframe)
-        market: dict[str, Any] = {
-            "source": "csv",
-            "csv": {"files": {symbol: str(path) for symbol, path in files.files.items()}},
-        }
-        if files.explicit:
-            market["symbols"] = list(files.files)
-        overrides["market"] = market
+    files, overrides = data_overrides(config, data, env=env)
+    settings = load_settings(config, env=env, overrides=overrides or None)
     if settings.bot.database_url is None:
-        overrides["bot"] = {"database_url": f"sqlite:///{out_dir.resolve() / AUDIT_DB_NAME}"}
-    if overrides:
+        overrides = {**overrides, "bot": {"database_url": f"sqlite:///{out_dir.resolve() / AUDIT_DB_NAME}"}}
         settings = load_settings(config, env=env, overrides=overrides)
     return settings, files
 

@@ -15,10 +15,10 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from bot.backtest.data import DataFiles, parse_date, resolve_data
+from bot.backtest.data import parse_date
 from bot.backtest.metrics import BacktestMetrics
 from bot.backtest.result import result_to_json
-from bot.backtest.runner import backtest_market, run_backtest
+from bot.backtest.runner import backtest_market, data_overrides, run_backtest
 from bot.market.offline import OfflineMarket
 from bot.optimize.objective import check_objective, mean, score
 from bot.optimize.space import Dimension, search_space, strategy_params
@@ -80,30 +80,11 @@ class TrialScores:
         return self.in_sample - self.out_of_sample
 
 
-def _market_overrides(files: DataFiles | None) -> dict[str, Any]:
-    """``--data`` as a CSV market source (the same as ``spotbot backtest``)."""
-    if files is None:
-        return {}
-    market: dict[str, Any] = {
-        "source": "csv",
-        "csv": {"files": {symbol: str(path) for symbol, path in files.files.items()}},
-    }
-    if files.explicit:
-        market["symbols"] = list(files.files)
-    return {"market": market}
-
-
 class Evaluator:
     def __init__(self, setup: OptimizeSetup) -> None:
         self.setup = setup
         check_objective(setup.objective)
-        settings = load_settings(setup.config)
-        self.files = (
-            resolve_data(setup.data, settings.market.symbols, settings.market.timeframe)
-            if setup.data
-            else None
-        )
-        self._overrides = _market_overrides(self.files)
+        self.files, self._overrides = data_overrides(setup.config, setup.data)
         self.settings = load_settings(setup.config, overrides=self._overrides)
         self.dimensions: list[Dimension] = search_space(self.settings)
         self.market: OfflineMarket = backtest_market(self.settings, setup.start_at, setup.end_at)
