@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from bot.backtest.curve import FloatArray, equity_curve
-from bot.backtest.data import DataFiles, resolve_data, restrict_market, symbol_of_file
+from bot.backtest.data import DataError, DataFiles, resolve_data, restrict_market, symbol_of_file
 from bot.backtest.event_replay import event_replay
 from bot.backtest.metrics import BacktestMetrics, compute_metrics
 from bot.bootstrap import App, build_app, build_market, finish_app
@@ -65,6 +65,15 @@ def data_overrides(
     return files, {"market": market}
 
 
+def check_replayable(config: Path, settings: Settings) -> None:
+    """A backtest replays offline history: refuse a config that would trade an exchange live."""
+    if settings.market.source == "exchange":
+        raise DataError(
+            f"{config}: market.source is 'exchange' and a backtest replays history: give --data (candle "
+            "files, e.g. from spotbot download) or a config with market.source sim or csv"
+        )
+
+
 def load_backtest_settings(
     config: Path, data: Sequence[Path], out_dir: Path, *, env: dict[str, str] | None = None
 ) -> tuple[Settings, DataFiles | None]:
@@ -72,6 +81,7 @@ def load_backtest_settings(
     of its own in ``out_dir`` (so backtests never mix with the daemon's DB)."""
     files, overrides = data_overrides(config, data, env=env)
     settings = load_settings(config, env=env, overrides=overrides or None)
+    check_replayable(config, settings)
     if settings.bot.database_url is None:
         overrides = {**overrides, "bot": {"database_url": f"sqlite:///{out_dir.resolve() / AUDIT_DB_NAME}"}}
         settings = load_settings(config, env=env, overrides=overrides)

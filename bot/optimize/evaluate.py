@@ -18,7 +18,7 @@ from typing import Any
 from bot.backtest.data import parse_date
 from bot.backtest.metrics import BacktestMetrics
 from bot.backtest.result import result_to_json
-from bot.backtest.runner import backtest_market, data_overrides, run_backtest
+from bot.backtest.runner import backtest_market, check_replayable, data_overrides, run_backtest
 from bot.market.offline import OfflineMarket
 from bot.optimize.objective import check_objective, mean, score
 from bot.optimize.space import Dimension, search_space, strategy_params
@@ -86,6 +86,7 @@ class Evaluator:
         check_objective(setup.objective)
         self.files, self._overrides = data_overrides(setup.config, setup.data)
         self.settings = load_settings(setup.config, overrides=self._overrides)
+        check_replayable(setup.config, self.settings)
         self.dimensions: list[Dimension] = search_space(self.settings)
         self.market: OfflineMarket = backtest_market(self.settings, setup.start_at, setup.end_at)
         self.windows: list[Window] = timeline_windows(self.market, setup.folds)

@@ -187,3 +187,15 @@ def test_candle_files_name_the_symbols_even_when_the_configs_own_would_not_fit(
     code, output = backtest("--config", str(config), *files, "--to", "2018-01-12", "--out", str(out))
     assert code == 0, output
     assert set(load_result(out)["per_symbol"]) == {"ETH/BTC"}
+
+
+def test_an_exchange_config_without_candle_files_is_refused_not_replaced_by_a_synthetic_market(
+    tmp_path: Path,
+) -> None:
+    config = tmp_path / "live.toml"
+    config.write_text(
+        '[market]\nsource = "exchange"\n[exchange]\nid = "binance"\n[[strategies]]\nname = "m"\n'
+    )
+    code, output = backtest("--config", str(config), "--out", str(tmp_path / "out"))
+    assert code == 2
+    assert "market.source is 'exchange'" in output and "--data" in output
