@@ -5,7 +5,7 @@ APScheduler). :class:`EventReplay` ticks the same engine at the wakes of a
 :class:`bot.backtest.events.EventPlanner` and folds the quiet closes in between into equity marks. The
 orders, fills, risk decisions and trading states are the same (``tests/backtest/test_event_parity.py``
 runs both over the same candles and compares them); only equity snapshots differ: every close's
-versus the ticks' plus each quiet stretch's extremes.
+versus the ticks' plus each quiet stretch's record high and deepest fall.
 """
 
 from __future__ import annotations

@@ -15,9 +15,10 @@ only at the closes where something can happen (the "wakes"), and skips the quiet
   level, a timer falling due, or simply the next close when something is pending.
 
 The one effect of a quiet close is an equity mark (positions are valued at every close). They are folded
-in: each quiet stretch reports its highest and lowest equity and its deepest drawdown (at most four
-points, as exact ``Decimal`` equity), which the engine records as marks and snapshots. So the breakers
-see the same peak, and drawdowns measured from the snapshots are the same, as with every close ticked.
+in: a quiet stretch reports, as exact ``Decimal`` equity, its high if it reaches the peak so far and its
+deepest fall if that is at least as deep as the deepest so far (a few points at most; one if nothing is
+held), which the engine records as marks and snapshots. So the breakers see the same peak, and drawdowns
+measured from the snapshots are the same, as with every close ticked.
 """
 
 from __future__ import annotations
