@@ -213,11 +213,11 @@ class Engine:
         if status.peak_equity > 0:
             status.deepest_drawdown = max(status.deepest_drawdown, float(1 - equity / status.peak_equity))
         status.equity = equity
-        self.status.now = now
+        status.now = now
         if self._last_recorded == (equity, cash):
             return  # flat and idle: nothing new to record (keeps the per-candle path free of DB writes)
         self._last_recorded = (equity, cash)
-        snapshot = EquitySnapshot(now, equity, cash, positions_value, self.status.peak_equity)
+        snapshot = EquitySnapshot(now, equity, cash, positions_value, status.peak_equity)
         self._store.record_equity(self._run_id, snapshot)
 
     # ----------------------------------------------------------------- skipping quiet closes (backtests)

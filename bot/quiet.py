@@ -24,12 +24,11 @@ from decimal import Decimal
 from bot.clock import datetime_to_ms
 from bot.domain import Order, OrderPurpose, OrderStatus, OrderType, Position, TradingState, TradingStatus
 from bot.execution_policy import ExecutionPolicy
-from bot.stops import ClientStop
+from bot.stops import WORKING, ClientStop
 from risk.limits import RiskLimits
 from risk.trading_state import DAILY_LOSS
 
 MARGIN = 1e-9  # relative: levels are widened by this much towards waking up
-_WORKING = (OrderStatus.OPEN, OrderStatus.PARTIALLY_FILLED)
 
 
 @dataclass(frozen=True, slots=True)
@@ -113,7 +112,7 @@ def stop_watch(
             watches.append(PriceWatch(symbol, _below(level), _trail_level(level, policy)))
         elif stop is None:
             next_close = True
-        elif stop.stop_price is not None and stop.status in _WORKING:
+        elif stop.stop_price is not None and stop.status in WORKING:
             below = _below(stop.stop_price) if stop.order_type is OrderType.STOP_LIMIT else None
             watches.append(PriceWatch(symbol, below, _trail_level(stop.stop_price, policy)))
     return next_close, watches

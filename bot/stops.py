@@ -44,7 +44,7 @@ from bot.positions import PositionBook
 
 log = structlog.get_logger(__name__)
 
-_WORKING = (OrderStatus.OPEN, OrderStatus.PARTIALLY_FILLED)
+WORKING = (OrderStatus.OPEN, OrderStatus.PARTIALLY_FILLED)  # statuses of a live order at the venue
 
 
 @dataclass(slots=True)
@@ -156,7 +156,7 @@ class StopKeeper:
             if stop is None:
                 self.protect(symbol, now)  # safety net: no position is ever left without a stop
                 continue
-            if last is None or stop.stop_price is None or stop.status not in _WORKING:
+            if last is None or stop.stop_price is None or stop.status not in WORKING:
                 continue
             if stop.order_type is OrderType.STOP_LIMIT and last <= stop.stop_price:
                 log.warning("stop_limit_triggered_unfilled", symbol=symbol, stop_price=str(stop.stop_price))

@@ -37,6 +37,13 @@ def _check_period(period: int) -> None:
         raise ValueError(f"period={period!r} is invalid: allowed an integer >= 1")
 
 
+@functools.cache
+def _sma_weights(period: int) -> FloatArray:
+    weights = np.full(period, 1.0 / period)
+    weights.flags.writeable = False
+    return weights
+
+
 def sma(values: npt.ArrayLike, period: int) -> FloatArray:
     """Simple moving average.
 
@@ -48,20 +55,13 @@ def sma(values: npt.ArrayLike, period: int) -> FloatArray:
     x = _as_series(values, "values")
     out = np.full(x.shape, np.nan)
     if x.size >= period:
-        out[period - 1 :] = np.convolve(x, np.full(period, 1.0 / period), mode="valid")
+        out[period - 1 :] = np.convolve(x, _sma_weights(period), mode="valid")
     return out
-
-
-@functools.cache
-def _sma_weights(period: int) -> FloatArray:
-    weights = np.full(period, 1.0 / period)
-    weights.flags.writeable = False
-    return weights
 
 
 def sma_last_two(values: FloatArray, period: int) -> FloatArray:
     """The last two values of ``sma(values, period)``, computed from the last ``period + 1`` values only
-    (the same sums, so the same numbers); NaN where undefined."""
+    (the same weights over the same closes); NaN where undefined."""
     _check_period(period)
     if values.size < period + 1:
         return sma(values, period)[-2:]

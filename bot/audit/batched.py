@@ -8,8 +8,9 @@ it is sent). :class:`BatchedAuditStore` keeps the run's rows in memory and inser
 closes. A backtest killed midway leaves its run ``running`` with the rows of the last flush; rerun it.
 
 What the engine reads back during the run (an order by client id, the run's orders, an intent's
-orders, the entry that owns a stop) is answered from memory, exactly as the database would answer it:
-decimals rounded and normalized as stored, venue ids kept, one-cancels-other links dropped. A repeated
+orders, the entry that owns a stop) is answered from memory as the database would answer it: the same
+numbers (rounded where the 18-place columns would round), venue ids kept, one-cancels-other links
+dropped. A repeated
 intent, order or fill *of this store's own writes* is refused as the unique keys would refuse it; rows
 of other runs are not looked up (a backtest's ids are scoped to its run), and should one collide anyway
 the flush fails on the database's unique key. Other reads (reports, other runs) go to the database,
@@ -22,25 +23,29 @@ from collections.abc import Sequence
 from dataclasses import replace
 from datetime import datetime
 from decimal import Decimal
-from typing import Any, cast
+from typing import Any
 
-from sqlalchemy import URL, Engine, Table, bindparam, update
+from sqlalchemy import URL, Engine, bindparam, update
 
 from bot.audit import convert
 from bot.audit.bulk import bulk_insert
-from bot.audit.models import EquitySnapshotRow, FillRow, IntentRow, OrderEventRow, OrderRow, RiskDecisionRow
-from bot.audit.store import SqlAuditStore, UnknownRecordError
+from bot.audit.models import (
+    EquitySnapshotRow,
+    FillRow,
+    IntentRow,
+    OrderEventRow,
+    OrderRow,
+    RiskDecisionRow,
+    table_of,
+)
+from bot.audit.store import SqlAuditStore, UnknownRecordError, check_decisions, check_event, first_event
 from bot.audit.types import SCALE, to_storable_decimal
 from bot.domain import EquitySnapshot, Fill, Order, OrderEvent, OrderIntent, OrderPurpose, RiskDecision
 
 FLUSH_ROWS = 50_000
 
 
-def _table(model: type[Any]) -> Table:
-    return cast(Table, model.__table__)
-
-
-_ORDERS = _table(OrderRow)
+_ORDERS = table_of(OrderRow)
 _ORDER_UPDATE = (
     update(_ORDERS)
     .where(_ORDERS.c.client_order_id == bindparam("cid"))
@@ -108,9 +113,7 @@ class BatchedAuditStore(SqlAuditStore):
     # ----------------------------------------------------------------- writes (buffered)
 
     def record_intent(self, run_id: int, intent: OrderIntent, decisions: Sequence[RiskDecision]) -> bool:
-        strays = {d.intent_id for d in decisions} - {intent.intent_id}
-        if strays:
-            raise ValueError(f"decisions for intents {sorted(strays)} passed with intent {intent.intent_id}")
+        check_decisions(intent, decisions)
         if intent.intent_id in self._intent_ids:
             return False
         self._intent_ids.add(intent.intent_id)
@@ -130,17 +133,13 @@ class BatchedAuditStore(SqlAuditStore):
         self._runs_held.add(run_id)
         self._index_entry(run_id, seq, self._orders[cid][2])
         self._unwritten.append(cid)
-        first = OrderEvent(
-            cid, order.status, order.created_at, "saved before sending", order.exchange_order_id
-        )
-        self._add(OrderEventRow, convert.event_values(first))
+        self._add(OrderEventRow, convert.event_values(first_event(order)))
         self._maybe_flush()
         return True
 
     def record_order_update(self, order: Order, event: OrderEvent) -> None:
+        check_event(order, event)
         cid = order.client_order_id
-        if event.client_order_id != cid:
-            raise ValueError(f"event for {event.client_order_id!r} passed with order {cid!r}")
         if cid not in self._orders:
             raise UnknownRecordError(f"no order with client order id {cid!r} in this backtest")
         run_id, seq, stored = self._orders[cid]
@@ -287,7 +286,7 @@ class BatchedAuditStore(SqlAuditStore):
             if changed:
                 s.execute(_ORDER_UPDATE, changed)
             for model in (IntentRow, RiskDecisionRow, OrderEventRow, FillRow, EquitySnapshotRow):
-                bulk_insert(connection, _table(model), self._rows[model])
+                bulk_insert(connection, table_of(model), self._rows[model])
         self._unwritten = []
         self._changed = set()
         self._rows = {model: [] for model in self._rows}

@@ -10,9 +10,9 @@ from __future__ import annotations
 
 from datetime import datetime
 from decimal import Decimal
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import ForeignKey, Index, MetaData, String, Text, UniqueConstraint, false
+from sqlalchemy import ForeignKey, Index, MetaData, String, Table, Text, UniqueConstraint, false
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from bot.audit.types import BigIntPk, ExactDecimal, JsonDocument, UtcDateTime
@@ -204,3 +204,9 @@ class TradingStateEventRow(Base):
     actor: Mapped[str] = mapped_column(ACTOR)
     flatten: Mapped[bool] = mapped_column(server_default=false())
     occurred_at: Mapped[datetime]
+
+
+def table_of(model: type[Base]) -> Table:
+    """A model's table: selecting or inserting its columns directly works on plain rows, several times
+    cheaper than ORM objects."""
+    return cast(Table, model.__table__)

@@ -8,15 +8,14 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from typing import Self, cast
+from typing import Self
 
-from sqlalchemy import URL, ColumnElement, Engine, Table, case, func, select
+from sqlalchemy import URL, ColumnElement, Engine, case, func, select
 from sqlalchemy.orm import Session
 
 from bot.audit import convert
 from bot.audit.engine import make_engine
 from bot.audit.models import (
-    Base,
     EquitySnapshotRow,
     FillRow,
     IntentRow,
@@ -25,6 +24,7 @@ from bot.audit.models import (
     RiskDecisionRow,
     RunRow,
     TradingStateEventRow,
+    table_of,
 )
 from bot.audit.records import RunRecord, TradingStateEvent
 from bot.domain import (
@@ -39,12 +39,6 @@ from bot.domain import (
 )
 
 TERMINAL_STATUSES = tuple(status.value for status in OrderStatus if status.is_terminal)
-
-
-def _table(model: type[Base]) -> Table:
-    """A model's table: selecting its columns gives plain rows, several times cheaper to load than ORM
-    objects (the conversions read rows by column name either way)."""
-    return cast(Table, model.__table__)
 
 
 class SqlAuditReader:
@@ -86,14 +80,14 @@ class SqlAuditReader:
     def get_order(self, client_order_id: str) -> Order | None:
         with self._read() as s:
             row = s.execute(
-                select(_table(OrderRow)).where(OrderRow.client_order_id == client_order_id)
+                select(table_of(OrderRow)).where(OrderRow.client_order_id == client_order_id)
             ).one_or_none()
             return None if row is None else convert.order(row)
 
     def orders(self, run_id: int | None = None, *, only_open: bool = False) -> list[Order]:
         """Orders by creation time. ``only_open`` keeps those not in a terminal status (including
         PENDING and UNKNOWN, which still need a look-up at the venue), across runs if ``run_id`` is None."""
-        query = select(_table(OrderRow)).order_by(OrderRow.created_at, OrderRow.id)
+        query = select(table_of(OrderRow)).order_by(OrderRow.created_at, OrderRow.id)
         if run_id is not None:
             query = query.where(OrderRow.run_id == run_id)
         if only_open:
@@ -104,7 +98,7 @@ class SqlAuditReader:
     def orders_for_intent(self, intent_id: str) -> list[Order]:
         """Every order of one intent (its entry, stops, exits and their replacements), in any run."""
         query = (
-            select(_table(OrderRow))
+            select(table_of(OrderRow))
             .where(OrderRow.intent_id == intent_id)
             .order_by(OrderRow.created_at, OrderRow.id)
         )
@@ -117,7 +111,7 @@ class SqlAuditReader:
         with self._read() as s:
             for run_id in reversed(runs):
                 query = (
-                    select(_table(OrderRow))
+                    select(table_of(OrderRow))
                     .where(
                         OrderRow.run_id == run_id,
                         OrderRow.symbol == symbol,
@@ -134,7 +128,7 @@ class SqlAuditReader:
     def fills(self, run_id: int | None = None) -> list[Fill]:
         """Fills by time. With ``run_id``, only fills of that run's orders (a fill for an order this
         database never saw belongs to no run and appears only with ``run_id=None``)."""
-        query = select(_table(FillRow)).order_by(FillRow.occurred_at, FillRow.id)
+        query = select(table_of(FillRow)).order_by(FillRow.occurred_at, FillRow.id)
         if run_id is not None:
             query = query.join(OrderRow, OrderRow.client_order_id == FillRow.client_order_id).where(
                 OrderRow.run_id == run_id
@@ -145,14 +139,16 @@ class SqlAuditReader:
     def runs(self) -> list[RunRecord]:
         """Every run, oldest first."""
         with self._read() as s:
-            return [convert.run_record(row) for row in s.execute(select(_table(RunRow)).order_by(RunRow.id))]
+            return [
+                convert.run_record(row) for row in s.execute(select(table_of(RunRow)).order_by(RunRow.id))
+            ]
 
     def latest_run_id(self) -> int | None:
         with self._read() as s:
             return s.scalar(select(func.max(RunRow.id)))
 
     def intents(self, run_id: int | None = None) -> list[OrderIntent]:
-        query = select(_table(IntentRow)).order_by(IntentRow.created_at, IntentRow.intent_id)
+        query = select(table_of(IntentRow)).order_by(IntentRow.created_at, IntentRow.intent_id)
         if run_id is not None:
             query = query.where(IntentRow.run_id == run_id)
         with self._read() as s:
@@ -161,7 +157,7 @@ class SqlAuditReader:
     def decisions(self, run_id: int | None = None) -> list[RiskDecision]:
         """Risk decisions grouped per intent (by intent time), each chain in the order the guards ran."""
         query = (
-            select(_table(RiskDecisionRow))
+            select(table_of(RiskDecisionRow))
             .join(IntentRow, IntentRow.intent_id == RiskDecisionRow.intent_id)
             .order_by(IntentRow.created_at, IntentRow.intent_id, RiskDecisionRow.seq)
         )
@@ -174,7 +170,7 @@ class SqlAuditReader:
         """Counted in the database, without loading the decisions: intents by their chain's final word
         (``denied`` if a guard denied, else ``resized`` if one resized, else ``approved``), and denials
         and resizes by ``"guard:reason"``."""
-        decisions, intents = _table(RiskDecisionRow), _table(IntentRow)
+        decisions, intents = table_of(RiskDecisionRow), table_of(IntentRow)
         of_run = decisions.join(intents, intents.c.intent_id == decisions.c.intent_id)
 
         def any_of(verdict: str) -> ColumnElement[int]:
@@ -205,7 +201,7 @@ class SqlAuditReader:
 
     def order_status_counts(self, run_id: int) -> dict[str, int]:
         """How many of the run's orders are in each status, counted in the database."""
-        orders = _table(OrderRow)
+        orders = table_of(OrderRow)
         query = (
             select(orders.c.status, func.count()).where(orders.c.run_id == run_id).group_by(orders.c.status)
         )
@@ -214,7 +210,7 @@ class SqlAuditReader:
 
     def order_events(self, client_order_id: str | None = None, run_id: int | None = None) -> list[OrderEvent]:
         """Order history by time, ties in the order the events were recorded."""
-        query = select(_table(OrderEventRow)).order_by(OrderEventRow.occurred_at, OrderEventRow.id)
+        query = select(table_of(OrderEventRow)).order_by(OrderEventRow.occurred_at, OrderEventRow.id)
         if client_order_id is not None:
             query = query.where(OrderEventRow.client_order_id == client_order_id)
         if run_id is not None:
@@ -225,7 +221,7 @@ class SqlAuditReader:
             return [convert.event(row) for row in s.execute(query)]
 
     def equity_snapshots(self, run_id: int | None = None) -> list[EquitySnapshot]:
-        query = select(_table(EquitySnapshotRow)).order_by(EquitySnapshotRow.taken_at, EquitySnapshotRow.id)
+        query = select(table_of(EquitySnapshotRow)).order_by(EquitySnapshotRow.taken_at, EquitySnapshotRow.id)
         if run_id is not None:
             query = query.where(EquitySnapshotRow.run_id == run_id)
         with self._read() as s:
@@ -237,7 +233,7 @@ class SqlAuditReader:
         A daemon polls with the last id it has seen, so each tick reads only what is new.
         """
         query = (
-            select(_table(TradingStateEventRow))
+            select(table_of(TradingStateEventRow))
             .where(TradingStateEventRow.bot_name == bot_name, TradingStateEventRow.id > after_id)
             .order_by(TradingStateEventRow.id)
         )
@@ -247,7 +243,7 @@ class SqlAuditReader:
     def latest_trading_state(self, bot_name: str) -> TradingStateEvent | None:
         """The change in force for ``bot_name`` (the newest one), or None if it never had one."""
         query = (
-            select(_table(TradingStateEventRow))
+            select(table_of(TradingStateEventRow))
             .where(TradingStateEventRow.bot_name == bot_name)
             .order_by(TradingStateEventRow.id.desc())
             .limit(1)

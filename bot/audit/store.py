@@ -36,6 +36,25 @@ class UnknownRecordError(LookupError):
     """An update named a run or order that was never stored: a bug in the caller, not a race."""
 
 
+def check_decisions(intent: OrderIntent, decisions: Sequence[RiskDecision]) -> None:
+    """Refuse decisions about another intent than the one they are stored with (a caller's bug)."""
+    strays = {d.intent_id for d in decisions} - {intent.intent_id}
+    if strays:
+        raise ValueError(f"decisions for intents {sorted(strays)} passed with intent {intent.intent_id}")
+
+
+def check_event(order: Order, event: OrderEvent) -> None:
+    """Refuse an event of another order than the one it is stored with (a caller's bug)."""
+    if event.client_order_id != order.client_order_id:
+        raise ValueError(f"event for {event.client_order_id!r} passed with order {order.client_order_id!r}")
+
+
+def first_event(order: Order) -> OrderEvent:
+    """The event an order's history starts with: its status when it was saved, before it was sent."""
+    return OrderEvent(order.client_order_id, order.status, order.created_at, "saved before sending",
+                      order.exchange_order_id)  # fmt: skip
+
+
 class SqlAuditStore(SqlAuditReader):
     """:class:`bot.ports.AuditStore` (and :class:`bot.ports.AuditQueries`) on SQLite or PostgreSQL.
 
@@ -90,9 +109,7 @@ class SqlAuditStore(SqlAuditReader):
 
     def record_intent(self, run_id: int, intent: OrderIntent, decisions: Sequence[RiskDecision]) -> bool:
         """Store the intent and its decisions (``seq`` 1, 2, ... in chain order) together, or nothing."""
-        strays = {d.intent_id for d in decisions} - {intent.intent_id}
-        if strays:
-            raise ValueError(f"decisions for intents {sorted(strays)} passed with intent {intent.intent_id}")
+        check_decisions(intent, decisions)
         with self._write() as s:
             if not self._insert_unless_exists(
                 s, IntentRow, convert.intent_values(run_id, intent), ["intent_id"]
@@ -113,14 +130,7 @@ class SqlAuditStore(SqlAuditReader):
             if not self._insert_unless_exists(s, OrderRow, values, ["client_order_id"]):
                 log.info("audit_order_exists", client_order_id=order.client_order_id)
                 return False
-            first = OrderEvent(
-                client_order_id=order.client_order_id,
-                status=order.status,
-                occurred_at=order.created_at,
-                detail="saved before sending",
-                exchange_order_id=order.exchange_order_id,
-            )
-            s.add(convert.event_row(first))
+            s.add(convert.event_row(first_event(order)))
         return True
 
     def record_order_update(self, order: Order, event: OrderEvent) -> None:
@@ -129,10 +139,7 @@ class SqlAuditStore(SqlAuditReader):
         A venue id once known is kept if ``order`` comes without one. Raises
         :class:`UnknownRecordError` if the order was never saved (nothing is written then).
         """
-        if event.client_order_id != order.client_order_id:
-            raise ValueError(
-                f"event for {event.client_order_id!r} passed with order {order.client_order_id!r}"
-            )
+        check_event(order, event)
         values: dict[str, Any] = {
             "status": order.status.value,
             "filled_quantity": order.filled_quantity,

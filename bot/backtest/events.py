@@ -126,7 +126,7 @@ class EventPlanner:
             wake = min(wake, start + _first(self._price_hits(price, start, wake), wake - start))
         # Checked even when flat: the tick's own breaker check ran before its last fills (an exit's fees).
         if not any(watch.holdings.values()):  # flat: one equity all along, one mark says it all
-            if _breaker_hit(float(watch.cash), watch):
+            if _breaker_hits(np.array([float(watch.cash)]), watch)[0]:
                 return start, []
             return wake, [self._mark(start, watch)]
         equity = self._equity(watch, start, wake)
@@ -178,17 +178,6 @@ class EventPlanner:
             if quantity:
                 value += quantity * decimal_from_float(self._closes[symbol][index])
         return QuietMark(int(self.timeline[index]), watch.cash + value, watch.cash, value)
-
-
-def _breaker_hit(equity: float, watch: QuietWatch) -> bool:
-    """``_breaker_hits`` for one constant equity (nothing held): no arrays."""
-    level = watch.equity
-    peak = max(equity, float(level.peak))
-    return (
-        (level.drawdown is not None and equity <= peak * (1 - level.drawdown) * (1 + MARGIN))
-        or (level.floor is not None and equity <= level.floor)
-        or (level.ceiling is not None and equity >= level.ceiling)
-    )
 
 
 def _breaker_hits(equity: FloatArray, watch: QuietWatch) -> npt.NDArray[np.bool_]:
