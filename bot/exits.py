@@ -1,0 +1,38 @@
+"""How a command ends: documented exit codes, and errors that end it with one line instead of a traceback.
+
+Every failure a user can act on is an :class:`ExitError` (or subclass) raised with a one-line message that
+names what is wrong and what is allowed; the CLI prints ``error: <message>`` on stderr and exits with its
+code. Anything else is a bug: it keeps its traceback (in the log) and exits 1.
+
+The codes are part of the interface (README, "Exit codes"); never renumber them.
+"""
+
+from __future__ import annotations
+
+from enum import IntEnum
+
+
+class ExitCode(IntEnum):
+    OK = 0  # completed, or stopped by a signal
+    FAILED = 1  # a tick failed, or an unexpected error (its traceback is in the log)
+    BAD_INPUT = 2  # a bad config, data file, date or option
+    CREDENTIALS = 3  # the exchange refused the API key or secret, or the key may withdraw
+    ALREADY_RUNNING = 4  # another daemon holds this bot's lease on this audit DB
+    AUDIT_DB = 5  # the audit DB cannot be used: missing, read-only, disk full, connection lost
+
+
+class ExitError(Exception):
+    """Ends a command with ``str(self)`` (one line, no secret) and :attr:`exit_code`."""
+
+    exit_code: ExitCode = ExitCode.FAILED
+
+    def __init__(self, message: str, *, exit_code: ExitCode | None = None) -> None:
+        super().__init__(message)
+        if exit_code is not None:
+            self.exit_code = exit_code
+
+
+class BadInput(ExitError):
+    """A file, option or setting that cannot be used (exit 2)."""
+
+    exit_code = ExitCode.BAD_INPUT
