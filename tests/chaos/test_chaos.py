@@ -23,7 +23,7 @@ from bot.audit import SqlAuditStore
 from bot.domain import OrderPurpose
 from bot.positions import PositionBook
 from bot.reporting import balances_from_fills
-from tests.fake_exchange.fixture import RemoteFakeExchange
+from tests.fake_exchange.fixture import API_KEY, API_SECRET, RemoteFakeExchange
 
 ROOT = Path(__file__).resolve().parents[2]
 LONG = os.environ.get("SPOTBOT_CHAOS_LONG") == "1"
@@ -99,8 +99,8 @@ def test_sigkill_and_faults_never_double_an_order_nor_lose_a_fill(
 ) -> None:
     env = {
         **os.environ,
-        "SPOTBOT_EXCHANGE__API_KEY": "chaos-key",
-        "SPOTBOT_EXCHANGE__API_SECRET": "chaos-secret",
+        "SPOTBOT_EXCHANGE__API_KEY": API_KEY,
+        "SPOTBOT_EXCHANGE__API_SECRET": API_SECRET,
     }
     config = write_config(tmp_path, db_url, exchange.url)
     rng = random.Random(seed)

@@ -26,12 +26,11 @@ from bot.domain import (
 )
 from bot.exchange import CcxtBroker, ExchangeCaller, RetryPolicy, make_client
 from bot.ports import BrokerUpdate
-from tests.fake_exchange.fixture import FakeExchange
+from tests.fake_exchange.fixture import API_KEY, API_SECRET, FakeExchange
 
 SYMBOL = "BTC/USDT"
 NOW = datetime(2024, 1, 1, tzinfo=UTC)
-API_KEY = "test-api-key-visible-nowhere"
-SECRET = "test-secret-visible-nowhere"
+SECRET = API_SECRET
 
 
 class FixedClock:

@@ -11,7 +11,7 @@ import pytest
 from bot.clock import datetime_to_ms, ms_to_datetime
 from bot.domain import InvalidOrder, RetryLater
 from bot.exchange import CcxtMarketData, ExchangeCaller, RetryPolicy, make_client
-from tests.fake_exchange.fixture import FakeExchange, candles_ending_now
+from tests.fake_exchange.fixture import API_KEY, API_SECRET, FakeExchange, candles_ending_now
 
 MINUTE = 60_000
 
@@ -25,7 +25,9 @@ class FixedClock:
 
 
 def market_data(fake: FakeExchange, now_ms: int, attempts: int = 3) -> CcxtMarketData:
-    client = make_client("binance", api_key="k", secret="s", urls_override=fake.url, timeout_ms=3000)
+    client = make_client(
+        "binance", api_key=API_KEY, secret=API_SECRET, urls_override=fake.url, timeout_ms=3000
+    )
     caller = ExchangeCaller(
         client, policy=RetryPolicy(attempts=attempts, initial=0.05, maximum=0.2, jitter=0.01)
     )

@@ -15,7 +15,7 @@ from bot.daemon import WallClockDaemon
 from bot.domain import IntentKind, OrderIntent, OrderPurpose, OrderStatus, OrderType, Side, make_intent_id
 from bot.settings import load_settings
 from strategies.base import StrategyView
-from tests.fake_exchange.fixture import FakeExchange
+from tests.fake_exchange.fixture import API_KEY, API_SECRET, FakeExchange
 from tests.fake_exchange.market_data import candles_ending_now
 
 MINUTE_MS = 60_000
@@ -119,8 +119,8 @@ def test_paper_on_exchange_data_trades_and_resumes_after_a_restart_with_the_same
 def test_live_on_the_fake_exchange_sends_the_entry_and_a_native_stop(
     tmp_path: Path, db_url: str, fake_exchange: FakeExchange, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setenv("SPOTBOT_EXCHANGE__API_KEY", "test-key")
-    monkeypatch.setenv("SPOTBOT_EXCHANGE__API_SECRET", "test-secret")
+    monkeypatch.setenv("SPOTBOT_EXCHANGE__API_KEY", API_KEY)
+    monkeypatch.setenv("SPOTBOT_EXCHANGE__API_SECRET", API_SECRET)
     monkeypatch.setenv("SPOTBOT_EXECUTION__STOP_ORDER", "stop_limit")  # Binance spot: STOP_LOSS_LIMIT
     prepare(fake_exchange)
     fake_exchange.set_balance("USDT", "10000")
@@ -139,8 +139,8 @@ def test_live_on_the_fake_exchange_sends_the_entry_and_a_native_stop(
 
 
 def live_settings(tmp_path: Path, db_url: str, fake: FakeExchange, monkeypatch: pytest.MonkeyPatch) -> Path:
-    monkeypatch.setenv("SPOTBOT_EXCHANGE__API_KEY", "test-key")
-    monkeypatch.setenv("SPOTBOT_EXCHANGE__API_SECRET", "test-secret")
+    monkeypatch.setenv("SPOTBOT_EXCHANGE__API_KEY", API_KEY)
+    monkeypatch.setenv("SPOTBOT_EXCHANGE__API_SECRET", API_SECRET)
     monkeypatch.setenv("SPOTBOT_EXECUTION__STOP_ORDER", "stop_limit")
     prepare(fake)
     return config(tmp_path, db_url, fake.url, mode="live")

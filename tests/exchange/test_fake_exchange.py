@@ -91,9 +91,62 @@ def test_unknown_symbol_answers_1121(fake_exchange: FakeExchange) -> None:
     )
 
 
-def test_signed_call_without_api_key_answers_2015_with_401(fake_exchange: FakeExchange) -> None:
+def test_signed_call_without_api_key_answers_2014_with_401(fake_exchange: FakeExchange) -> None:
     status, body = raw_get(fake_exchange, "/api/v3/account?timestamp=1")
-    assert (status, body["code"]) == (401, -2015)
+    assert (status, body) == (401, {"code": -2014, "msg": "API-key format invalid."})
+
+
+def test_an_unknown_api_key_answers_2015_with_401(fake_exchange: FakeExchange) -> None:
+    exchange = ccxt.binance(ccxt_config(fake_exchange.url, api_key="not-a-key-the-venue-knows"))
+    with pytest.raises(ccxt.AuthenticationError, match="-2015"):
+        exchange.fetch_balance()
+    (entry,) = fake_exchange.log(path="/api/v3/account")
+    assert entry["status"] == 401
+
+
+def test_a_wrong_secret_answers_1022_bad_signature(fake_exchange: FakeExchange) -> None:
+    exchange = ccxt.binance(ccxt_config(fake_exchange.url, secret="not-the-secret"))
+    with pytest.raises(ccxt.AuthenticationError, match="-1022"):
+        exchange.fetch_balance()
+    assert client(fake_exchange).fetch_balance()["USDT"]["free"] == 10_000  # the right secret passes
+
+
+def test_a_refused_key_answers_2015_until_accepted_and_ccxt_then_calls_it_a_ddos_ban(
+    fake_exchange: FakeExchange,
+) -> None:
+    exchange = client(fake_exchange)
+    exchange.fetch_balance()  # a first signed call succeeds: ccxt now reads -2015 as a temporary ban
+    fake_exchange.refuse_key()
+    with pytest.raises(ccxt.DDoSProtection, match="-2015"):
+        exchange.fetch_balance()
+    fake_exchange.accept_key()
+    assert exchange.fetch_balance()["USDT"]["free"] == 10_000
+
+
+def test_a_key_without_spot_trading_may_read_but_not_place_orders(fake_exchange: FakeExchange) -> None:
+    exchange = client(fake_exchange)
+    fake_exchange.set_key_permissions(enableSpotAndMarginTrading=False)
+    assert exchange.fetch_balance()["USDT"]["free"] == 10_000
+    with pytest.raises(ccxt.DDoSProtection, match="-2015"):  # ccxt's name for -2015 after a success
+        exchange.create_order(SYMBOL, "limit", "buy", 0.001, 59_000)
+
+
+def test_api_restrictions_answer_what_the_key_may_do(fake_exchange: FakeExchange) -> None:
+    exchange = client(fake_exchange)
+    default = exchange.sapi_get_account_apirestrictions()
+    assert default["enableSpotAndMarginTrading"] and default["enableReading"]
+    assert not default["enableWithdrawals"] and not default["ipRestrict"]
+    fake_exchange.set_key_permissions(enableWithdrawals=True, ipRestrict=True)
+    changed = exchange.sapi_get_account_apirestrictions()
+    assert changed["enableWithdrawals"] and changed["ipRestrict"]
+    (entry, _) = fake_exchange.log(path="/sapi/v1/account/apiRestrictions")
+    assert entry["signed"] and "timestamp" in entry["params"]
+
+
+def test_recv_window_above_60000_is_refused(fake_exchange: FakeExchange) -> None:
+    exchange = client(fake_exchange, options={"recvWindow": 61_000})
+    with pytest.raises(ccxt.ExchangeError, match="-1131"):
+        exchange.fetch_balance()
 
 
 # ---- orders and fills ------------------------------------------------------------------------
@@ -103,7 +156,7 @@ def test_limit_order_with_client_id_is_fetched_by_it_and_canceled(fake_exchange:
     exchange = client(fake_exchange)
     order = exchange.create_order(SYMBOL, "limit", "buy", 0.001, 59_000, {"clientOrderId": "bot-abc-1"})
     assert (order["status"], order["clientOrderId"]) == ("open", "bot-abc-1")
-    assert exchange.fetch_balance()["USDT"]["used"] == pytest.approx(59.059)
+    assert exchange.fetch_balance()["USDT"]["used"] == 59.0, "its fee will come out of the BTC bought"
     fetched = exchange.fetch_order(None, SYMBOL, {"clientOrderId": "bot-abc-1"})
     assert fetched["id"] == order["id"]
     canceled = exchange.cancel_order(order["id"], SYMBOL)
@@ -119,10 +172,32 @@ def test_marketable_limit_fills_at_once_at_the_current_price(fake_exchange: Fake
     assert (order["status"], order["filled"], order["average"]) == ("closed", 0.001, 60_000)
     trades = exchange.fetch_my_trades(SYMBOL)
     assert [(t["order"], t["price"], t["takerOrMaker"]) for t in trades] == [(order["id"], 60_000, "taker")]
-    assert trades[0]["fee"] == {"currency": "USDT", "cost": 0.06}
+    assert trades[0]["fee"] == {"currency": "BTC", "cost": 0.000001}, "a buy pays its fee in the coin bought"
     balance = exchange.fetch_balance()
-    assert balance["BTC"]["free"] == 0.001
-    assert balance["USDT"]["total"] == pytest.approx(10_000 - 60 - 0.06)
+    assert balance["BTC"]["free"] == 0.000999
+    assert balance["USDT"]["total"] == pytest.approx(10_000 - 60)
+
+
+def test_a_buy_fee_in_the_coin_leaves_less_than_was_bought_and_a_sell_pays_in_quote(
+    fake_exchange: FakeExchange,
+) -> None:
+    exchange = client(fake_exchange)
+    exchange.create_order(SYMBOL, "limit", "buy", 0.07692, 60_500)
+    assert fake_exchange.state()["balances"]["BTC"]["free"] == "0.07684308"
+    with pytest.raises(ccxt.InsufficientFunds):  # the whole 0.07692 is no longer there to sell
+        exchange.create_order(SYMBOL, "limit", "sell", 0.07692, 59_500)
+    exchange.create_order(SYMBOL, "limit", "sell", 0.07684, 59_500)
+    trades = exchange.fetch_my_trades(SYMBOL)
+    assert [t["fee"]["currency"] for t in trades] == ["BTC", "USDT"]
+    assert fake_exchange.state()["balances"]["BTC"]["free"] == "0.00000308", "dust below the lot step stays"
+
+
+def test_fees_in_quote_mode_charge_every_fee_in_the_quote_asset(fake_exchange: FakeExchange) -> None:
+    fake_exchange.set_fee_mode("quote")
+    exchange = client(fake_exchange)
+    exchange.create_order(SYMBOL, "limit", "buy", 0.001, 60_500)
+    assert exchange.fetch_my_trades(SYMBOL)[0]["fee"] == {"currency": "USDT", "cost": 0.06}
+    assert fake_exchange.state()["balances"]["BTC"]["free"] == "0.00100000"
 
 
 def test_resting_limit_fills_only_when_the_price_trades_through(fake_exchange: FakeExchange) -> None:

@@ -153,6 +153,36 @@ def test_standalone_server_is_controlled_over_http() -> None:
         process.wait(timeout=5)
 
 
+def test_a_late_request_executes_after_the_client_gave_up_if_still_within_recv_window(
+    fake_exchange: FakeExchange,
+) -> None:
+    exchange = client(fake_exchange, timeout=300)  # ccxt sends recvWindow=10000 by default
+    fake_exchange.fail("POST", "/api/v3/order", "latency", seconds=0.8)
+    with pytest.raises(ccxt.RequestTimeout):
+        exchange.create_order(SYMBOL, "limit", "buy", 0.001, 59_000, {"clientOrderId": "bot-late"})
+    assert fake_exchange.orders_by_client_id("bot-late") == [], "not executed yet when the client gave up"
+    wait_until(lambda: len(fake_exchange.orders_by_client_id("bot-late")) == 1)
+
+
+def test_a_request_delayed_past_its_recv_window_never_executes(fake_exchange: FakeExchange) -> None:
+    exchange = client(fake_exchange, timeout=300, options={"recvWindow": 500})
+    fake_exchange.fail("POST", "/api/v3/order", "latency", seconds=0.8)
+    with pytest.raises(ccxt.RequestTimeout):
+        exchange.create_order(SYMBOL, "limit", "buy", 0.001, 59_000, {"clientOrderId": "bot-too-late"})
+    wait_until(lambda: any(e["status"] for e in fake_exchange.log(path="/api/v3/order", method="POST")))
+    (entry,) = fake_exchange.log(path="/api/v3/order", method="POST")
+    assert entry["status"] == 400, "refused with -1021 when it reached the matching engine"
+    assert fake_exchange.orders_by_client_id("bot-too-late") == []
+
+
+def test_a_truncated_answer_hides_an_order_that_was_placed(fake_exchange: FakeExchange) -> None:
+    exchange = client(fake_exchange)
+    fake_exchange.fail("POST", "/api/v3/order", "truncate", keep=30)
+    hollow = exchange.create_order(SYMBOL, "limit", "buy", 0.001, 59_000, {"clientOrderId": "bot-cut"})
+    assert hollow["id"] is None, "ccxt raises nothing for a body it cannot parse"
+    assert len(fake_exchange.orders_by_client_id("bot-cut")) == 1
+
+
 def test_a_non_json_200_is_not_an_error_to_ccxt_but_a_hollow_order(fake_exchange: FakeExchange) -> None:
     """Worth knowing for the adapter: ccxt returns an order with no id instead of raising."""
     exchange = client(fake_exchange)

@@ -19,7 +19,7 @@ from bot.domain import InvalidOrder, Liquidity, Order, OrderPurpose, OrderStatus
 from bot.exchange import CcxtMarketData, ExchangeCaller, RetryPolicy, make_client
 from bot.paper import PaperBroker
 from bot.ports import BookDepth
-from tests.fake_exchange.fixture import FakeExchange
+from tests.fake_exchange.fixture import API_KEY, API_SECRET, FakeExchange
 
 FIRST_ASK, SECOND_ASK = Decimal(60_003), Decimal(60_006)
 FIRST_BID, SECOND_BID = Decimal(59_997), Decimal(59_994)
@@ -43,7 +43,9 @@ def paper_and_market(
     fake: FakeExchange, slippage_bps: str = "0"
 ) -> tuple[PaperBroker, FixedClock, CcxtMarketData]:
     fake.set_price("BTCUSDT", 60_000)
-    client = make_client("binance", api_key="k", secret="s", urls_override=fake.url, timeout_ms=3000)
+    client = make_client(
+        "binance", api_key=API_KEY, secret=API_SECRET, urls_override=fake.url, timeout_ms=3000
+    )
     caller = ExchangeCaller(client, policy=RetryPolicy(attempts=3, initial=0.05, maximum=0.2, jitter=0.01))
     clock = FixedClock()
     market = CcxtMarketData(client, ["BTC/USDT"], "1m", clock, caller=caller)

@@ -8,6 +8,7 @@ import threading
 from decimal import Decimal
 from typing import Any
 
+from tests.fake_exchange.auth import KeyRing
 from tests.fake_exchange.faults import Fault, FaultBook
 from tests.fake_exchange.market_data import MarketData, interval_ms
 from tests.fake_exchange.matching import Engine
@@ -20,6 +21,7 @@ class ExchangeState:
         self.engine = Engine()
         self.market = MarketData(self.engine)
         self.faults = FaultBook()
+        self.keys = KeyRing()
         self.stopping = threading.Event()
         self._log: list[dict[str, Any]] = []
         self._log_lock = threading.Lock()
@@ -41,8 +43,9 @@ class ExchangeState:
 
 class Controls:
     NAMES = frozenset(
-        {"price", "candles", "balance", "partial", "clock", "fail", "chaos", "reset", "clear_log"}
-    )
+        {"price", "candles", "balance", "partial", "fees", "clock", "fail", "chaos", "keys", "reset",
+         "clear_log"}
+    )  # fmt: skip
 
     def __init__(self, state: ExchangeState) -> None:
         self.state = state
@@ -73,6 +76,35 @@ class Controls:
         self.state.engine.set_partial_fills(None if ratio is None else Decimal(str(ratio)))
         return {"ok": True}
 
+    def fees(self, mode: str) -> dict[str, Any]:
+        """Where commissions are taken: "received" (Binance: a buy's from the base) or "quote"."""
+        self.state.engine.set_fee_mode(mode)
+        return {"ok": True}
+
+    def keys(
+        self,
+        refuse_seconds: float | None = None,
+        refuse: bool = False,
+        accept: bool = False,
+        permissions: dict[str, Any] | None = None,
+        add: dict[str, str] | None = None,
+        check_signatures: bool | None = None,
+    ) -> dict[str, Any]:
+        """API keys: ``refuse`` -2015 every signed call (for ``refuse_seconds``, or until ``accept``),
+        set the key's ``permissions`` (apiRestrictions flags), ``add`` {key: secret}."""
+        ring = self.state.keys
+        if refuse or refuse_seconds is not None:
+            ring.refuse(refuse_seconds)
+        if accept:
+            ring.accept()
+        if permissions:
+            ring.set_permissions(**permissions)
+        for api_key, secret in (add or {}).items():
+            ring.add(api_key, secret)
+        if check_signatures is not None:
+            ring.check_signatures = bool(check_signatures)
+        return {"ok": True, "restrictions": ring.restrictions()}
+
     def clock(self, offset_ms: int) -> dict[str, Any]:
         """Shift the server clock: signed requests outside recvWindow then get -1021 for real."""
         self.state.engine.time_offset_ms = int(offset_ms)
@@ -93,6 +125,7 @@ class Controls:
         """Back to the initial state: default balances and prices, no orders, trades, faults or log."""
         self.state.engine.reset()
         self.state.faults.reset()
+        self.state.keys.reset()
         self.state.clear_log()
         return {"ok": True}
 

@@ -4,9 +4,14 @@ Kinds (extra keyword arguments in brackets):
 - ``status``: answer an HTTP status without processing [status=503, body (dict → JSON, str → text;
   default: Binance's -1003 JSON for 418/429, an HTML page otherwise), retry_after (seconds, header
   Retry-After; default 1 for 418/429)].
-- ``code``: a Binance error JSON without processing [code=-1021, msg (Binance's text), status=400].
+- ``code``: a Binance error JSON without processing [code=-1021, msg (Binance's text), status=400, or
+  401 for -2015 and -2014 as Binance answers them].
 - ``raw``: a non-JSON body without processing [status=200, body="<html>...</html>"].
-- ``latency``: sleep, then process normally [seconds=0.5].
+- ``truncate``: process the request (an order IS created), then answer HTTP 200 with the JSON body cut
+  short [keep=N characters, default half]: what a broken proxy or a dropped stream delivers.
+- ``latency``: the request reaches the matching engine late [seconds=0.5]: it is checked on arrival,
+  waits, has its timestamp checked again against ``recvWindow`` (refused with -1021 if too old, as Binance
+  does since 2025-08), then executes, whether or not the client is still waiting for the answer.
 - ``drop``: close the connection before processing (the request never reached the engine).
 - ``drop_after_accept``: process the request (an order IS created or filled), then close the connection
   without an answer: the client sees a network error, the outcome is unknown.
@@ -20,7 +25,7 @@ import threading
 from dataclasses import dataclass, field
 from typing import Any
 
-KINDS = ("status", "code", "raw", "latency", "drop", "drop_after_accept")
+KINDS = ("status", "code", "raw", "truncate", "latency", "drop", "drop_after_accept")
 IMMEDIATE_KINDS = frozenset({"status", "code", "raw"})
 DEFAULT_MESSAGES = {
     -1000: "An unknown error occurred while processing the request.",
@@ -30,8 +35,10 @@ DEFAULT_MESSAGES = {
     -1015: "Too many new orders; current limit is 100 orders per 10 SECOND.",
     -1021: "Timestamp for this request is outside of the recvWindow.",
     -1022: "Signature for this request is not valid.",
+    -2014: "API-key format invalid.",
     -2015: "Invalid API-key, IP, or permissions for action.",
 }
+DEFAULT_STATUS = {-2014: 401, -2015: 401}
 
 
 @dataclass
@@ -66,7 +73,8 @@ class Fault:
             code = int(self.params.get("code", -1021))
             msg = self.params.get("msg") or DEFAULT_MESSAGES.get(code, "Fault injected by the fake exchange.")
             body = json.dumps({"code": code, "msg": msg}).encode()
-            return int(self.params.get("status", 400)), headers, body, "application/json"
+            status = int(self.params.get("status", DEFAULT_STATUS.get(code, 400)))
+            return status, headers, body, "application/json"
         if self.kind == "raw":
             text = str(self.params.get("body", "<html><body>Bad Gateway</body></html>"))
             return int(self.params.get("status", 200)), headers, text.encode(), "text/html"
@@ -82,6 +90,11 @@ class Fault:
         if isinstance(payload, str):
             return status, headers, payload.encode(), "text/plain"
         return status, headers, json.dumps(payload).encode(), "application/json"
+
+    def truncated(self, text: str) -> bytes:
+        """The first ``keep`` characters of an answer (``truncate``): never the whole of it."""
+        keep = int(self.params.get("keep", len(text) // 2))
+        return text[: max(0, min(keep, len(text) - 1))].encode()
 
 
 class FaultBook:

@@ -18,11 +18,20 @@ from typing import Any
 
 import pytest
 
+from tests.fake_exchange.auth import API_KEY, API_SECRET
 from tests.fake_exchange.controls import Controls, ExchangeState
 from tests.fake_exchange.market_data import candles_ending_now
 from tests.fake_exchange.server import FakeExchangeServer
 
-__all__ = ["FakeExchange", "RemoteFakeExchange", "candles_ending_now", "ccxt_config", "fake_exchange"]
+__all__ = [
+    "API_KEY",
+    "API_SECRET",
+    "FakeExchange",
+    "RemoteFakeExchange",
+    "candles_ending_now",
+    "ccxt_config",
+    "fake_exchange",
+]
 
 SPOT_ONLY_OPTIONS = {
     "defaultType": "spot",
@@ -39,7 +48,9 @@ def _binance_api_urls() -> dict[str, Any]:
     return dict(ccxt.binance().urls["api"])
 
 
-def ccxt_config(url: str, api_key: str = "k", secret: str = "s", **overrides: Any) -> dict[str, Any]:
+def ccxt_config(
+    url: str, api_key: str = API_KEY, secret: str = API_SECRET, **overrides: Any
+) -> dict[str, Any]:
     """ccxt.binance(...) config: every https://host prefix of ``urls['api']`` rewritten to ``url``, spot only.
 
     ``overrides`` are merged on top (e.g. ``timeout=500``, ``enableRateLimit=False``, ``options={...}``
@@ -86,6 +97,21 @@ class _ControlApi:
     def set_partial_fills(self, ratio: Any = None) -> None:
         """Fill only ``ratio`` of the remainder per fill event; None turns partial fills off."""
         self._control("partial", ratio=None if ratio is None else str(ratio))
+
+    def set_fee_mode(self, mode: str) -> None:
+        """ "received" (default, Binance: a buy's fee in the base bought) or "quote" (every fee in quote)."""
+        self._control("fees", mode=mode)
+
+    def refuse_key(self, seconds: float | None = None) -> None:
+        """Answer -2015 (HTTP 401) to every signed call, for ``seconds`` or until :meth:`accept_key`."""
+        self._control("keys", refuse=True, refuse_seconds=seconds)
+
+    def accept_key(self) -> None:
+        self._control("keys", accept=True)
+
+    def set_key_permissions(self, **flags: Any) -> None:
+        """apiRestrictions flags, e.g. ``enableWithdrawals=True``, ``ipRestrict=True``."""
+        self._control("keys", permissions=flags)
 
     def set_clock_offset(self, offset_ms: int) -> None:
         """Shift the server clock (a real -1021 for signed calls once past recvWindow)."""

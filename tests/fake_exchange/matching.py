@@ -6,8 +6,11 @@
   left (rounded down to the step), so orders go PARTIALLY_FILLED first. Market orders always fill fully.
 - STOP_LOSS_LIMIT triggers when the price reaches its stop (sell: price <= stop, buy: price >= stop),
   TAKE_PROFIT_LIMIT the other way; once triggered it is a limit order placed at that moment.
-- Fees: 0.1 % of the notional, always charged in the QUOTE asset (a buy locks notional + fee). Real Binance
-  charges a buy's fee in the base asset unless BNB pays fees; the fake keeps one fee asset for simplicity.
+- Fees: 0.1 %, charged as Binance does, in the asset received (``fee_mode = "received"``, the default): a
+  BUY's commission is taken from the base bought (buying 0.07692 BTC credits 0.07684308 BTC), a SELL's from
+  the quote received. ``fee_mode = "quote"`` charges every fee in the quote asset instead (a buy then locks
+  notional + fee), like an account whose fees are paid from another balance (BNB). Commissions have 8
+  decimals, rounded half up.
 - Trade ids and order ids only increase.
 """
 
@@ -32,6 +35,7 @@ from tests.fake_exchange.orders import Order, account_json
 from tests.fake_exchange.placement import build_order, is_marketable, stop_reached
 
 FEE_RATE = Decimal("0.001")
+FEE_MODES = ("received", "quote")
 DEFAULT_PRICES = {"BTCUSDT": Decimal("60000"), "ETHUSDT": Decimal("3000")}
 DEFAULT_BALANCES = {"USDT": Decimal("10000"), "BTC": Decimal(0), "ETH": Decimal(0)}
 EIGHT_DP = Decimal("0.00000001")
@@ -41,8 +45,9 @@ def now_ms() -> int:
     return int(time.time() * 1000)
 
 
-def fee_of(notional: Decimal) -> Decimal:
-    return (notional * FEE_RATE).quantize(EIGHT_DP, rounding=ROUND_HALF_UP)
+def fee_of(amount: Decimal) -> Decimal:
+    """The commission on ``amount`` (a notional in quote, or a quantity in base), 8 decimals."""
+    return (amount * FEE_RATE).quantize(EIGHT_DP, rounding=ROUND_HALF_UP)
 
 
 def new_client_id(prefix: str = "web_") -> str:
@@ -71,6 +76,7 @@ class Engine:
             self.trades: list[dict[str, Any]] = []
             self.candles: dict[tuple[str, str], list[list[Any]]] = {}
             self.partial_ratio: Decimal | None = None
+            self.fee_mode = "received"
             self.next_order_id = 1000
             self.next_trade_id = 1
             self.time_offset_ms = 0
@@ -83,6 +89,12 @@ class Engine:
     def set_partial_fills(self, ratio: Decimal | None) -> None:
         with self.lock:
             self.partial_ratio = ratio if ratio and Decimal(0) < ratio < Decimal(1) else None
+
+    def set_fee_mode(self, mode: str) -> None:
+        if mode not in FEE_MODES:
+            raise ValueError(f"unknown fee mode {mode!r}; allowed: {', '.join(FEE_MODES)}")
+        with self.lock:
+            self.fee_mode = mode
 
     def set_candles(self, symbol: str, interval: str, candles: list[list[Any]]) -> None:
         with self.lock:
@@ -189,7 +201,7 @@ class Engine:
         if order.side == "BUY":
             price = order.price if order.type != "MARKET" else self.prices[spec.symbol]
             notional = price * order.orig_qty
-            asset, amount = spec.quote, notional + fee_of(notional)
+            asset, amount = spec.quote, notional + self._quote_fee_of_buy(notional)
         else:
             asset, amount = spec.base, order.orig_qty
         free_locked = self.balances.setdefault(asset, [Decimal(0), Decimal(0)])
@@ -222,25 +234,34 @@ class Engine:
         qty = spec.floor_quantity(order.remaining * self.partial_ratio)
         return qty if Decimal(0) < qty < order.remaining else order.remaining
 
+    def _quote_fee_of_buy(self, notional: Decimal) -> Decimal:
+        return fee_of(notional) if self.fee_mode == "quote" else Decimal(0)
+
     def _fill(self, spec: SymbolSpec, order: Order, qty: Decimal, price: Decimal, maker: bool) -> None:
         notional = price * qty
-        fee = fee_of(notional)
         quote = self.balances.setdefault(spec.quote, [Decimal(0), Decimal(0)])
         base = self.balances.setdefault(spec.base, [Decimal(0), Decimal(0)])
         if order.side == "BUY":
             reserve_price = order.price if order.type != "MARKET" else price
-            release = min(order.reserved, reserve_price * qty + fee_of(reserve_price * qty))
+            release = min(order.reserved, reserve_price * qty + self._quote_fee_of_buy(reserve_price * qty))
             quote[1] -= release
-            quote[0] += release - notional - fee
-            base[0] += qty
+            if self.fee_mode == "quote":
+                fee, fee_asset = fee_of(notional), spec.quote
+                quote[0] += release - notional - fee
+                base[0] += qty
+            else:  # Binance: the commission comes out of what the buyer receives
+                fee, fee_asset = fee_of(qty), spec.base
+                quote[0] += release - notional
+                base[0] += qty - fee
         else:
             release = qty
+            fee, fee_asset = fee_of(notional), spec.quote
             base[1] -= qty
             quote[0] += notional - fee
         order.reserved -= release
         trade_id = self.next_trade_id
         self.next_trade_id += 1
-        self.trades.append(order.record_fill(trade_id, price, qty, fee, spec.quote, maker, self.now()))
+        self.trades.append(order.record_fill(trade_id, price, qty, fee, fee_asset, maker, self.now()))
         order.status = "FILLED" if order.remaining == 0 else "PARTIALLY_FILLED"
         if order.status == "FILLED":
             self._close(order, "FILLED")

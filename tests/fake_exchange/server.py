@@ -1,5 +1,9 @@
 """HTTP handling for the fake Binance spot REST API: routing, signed-request checks, Binance-shaped
 errors, fault application, the request log and the ``/__control`` / ``/__log`` / ``/__state`` routes.
+
+A signed request is checked when it arrives (key, signature, timestamp within ``recvWindow``), and its
+timestamp again just before it reaches the matching engine, after any injected delay: a request that
+waited past its window is refused with -1021 and never executes (see ``auth``).
 """
 
 from __future__ import annotations
@@ -11,6 +15,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
+from tests.fake_exchange.auth import check_timing
 from tests.fake_exchange.controls import Controls, ExchangeState
 from tests.fake_exchange.faults import IMMEDIATE_KINDS
 from tests.fake_exchange.markets import SYMBOLS, BinanceError, exchange_info
@@ -39,6 +44,16 @@ def _symbols_param(params: dict[str, str]) -> list[str] | None:
     return json.loads(params["symbols"]) if params.get("symbols") else None
 
 
+def _trading(handler: Route) -> Route:
+    """A trading endpoint: the key needs spot trading permission (else -2015, like Binance)."""
+
+    def guarded(state: ExchangeState, params: dict[str, str]) -> Any:
+        state.keys.may_trade()
+        return handler(state, params)
+
+    return guarded
+
+
 # (method, path) -> (handler, signed)
 ROUTES: dict[tuple[str, str], tuple[Route, bool]] = {
     ("GET", "/api/v3/ping"): (lambda s, p: {}, False),
@@ -50,36 +65,22 @@ ROUTES: dict[tuple[str, str], tuple[Route, bool]] = {
     ("GET", "/api/v3/depth"): (lambda s, p: s.market.depth(p), False),
     ("GET", "/api/v3/klines"): (lambda s, p: s.market.klines(p), False),
     ("GET", "/api/v3/account"): (lambda s, p: s.engine.account(), True),
-    ("POST", "/api/v3/order"): (lambda s, p: s.engine.place_order(p), True),
+    ("POST", "/api/v3/order"): (_trading(lambda s, p: s.engine.place_order(p)), True),
     ("GET", "/api/v3/order"): (lambda s, p: s.engine.get_order(p), True),
-    ("DELETE", "/api/v3/order"): (lambda s, p: s.engine.cancel_order(p), True),
+    ("DELETE", "/api/v3/order"): (_trading(lambda s, p: s.engine.cancel_order(p)), True),
     ("GET", "/api/v3/openOrders"): (lambda s, p: s.engine.open_orders(p.get("symbol")), True),
-    ("DELETE", "/api/v3/openOrders"): (lambda s, p: s.engine.cancel_all(p.get("symbol")), True),
+    ("DELETE", "/api/v3/openOrders"): (_trading(lambda s, p: s.engine.cancel_all(p.get("symbol"))), True),
     ("GET", "/api/v3/myTrades"): (lambda s, p: s.engine.my_trades(p), True),
     # Load-time and fee stubs for the sapi/fapi/dapi/eapi calls ccxt may make.
     ("GET", "/sapi/v1/capital/config/getall"): (lambda s, p: [], True),
     ("GET", "/sapi/v1/margin/allPairs"): (lambda s, p: [], True),
     ("GET", "/sapi/v1/margin/isolated/allPairs"): (lambda s, p: [], True),
     ("GET", "/sapi/v1/asset/tradeFee"): (_trade_fees, True),
+    ("GET", "/sapi/v1/account/apiRestrictions"): (lambda s, p: s.keys.restrictions(), True),
     ("GET", "/fapi/v1/exchangeInfo"): (_futures_info, False),
     ("GET", "/dapi/v1/exchangeInfo"): (_futures_info, False),
     ("GET", "/eapi/v1/exchangeInfo"): (lambda s, p: {"optionSymbols": [], "optionContracts": []}, False),
 }
-
-
-def check_signed(state: ExchangeState, headers: Any, params: dict[str, str]) -> None:
-    """What Binance checks before a signed call (the signature itself is not verified)."""
-    if not headers.get(API_KEY_HEADER):
-        raise BinanceError(-2015, "Invalid API-key, IP, or permissions for action.", status=401)
-    if not params.get("timestamp"):
-        raise BinanceError(
-            -1102, "Mandatory parameter 'timestamp' was not sent, was empty/null, or malformed."
-        )
-    skew = int(params["timestamp"]) - state.engine.now()
-    if skew > 1000:
-        raise BinanceError(-1021, "Timestamp for this request was 1000ms ahead of the server's time.")
-    if -skew > int(params.get("recvWindow", 5000)):
-        raise BinanceError(-1021, "Timestamp for this request is outside of the recvWindow.")
 
 
 class Handler(BaseHTTPRequestHandler):
@@ -112,10 +113,10 @@ class Handler(BaseHTTPRequestHandler):
             if url.path.startswith("/__"):
                 self._control(method, url.path, raw_body)
             else:
+                body = raw_body.decode() if "json" not in (self.headers.get("Content-Type") or "") else ""
                 params = dict(parse_qsl(url.query, keep_blank_values=True))
-                if raw_body and "json" not in (self.headers.get("Content-Type") or ""):
-                    params.update(parse_qsl(raw_body.decode(), keep_blank_values=True))
-                self._api(method, url.path, params)
+                params.update(parse_qsl(body, keep_blank_values=True))
+                self._api(method, url.path, params, url.query, body)
         except (BrokenPipeError, ConnectionResetError):
             pass  # the client gave up (e.g. its timeout expired during injected latency)
 
@@ -133,7 +134,7 @@ class Handler(BaseHTTPRequestHandler):
         except (KeyError, TypeError, ValueError, BinanceError) as exc:
             return self._send_json(400, {"error": str(exc)})
 
-    def _api(self, method: str, path: str, params: dict[str, str]) -> None:
+    def _api(self, method: str, path: str, params: dict[str, str], query: str, body: str) -> None:
         fault = self.state.faults.take(method, path)
         entry = self.state.record(
             {
@@ -151,22 +152,32 @@ class Handler(BaseHTTPRequestHandler):
             return self._send(status, body, content_type, headers)
         if fault is not None and fault.kind == "drop":
             return self._drop()
-        if fault is not None and fault.kind == "latency":
-            self.state.stopping.wait(fault.seconds)
-        status, body = self._dispatch(method, path, params)
+        status, answer = self._dispatch(method, path, params, query, body, fault)
         entry["status"] = status
         if fault is not None and fault.kind == "drop_after_accept":
             return self._drop()
-        return self._send_json(status, body)
+        if fault is not None and fault.kind == "truncate":
+            return self._send(
+                status, fault.truncated(json.dumps(answer, default=str)), "application/json", {}
+            )
+        return self._send_json(status, answer)
 
-    def _dispatch(self, method: str, path: str, params: dict[str, str]) -> tuple[int, Any]:
+    def _dispatch(
+        self, method: str, path: str, params: dict[str, str], query: str, body: str, fault: Any
+    ) -> tuple[int, Any]:
+        """Arrival checks, the injected delay, the check before the matching engine, then the handler."""
         route = ROUTES.get((method, path))
         if route is None:
             return 404, {"code": -1000, "msg": f"Fake exchange has no route {method} {path}."}
         handler, signed = route
         try:
             if signed:
-                check_signed(self.state, self.headers, params)
+                self.state.keys.check(self.headers, query, body, params)
+                check_timing(params, self.state.engine.now())
+            if fault is not None and fault.kind == "latency":
+                self.state.stopping.wait(fault.seconds)
+                if signed:
+                    check_timing(params, self.state.engine.now())
             return 200, handler(self.state, params)
         except BinanceError as exc:
             return exc.status, exc.body()
