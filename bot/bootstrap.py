@@ -8,6 +8,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import timedelta
+from decimal import Decimal
 
 import structlog
 
@@ -105,7 +106,7 @@ def build_policy(settings: Settings) -> ExecutionPolicy:
 _SEVERITY = {TradingState.ACTIVE: 0, TradingState.REDUCING: 1, TradingState.HALTED: 2}
 
 
-def start_run(settings: Settings, store: SqlAuditStore) -> int:
+def start_run(settings: Settings, store: SqlAuditStore, *, backtest: bool = False) -> int:
     return store.start_run(
         RunInfo(
             started_at=SystemClock().now(),
@@ -114,8 +115,24 @@ def start_run(settings: Settings, store: SqlAuditStore) -> int:
             version=__version__,
             config_hash=config_hash(settings),
             config=redacted_dict(settings),
+            bot_name=settings.bot.name,
+            kind="backtest" if backtest else "daemon",
         )
     )
+
+
+def describe_run(
+    store: SqlAuditStore, run_id: int, market: MarketData, broker: Broker, symbols: Sequence[str]
+) -> None:
+    """Record what the run starts from: the broker's balances (a live venue's: the account's) and each
+    symbol's market rules (reports tell dust from positions by the lot step)."""
+    markets = {}
+    for symbol in symbols:
+        rules = market.rules(symbol)
+        markets[symbol] = {"tick_size": str(rules.tick_size), "step_size": str(rules.step_size),
+                           "min_notional": str(rules.min_notional)}  # fmt: skip
+    balances = {currency: str(balance.total) for currency, balance in broker.balances().items()}
+    store.describe_run(run_id, start_balances=balances, markets=markets)
 
 
 def build_app(
@@ -148,7 +165,7 @@ def build_app(
     market = market if market is not None else build_market(settings)
     timeline = market.timeline()
     clock = SimClock(ms_to_datetime(int(timeline[0]) - timeframe_ms(settings.market.timeframe)))
-    run_id = start_run(settings, store)
+    run_id = start_run(settings, store, backtest=backtest)
     broker = PaperBroker(
         market,
         clock,
@@ -160,11 +177,12 @@ def build_app(
         # second run in the same DB needs its own id space or its fills would be taken as duplicates.
         id_prefix=f"paper-r{run_id}",
     )
+    describe_run(store, run_id, market, broker, settings.market.symbols)
     # Offline runs are separate simulations: intent ids are scoped to the run so a second run of the
     # same replay is not mistaken for a restart of the first; every run starts ACTIVE and flat.
     engine = _assemble(
         settings, store, market, broker, clock, strategies, run_id,
-        id_scope=f"{settings.bot.name}:run{run_id}", book=PositionBook(), resume=None,
+        id_scope=f"{settings.bot.name}:run{run_id}", book=PositionBook(lot_step(market)), resume=None,
         start=TradingStatus(TradingState.ACTIVE, "start", clock.now()),
         # A replay reads kill-switch commands every 20 candles (a fraction of a second at demo speed).
         poll_commands_every=0 if backtest else 20,
@@ -182,6 +200,7 @@ def _build_exchange_app(settings: Settings, store: SqlAuditStore, strategies: li
     clock = SystemClock()
     run_id = start_run(settings, store)
     parts = build_exchange_parts(settings, store, run_id, clock)
+    describe_run(store, run_id, parts.market, parts.broker, settings.market.symbols)
     latest = store.latest_trading_state(settings.bot.name)  # a halt survives a restart
     start = latest.status if latest is not None else TradingStatus(TradingState.ACTIVE, "start", clock.now())
     if parts.reconciled is not None:  # live: an incomplete or inconsistent reconciliation restricts trading
@@ -190,7 +209,8 @@ def _build_exchange_app(settings: Settings, store: SqlAuditStore, strategies: li
             start = advised
     engine = _assemble(
         settings, store, parts.market, parts.broker, clock, strategies, run_id,
-        id_scope=settings.bot.name, book=PositionBook.from_fills(parts.fills), resume=parts.resume,
+        id_scope=settings.bot.name, book=PositionBook.from_fills(parts.fills, lot_step(parts.market)),
+        resume=parts.resume,
         start=start, poll_commands_every=1,
     )  # fmt: skip
     daemon = WallClockDaemon(
@@ -202,6 +222,11 @@ def _build_exchange_app(settings: Settings, store: SqlAuditStore, strategies: li
     )
     log.info("run_started", run_id=run_id, mode=settings.bot.mode, source="exchange", venue=settings.venue)
     return App(settings, store, engine, daemon, parts.broker, run_id)
+
+
+def lot_step(market: MarketData) -> Callable[[str], Decimal]:
+    """Each symbol's amount increment at the venue: what is left below it after a sale is dust."""
+    return lambda symbol: market.rules(symbol).step_size
 
 
 def _assemble(

@@ -28,7 +28,8 @@ from bot.console import print_report, print_trading_state, status_line
 from bot.domain import TradingState, TradingStatus
 from bot.logging_setup import configure_logging, register_secrets
 from bot.optimize.cli import optimize_command
-from bot.reporting import build_report, report_to_json
+from bot.report_json import report_to_json
+from bot.reporting import build_report
 from bot.settings import ConfigError, Settings, config_hash, load_settings, redacted_dict
 
 DEFAULT_CONFIG = Path("config/paper.toml")

@@ -217,8 +217,15 @@ class Engine:
         if self._last_recorded == (equity, cash):
             return  # flat and idle: nothing new to record (keeps the per-candle path free of DB writes)
         self._last_recorded = (equity, cash)
-        snapshot = EquitySnapshot(now, equity, cash, positions_value, status.peak_equity)
+        snapshot = EquitySnapshot(
+            now, equity, cash, positions_value, status.peak_equity, self._holding_marks()
+        )
         self._store.record_equity(self._run_id, snapshot)
+
+    def _holding_marks(self) -> dict[str, Decimal]:
+        """The price each holding was valued at (a report of a run killed later values it from here)."""
+        prices = self._marks.prices
+        return {h.symbol: prices.get(h.symbol, h.average_price) for h in self._book.holdings()}
 
     # ----------------------------------------------------------------- skipping quiet closes (backtests)
 

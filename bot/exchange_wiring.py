@@ -28,7 +28,7 @@ from bot.execution import Resume
 from bot.paper.broker import PaperBroker
 from bot.ports import Broker, Clock
 from bot.reconcile import Reconciler, ReconcileReport
-from bot.reporting import balances_from_fills
+from bot.run_books import balances_from_fills
 from bot.settings import Settings
 
 log = structlog.get_logger(__name__)

@@ -49,10 +49,11 @@ class Marks:
     def equity(
         self, balances: Mapping[str, Balance], book: PositionBook, quote: str
     ) -> tuple[Decimal, Decimal, Decimal]:
-        """(equity, cash, positions value) in the quote currency, positions marked at the last price."""
+        """(equity, cash, positions value) in the quote currency, positions (and dust) marked at the last
+        price."""
         cash_balance = balances.get(quote)
         cash = cash_balance.total if cash_balance is not None else ZERO
         positions_value = ZERO
-        for symbol, position in book.positions().items():
-            positions_value += position.market_value(self.prices.get(symbol, position.average_price))
+        for holding in book.holdings():
+            positions_value += holding.market_value(self.prices.get(holding.symbol, holding.average_price))
         return cash + positions_value, cash, positions_value

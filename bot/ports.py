@@ -134,6 +134,8 @@ class RunInfo:
     version: str
     config_hash: str
     config: dict[str, Any]  # effective settings with secrets removed
+    bot_name: str | None = None
+    kind: str = "daemon"  # "daemon" (spotbot run) or "backtest" (backtest, optimize)
 
 
 class AuditStore(Protocol):

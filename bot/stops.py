@@ -110,10 +110,10 @@ class StopKeeper:
             return
         if self.working(symbol, OrderPurpose.EXIT) is not None:
             return  # an exit is selling the position and holds its base; it is chased until filled
+        quantity = self._rules(symbol).round_quantity(position.quantity)  # what the venue can sell
         stop = self.working(symbol, OrderPurpose.STOP)
-        if stop is not None and stop.remaining_quantity == position.quantity:
+        if stop is not None and stop.remaining_quantity == quantity:
             return
-        quantity = self._rules(symbol).round_quantity(position.quantity)
         client = self._client_stops.get(symbol)
         if client is not None and client.quantity == quantity:
             return

@@ -6,6 +6,7 @@ become the domain's ``StrEnum`` again here.
 
 from __future__ import annotations
 
+from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import Row
@@ -50,6 +51,10 @@ def run_record(row: RunRow | Row[Any]) -> RunRecord:
         version=row.version,
         config_hash=row.config_hash,
         config=dict(row.config),
+        bot_name=row.bot_name,
+        kind=row.kind,
+        start_balances=dict(row.start_balances) if row.start_balances is not None else None,
+        markets=dict(row.markets) if row.markets is not None else None,
     )
 
 
@@ -197,6 +202,7 @@ def fill_values(fill: Fill) -> dict[str, Any]:
         "fee_currency": fill.fee_currency,
         "liquidity": fill.liquidity.value,
         "occurred_at": fill.occurred_at,
+        "exchange_order_id": fill.exchange_order_id,
     }
 
 
@@ -213,6 +219,7 @@ def fill(row: FillRow | Row[Any]) -> Fill:
         fee_currency=row.fee_currency,
         liquidity=Liquidity(row.liquidity),
         occurred_at=row.occurred_at,
+        exchange_order_id=row.exchange_order_id,
     )
 
 
@@ -224,6 +231,7 @@ def snapshot_values(run_id: int, snapshot: EquitySnapshot) -> dict[str, Any]:
         "cash": snapshot.cash,
         "positions_value": snapshot.positions_value,
         "peak_equity": snapshot.peak_equity,
+        "marks": {symbol: str(price) for symbol, price in snapshot.marks.items()} or None,
     }
 
 
@@ -238,6 +246,7 @@ def snapshot(row: EquitySnapshotRow | Row[Any]) -> EquitySnapshot:
         cash=row.cash,
         positions_value=row.positions_value,
         peak_equity=row.peak_equity,
+        marks={symbol: Decimal(price) for symbol, price in (row.marks or {}).items()},
     )
 
 

@@ -42,6 +42,7 @@ class RunRow(Base):
     """One daemon/backtest run: what was started, with which (secret-free) settings, and how it ended."""
 
     __tablename__ = "runs"
+    __table_args__ = (Index("ix_runs_bot_name_status", "bot_name", "status"),)
 
     id: Mapped[int] = mapped_column(BigIntPk, primary_key=True, autoincrement=True)
     started_at: Mapped[datetime]
@@ -52,6 +53,10 @@ class RunRow(Base):
     version: Mapped[str] = mapped_column(NAME)
     config_hash: Mapped[str] = mapped_column(NAME)
     config: Mapped[dict[str, Any]] = mapped_column(JsonDocument)
+    bot_name: Mapped[str | None] = mapped_column(NAME)
+    kind: Mapped[str | None] = mapped_column(CODE)  # "daemon" or "backtest"
+    start_balances: Mapped[dict[str, Any] | None] = mapped_column(JsonDocument)  # live: venue, at start
+    markets: Mapped[dict[str, Any] | None] = mapped_column(JsonDocument)  # symbol -> tick, step, min notional
 
 
 class IntentRow(Base):
@@ -168,6 +173,7 @@ class FillRow(Base):
     fee_currency: Mapped[str] = mapped_column(CODE)
     liquidity: Mapped[str] = mapped_column(CODE)
     occurred_at: Mapped[datetime]
+    exchange_order_id: Mapped[str | None] = mapped_column(NAME)
 
 
 class EquitySnapshotRow(Base):
@@ -183,6 +189,7 @@ class EquitySnapshotRow(Base):
     cash: Mapped[Decimal]
     positions_value: Mapped[Decimal]
     peak_equity: Mapped[Decimal]
+    marks: Mapped[dict[str, Any] | None] = mapped_column(JsonDocument)  # symbol -> price valued at
 
 
 class TradingStateEventRow(Base):
@@ -204,6 +211,22 @@ class TradingStateEventRow(Base):
     actor: Mapped[str] = mapped_column(ACTOR)
     flatten: Mapped[bool] = mapped_column(server_default=false())
     occurred_at: Mapped[datetime]
+
+
+class DaemonLeaseRow(Base):
+    """Who holds a bot's lease on this database: at most one running daemon per bot name.
+
+    The row says who; the exclusion itself is an advisory lock (PostgreSQL) or a file lock (SQLite) held
+    for the daemon's life, which the operating system or the server releases when the process dies.
+    """
+
+    __tablename__ = "daemon_leases"
+
+    bot_name: Mapped[str] = mapped_column(NAME, primary_key=True)
+    host: Mapped[str] = mapped_column(ACTOR)
+    pid: Mapped[int]
+    run_id: Mapped[int | None] = mapped_column(BigIntPk)
+    acquired_at: Mapped[datetime]
 
 
 def table_of(model: type[Base]) -> Table:

@@ -26,9 +26,16 @@ class RunRecord:
     version: str
     config_hash: str
     config: dict[str, Any]
+    bot_name: str | None = None
+    kind: str | None = None  # "daemon" or "backtest"; None for runs recorded before it was kept
+    start_balances: dict[str, Any] | None = None  # live: the venue's balances at the start (strings)
+    markets: dict[str, Any] | None = None  # symbol -> {"tick_size", "step_size", "min_notional"} (strings)
 
 
 RUN_STATUS_RUNNING = "running"
+RUN_STATUS_CRASHED = (
+    "crashed"  # left running by a daemon that died (kill -9, power loss); closed at the next start
+)
 
 
 @dataclass(frozen=True, slots=True)

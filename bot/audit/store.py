@@ -8,7 +8,7 @@ not by a check-then-insert that two writers could both pass.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
@@ -93,6 +93,8 @@ class SqlAuditStore(SqlAuditReader):
             version=run.version,
             config_hash=run.config_hash,
             config=dict(run.config),
+            bot_name=run.bot_name,
+            kind=run.kind,
         )
         with self._write() as s:
             s.add(row)
@@ -100,6 +102,23 @@ class SqlAuditStore(SqlAuditReader):
             run_id = row.id
         log.info("audit_run_started", run_id=run_id, mode=run.mode, venue=run.venue)
         return run_id
+
+    def describe_run(
+        self, run_id: int, *, start_balances: Mapping[str, Any] | None = None, markets: Mapping[str, Any]
+    ) -> None:
+        """Record what the run started from: the venue's balances (live) and each symbol's market rules."""
+        values = {
+            "markets": dict(markets),
+            "start_balances": dict(start_balances) if start_balances else None,
+        }
+        with self._write() as s:
+            if (
+                s.execute(
+                    update(RunRow).where(RunRow.id == run_id).values(**values).returning(RunRow.id)
+                ).first()
+                is None
+            ):
+                raise UnknownRecordError(f"no run with id {run_id}")
 
     def finish_run(self, run_id: int, stopped_at: datetime, status: str) -> None:
         with self._write() as s:

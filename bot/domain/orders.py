@@ -152,7 +152,14 @@ class OrderEvent:
 
 @dataclass(frozen=True, slots=True)
 class Fill:
-    """One execution reported by the venue; unique per (venue, trade_id)."""
+    """One execution reported by the venue; unique per (venue, trade_id).
+
+    ``fee`` is in ``fee_currency``, which is wherever the venue took it: Binance takes a buy's fee from the
+    base asset bought (unless fees are paid in BNB), a sell's from the quote received. What the account
+    really holds, and what the fee costs in the quote currency, follow from that (DESIGN invariant 11).
+    ``exchange_order_id`` is the venue's id of the order that traded (two venue orders under one client
+    order id are a duplicate).
+    """
 
     venue: str
     trade_id: str
@@ -165,7 +172,40 @@ class Fill:
     fee_currency: str
     liquidity: Liquidity
     occurred_at: datetime
+    exchange_order_id: str | None = None
 
     @property
     def notional(self) -> Decimal:
         return self.price * self.quantity
+
+    @property
+    def base(self) -> str:
+        return self.symbol.partition("/")[0]
+
+    @property
+    def quote(self) -> str:
+        return self.symbol.partition("/")[2]
+
+    @property
+    def base_fee(self) -> Decimal:
+        """The part of the fee taken in the base asset (it comes out of the coins held)."""
+        return self.fee if self.fee_currency == self.base else _ZERO
+
+    @property
+    def fee_in_quote(self) -> Decimal:
+        """The fee valued in the quote currency: at the fill price when taken in the base asset; zero when
+        taken in a third currency (BNB), which leaves both the quote and the base balance untouched."""
+        if self.fee_currency == self.quote:
+            return self.fee
+        return self.fee * self.price if self.fee_currency == self.base else _ZERO
+
+    @property
+    def held_change(self) -> Decimal:
+        """How much the account's base holdings changed: a buy adds the quantity less a fee taken in the
+        coin (0.07692 bought, 0.00007692 fee: 0.07684308 held); a sell removes the quantity (and such a
+        fee)."""
+        signed = self.quantity if self.side is Side.BUY else -self.quantity
+        return signed - self.base_fee
+
+
+_ZERO = Decimal(0)

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
 
@@ -20,7 +21,12 @@ class Balance:
 
 @dataclass(frozen=True, slots=True)
 class Position:
-    """An open long spot position. ``stop_price`` is the protective stop working for it."""
+    """An open long spot position. ``stop_price`` is the protective stop working for it.
+
+    ``cost_basis`` is what the units held cost in the quote currency (``None``: quantity x average
+    price); kept as a running total so that realized plus unrealized P&L add up exactly, where an
+    average price would carry rounding.
+    """
 
     symbol: str
     quantity: Decimal
@@ -28,21 +34,29 @@ class Position:
     opened_at: datetime
     stop_price: Decimal | None = None
     entry_fees: Decimal = Decimal(0)
+    cost_basis: Decimal | None = None
+
+    @property
+    def cost(self) -> Decimal:
+        return self.cost_basis if self.cost_basis is not None else self.quantity * self.average_price
 
     def market_value(self, price: Decimal) -> Decimal:
         return self.quantity * price
 
     def unrealized_pnl(self, price: Decimal) -> Decimal:
-        return (price - self.average_price) * self.quantity
+        return self.quantity * price - self.cost
 
 
 @dataclass(frozen=True, slots=True)
 class EquitySnapshot:
+    """Equity at a moment: cash plus holdings valued at ``marks`` (the price of each symbol held)."""
+
     taken_at: datetime
     equity: Decimal
     cash: Decimal
     positions_value: Decimal
     peak_equity: Decimal
+    marks: Mapping[str, Decimal] = field(default_factory=dict)
 
     @property
     def drawdown(self) -> Decimal:

@@ -35,11 +35,12 @@ def compare_holdings(
     symbols: Iterable[str],
     step_for: Callable[[str], Decimal],
 ) -> list[PositionMismatch]:
-    """Mismatches between the base-asset positions ``venue``'s fills give and the venue's totals.
+    """Mismatches between the base-asset holdings ``venue``'s fills give and the venue's totals.
 
-    Each base asset of ``symbols`` (and of every symbol the fills hold a position in) is compared:
-    expected = position - fees the venue took in that asset; allowed dust = the largest lot step of its
-    symbols. A balance for an asset the bot trades but holds nothing of counts as excess.
+    Each base asset of ``symbols`` (and of every symbol the fills hold something of) is compared: expected
+    = what the fills leave in the account (buys net of fees taken in the coin, dust included); allowed
+    difference = the largest lot step of its symbols. A balance for an asset the bot trades but holds
+    nothing of counts as excess.
     """
     ours = [f for f in fills if f.venue == venue]
     try:
@@ -50,17 +51,13 @@ def compare_holdings(
     symbols_of: dict[str, set[str]] = defaultdict(set)
     for symbol in symbols:
         symbols_of[base_asset(symbol)].add(symbol)
-    for symbol, position in book.positions().items():
-        held[base_asset(symbol)] += position.quantity
-        symbols_of[base_asset(symbol)].add(symbol)
-    fees: dict[str, Decimal] = defaultdict(lambda: ZERO)
-    for fill in ours:
-        if fill.fee_currency == base_asset(fill.symbol):
-            fees[fill.fee_currency] += fill.fee
+    for holding in book.holdings():
+        held[base_asset(holding.symbol)] += holding.quantity
+        symbols_of[base_asset(holding.symbol)].add(holding.symbol)
     mismatches: list[PositionMismatch] = []
     for asset in sorted(symbols_of):
         tolerance = max(step_for(s) for s in symbols_of[asset])
-        expected = held[asset] - fees[asset]
+        expected = held[asset]
         balance = balances.get(asset)
         venue_qty = balance.total if balance is not None else ZERO
         if venue_qty < expected - tolerance:

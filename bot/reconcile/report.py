@@ -20,8 +20,8 @@ class MismatchKind(StrEnum):
 class PositionMismatch:
     """One base asset whose venue balance disagrees with the position the stored fills give.
 
-    ``expected`` is what the venue should hold: the bot's position less the fees the venue took in the
-    base asset; ``tolerance`` is the dust allowed either way (one lot step).
+    ``expected`` is what the venue should hold by the bot's fills (buys net of fees taken in the coin);
+    ``tolerance`` is the difference allowed either way (one lot step).
     """
 
     asset: str

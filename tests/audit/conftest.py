@@ -13,8 +13,9 @@ from decimal import Decimal
 from typing import Any
 
 import pytest
+import sqlalchemy as sa
 
-from bot.audit import SqlAuditStore, upgrade
+from bot.audit import SqlAuditStore, make_engine, upgrade
 from bot.domain import (
     EquitySnapshot,
     Fill,
@@ -60,8 +61,25 @@ def run_info() -> Callable[..., RunInfo]:
         version="0.1.0",
         config_hash="abc123",
         config={"symbols": ["BTC/USDT"], "risk": {"per_trade": "0.01"}},
+        bot_name="spotbot",
     )
     return lambda **changes: dataclasses.replace(base, **changes)
+
+
+def insert_legacy_run(url: str, config: dict[str, Any]) -> int:
+    """A run row as revision 0001 stored it (no later columns): for migration tests of old databases."""
+    engine = make_engine(url)
+    runs = sa.table(
+        "runs", *(sa.column(name) for name in ("id", "started_at", "status", "mode", "venue", "version")),
+        sa.column("config_hash"), sa.column("config", sa.JSON()),
+    )  # fmt: skip
+    try:
+        with engine.begin() as connection:
+            values = {"started_at": T0, "status": "running", "mode": "live", "venue": VENUE,
+                      "version": "0.1.0", "config_hash": "h", "config": config}  # fmt: skip
+            return int(connection.execute(sa.insert(runs).values(**values).returning(runs.c.id)).scalar_one())
+    finally:
+        engine.dispose()
 
 
 @pytest.fixture

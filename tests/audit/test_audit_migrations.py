@@ -24,8 +24,9 @@ AUDIT_TABLES = {
     "fills",
     "equity_snapshots",
     "trading_state_events",
+    "daemon_leases",
 }
-HEAD = "0002"
+HEAD = "0003"
 
 
 def table_names(url: str) -> set[str]:

@@ -39,6 +39,8 @@ def test_a_started_and_finished_run_is_read_back_as_a_record(
             version="0.1.0",
             config_hash="abc123",
             config={"risk": {"per_trade": "0.01"}, "symbols": ["BTC/USDT"]},  # Decimals stored as text
+            bot_name="spotbot",
+            kind="daemon",
         )
     ]
 

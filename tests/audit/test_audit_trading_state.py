@@ -10,11 +10,11 @@ from alembic import command
 from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError, IntegrityError
 
-from bot.audit import SqlAuditStore, TradingStateEvent, current_revision, make_engine, upgrade
+from bot.audit import SqlAuditStore, TradingStateEvent, current_revision, head_revision, make_engine, upgrade
 from bot.audit.migrate import alembic_config
 from bot.domain import TradingState, TradingStatus
 from bot.ports import RunInfo
-from tests.audit.conftest import T0, VENUE, at
+from tests.audit.conftest import T0, VENUE, at, insert_legacy_run
 
 
 def halted(reason: str = "kill_switch", minutes: float = 1) -> TradingStatus:
@@ -108,16 +108,13 @@ def test_a_run_id_that_does_not_exist_is_refused(store: SqlAuditStore) -> None:
     assert store.trading_state_events("bot-a") == []
 
 
-def test_upgrading_0001_to_0002_keeps_the_data_and_adds_the_table(
-    db_url: str, run_info: Callable[..., RunInfo]
-) -> None:
+def test_upgrading_0001_to_the_head_keeps_the_data_and_adds_the_table(db_url: str) -> None:
     upgrade(db_url, "0001")
-    with SqlAuditStore(db_url, venue=VENUE) as store:
-        run_id = store.start_run(run_info())
+    run_id = insert_legacy_run(db_url, {"bot": {"name": "spotbot"}})
 
     upgrade(db_url)
 
-    assert current_revision(db_url) == "0002"
+    assert current_revision(db_url) == head_revision()
     with SqlAuditStore(db_url, venue=VENUE) as store:
         assert [(run.id, run.started_at) for run in store.runs()] == [(run_id, T0)]
         event_id = store.record_trading_state("spotbot", run_id, halted(), "cli:alice@box")
@@ -134,6 +131,8 @@ def test_downgrading_0002_drops_only_the_trading_state_table(
         store.record_trading_state("spotbot", run_id, halted(), "engine")
     engine = make_engine(db_url)
     try:
+        with engine.begin() as connection:
+            command.downgrade(alembic_config(connection), "0002")
         with engine.begin() as connection:
             command.downgrade(alembic_config(connection), "0001")
         assert current_revision(engine) == "0001"

@@ -22,7 +22,7 @@ import pytest
 from bot.audit import SqlAuditStore
 from bot.domain import OrderPurpose
 from bot.positions import PositionBook
-from bot.reporting import balances_from_fills
+from bot.run_books import balances_from_fills
 from tests.fake_exchange.fixture import API_KEY, API_SECRET, RemoteFakeExchange
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -16,7 +16,7 @@ from typing import Any
 from bot.audit import SqlAuditStore
 from bot.domain import OrderPurpose, OrderStatus
 from bot.positions import PositionBook
-from bot.reporting import balances_from_fills
+from bot.run_books import balances_from_fills
 
 ROOT = Path(__file__).resolve().parents[2]
 

@@ -2,93 +2,18 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
 from decimal import Decimal
 from pathlib import Path
 
 import ccxt
 import pytest
 
-from bot.bootstrap import App, build_app, finish_app
-from bot.clock import datetime_to_ms, ms_to_datetime
+from bot.bootstrap import build_app, finish_app
 from bot.daemon import WallClockDaemon
-from bot.domain import IntentKind, OrderIntent, OrderPurpose, OrderStatus, OrderType, Side, make_intent_id
+from bot.domain import OrderPurpose, OrderStatus
 from bot.settings import load_settings
-from strategies.base import StrategyView
+from tests.exchange.live import EnterWhenFlat, config, last_close, live_settings, prepare, start
 from tests.fake_exchange.fixture import API_KEY, API_SECRET, FakeExchange
-from tests.fake_exchange.market_data import candles_ending_now
-
-MINUTE_MS = 60_000
-
-
-class EnterWhenFlat:
-    """Buys once at the last close with a 2 % stop whenever it holds nothing."""
-
-    name = "enter_when_flat"
-    timeframe = "1m"
-    warmup = 3
-
-    def on_candles(self, view: StrategyView) -> list[OrderIntent]:
-        if view.position is not None:
-            return []
-        last = view.candles[-1]
-        price = view.rules.price_from_float(last.close, is_buy=True)
-        return [
-            OrderIntent(
-                intent_id=make_intent_id(self.name, view.symbol, last.open_time, "entry"),
-                strategy=self.name,
-                symbol=view.symbol,
-                side=Side.BUY,
-                kind=IntentKind.ENTRY,
-                order_type=OrderType.LIMIT,
-                reference_price=price,
-                created_at=view.now,
-                reason="test",
-                limit_price=price,
-                stop_price=view.rules.round_price_down(price * Decimal("0.98")),
-            )
-        ]
-
-
-def config(tmp_path: Path, db_url: str, url: str, mode: str = "paper") -> Path:
-    path = tmp_path / "exchange.toml"
-    path.write_text(
-        f"""
-[bot]
-name = "onfake"
-mode = "{mode}"
-data_dir = "{tmp_path}"
-database_url = "{db_url}"
-[bot.starting_balances]
-USDT = "10000"
-[market]
-source = "exchange"
-symbols = ["BTC/USDT"]
-timeframe = "1m"
-[exchange]
-id = "binance"
-url = "{url}"
-[[strategies]]
-name = "ma_cross"
-[risk]
-max_asset_fraction = "1.0"
-"""
-    )
-    return path
-
-
-def last_close() -> datetime:
-    now_ms = datetime_to_ms(datetime.now(tz=UTC))
-    return ms_to_datetime(now_ms // MINUTE_MS * MINUTE_MS)
-
-
-def prepare(fake: FakeExchange, price: str = "60000") -> None:
-    fake.set_candles("BTCUSDT", "1m", candles_ending_now([price] * 40, "1m"))
-    fake.set_price("BTCUSDT", price)
-
-
-def start(path: Path) -> App:
-    return build_app(load_settings(path), strategies=[EnterWhenFlat()])
 
 
 def test_paper_on_exchange_data_trades_and_resumes_after_a_restart_with_the_same_balances(
@@ -136,14 +61,6 @@ def test_live_on_the_fake_exchange_sends_the_entry_and_a_native_stop(
     assert entry.client_order_id in venue_orders and stop.client_order_id in venue_orders
     assert venue_orders[stop.client_order_id]["type"] == "STOP_LOSS_LIMIT"
     assert set(venue_orders) <= set(stored), "every order at the exchange was stored first"
-
-
-def live_settings(tmp_path: Path, db_url: str, fake: FakeExchange, monkeypatch: pytest.MonkeyPatch) -> Path:
-    monkeypatch.setenv("SPOTBOT_EXCHANGE__API_KEY", API_KEY)
-    monkeypatch.setenv("SPOTBOT_EXCHANGE__API_SECRET", API_SECRET)
-    monkeypatch.setenv("SPOTBOT_EXECUTION__STOP_ORDER", "stop_limit")
-    prepare(fake)
-    return config(tmp_path, db_url, fake.url, mode="live")
 
 
 def test_a_live_restart_reconciles_and_neither_resends_nor_doubles_the_stop(

@@ -15,7 +15,7 @@ from bot.exchange import CcxtBroker, CcxtMarketData, ExchangeCaller, RetryPolicy
 from bot.order_gateway import OrderGateway
 from bot.ports import RunInfo
 from bot.reconcile import Reconciler, stored_trade_cursors
-from tests.fake_exchange.fixture import FakeExchange, fake_exchange
+from tests.fake_exchange.fixture import API_KEY, API_SECRET, FakeExchange, fake_exchange
 from tests.reconcile.helpers import NOW, SYMBOL, VENUE, Bot, FixedClock
 
 __all__ = ["fake_exchange"]
@@ -42,7 +42,7 @@ def run_id(store: SqlAuditStore) -> int:
 def restart(fake_exchange: FakeExchange, store: SqlAuditStore, run_id: int) -> Callable[[], Bot]:
     def start() -> Bot:
         clock = FixedClock()
-        client = make_client("binance", api_key="k", secret="s", urls_override=fake_exchange.url)
+        client = make_client("binance", api_key=API_KEY, secret=API_SECRET, urls_override=fake_exchange.url)
         caller = ExchangeCaller(client, policy=FAST_RETRIES)
         broker = CcxtBroker(
             client,
