@@ -89,10 +89,14 @@ class SeriesSource(Protocol):
 
 @dataclass(frozen=True, slots=True)
 class BrokerUpdate:
-    """What happened at the venue since the last poll: order state changes and new fills."""
+    """What happened at the venue since the last poll: order state changes and new fills.
+
+    ``missing``: client order ids the broker follows as working that the venue answered it does not have.
+    """
 
     orders: Sequence[Order] = field(default_factory=tuple)
     fills: Sequence[Fill] = field(default_factory=tuple)
+    missing: Sequence[str] = field(default_factory=tuple)
 
 
 class Broker(Protocol):
@@ -119,6 +123,14 @@ class Broker(Protocol):
     def open_orders(self, symbol: str | None = None) -> Sequence[Order]: ...
 
     def balances(self) -> dict[str, Balance]: ...
+
+    def outcome_deadline(self) -> datetime:
+        """The moment after which a request sent before now can no longer take effect at the venue.
+
+        Before it, "no such order" may only mean "not arrived yet" (a request can execute after the
+        client gave up on it); after it, the answer is final.
+        """
+        ...
 
     def poll(self, now: datetime) -> BrokerUpdate:
         """Advance to ``now`` (paper: match resting orders against candles closed by then) and report

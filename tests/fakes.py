@@ -8,7 +8,7 @@ from __future__ import annotations
 import itertools
 from collections.abc import Sequence
 from dataclasses import replace
-from datetime import datetime
+from datetime import UTC, datetime
 from decimal import Decimal
 
 from bot.audit.records import TradingStateEvent
@@ -141,6 +141,7 @@ class ScriptedBroker:
         )  # ids accepted, then the answer is "lost" (raise OutcomeUnknown)
         self._pending = BrokerUpdate()
         self._trade_ids = itertools.count(1)
+        self.deadline = datetime(1970, 1, 1, tzinfo=UTC)
         self._balances = {quote: Balance(quote, balance)}
 
     def place_order(self, order: Order) -> Order:
@@ -176,6 +177,10 @@ class ScriptedBroker:
 
     def balances(self) -> dict[str, Balance]:
         return dict(self._balances)
+
+    def outcome_deadline(self) -> datetime:
+        """The scripted venue never executes a request late, unless a test says until when it may."""
+        return self.deadline
 
     def fill(self, client_order_id: str, price: Decimal, at: datetime, fee: Decimal = Decimal(0)) -> Fill:
         """Fill an open order completely; reported by the next poll()."""

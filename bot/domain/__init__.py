@@ -1,6 +1,7 @@
 """The domain: frozen dataclasses with Decimal money. Standard library only."""
 
 from bot.domain.errors import (
+    AccessRefused,
     BrokerError,
     FatalBrokerError,
     InsufficientFunds,
@@ -30,6 +31,7 @@ from bot.domain.risk import AccountState, RiskContext, RiskDecision, TradingStat
 
 __all__ = [
     "TIMEFRAME_SECONDS",
+    "AccessRefused",
     "AccountState",
     "Balance",
     "BrokerError",

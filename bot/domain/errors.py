@@ -50,5 +50,11 @@ class OutcomeUnknown(BrokerError):
     """
 
 
+class AccessRefused(BrokerError):
+    """The venue refuses our API key for now (Binance -2015 "Invalid API-key, IP, or permissions for
+    action"): a revoked key, an IP whitelist that no longer matches, a missing permission, or a temporary
+    ban. Not retried blindly and not fatal at once: no new entries, back off, halt if it lasts."""
+
+
 class FatalBrokerError(BrokerError):
     """Authentication, permissions, account state: stop trading and tell a human."""

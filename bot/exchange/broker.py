@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import replace
-from datetime import datetime
+from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -20,6 +20,7 @@ from bot.domain import (
     OutcomeUnknown,
     RetryLater,
 )
+from bot.exchange import answers
 from bot.exchange.convert import first_decimal, to_decimal
 from bot.exchange.errors import CallKind
 from bot.exchange.orders import client_order_id_of, fill_from_trade, order_from_ccxt, same_progress
@@ -30,6 +31,11 @@ from bot.ports import BrokerUpdate, Clock
 log = structlog.get_logger(__name__)
 
 _TRADES_PAGE = 1000
+# Binance refuses a signed request whose timestamp is more than 1 s ahead of its clock, so a request it
+# accepted can be at most that far "young" by our clock: it is dead ``recvWindow`` + 1 s after we sent it
+# (the timestamp is never later than when the call failed), whatever our clock's offset.
+_AHEAD_TOLERANCE = timedelta(milliseconds=1000)
+_SAFETY = timedelta(milliseconds=250)
 
 
 class CcxtBroker:
@@ -42,6 +48,9 @@ class CcxtBroker:
       client id does not start with ``id_prefix`` (placed by hand, or by another bot) are skipped.
     - ``quote`` is the account's quote currency: always present in :meth:`balances`, and the fee currency
       when the venue reports none. ``symbols`` are polled for trades even with no order known (restart).
+    - ``leave_alone``: per asset, an amount of the account the bot neither trades nor counts (a user's
+      long-term holdings): :meth:`balances` reports the rest, taken out of the free balance first.
+    - Every answer is checked before it is read (:mod:`bot.exchange.answers`).
     """
 
     def __init__(
@@ -55,6 +64,7 @@ class CcxtBroker:
         caller: ExchangeCaller | None = None,
         id_prefix: str | None = "sb",
         trade_cursors: Mapping[str, int] | None = None,
+        leave_alone: Mapping[str, Decimal] | None = None,
     ) -> None:
         self.venue = venue
         self._client = client
@@ -66,6 +76,7 @@ class CcxtBroker:
         self._orders: dict[str, Order] = {}  # by client order id: the state last reported to the caller
         self._client_ids: dict[str, str] = {}  # exchange order id -> client order id
         self._cursors: dict[str, int] = dict(trade_cursors or {})  # symbol -> last trade id reported
+        self._leave_alone = dict(leave_alone or {})
 
     # --- Broker -------------------------------------------------------------------------------
 
@@ -79,6 +90,7 @@ class CcxtBroker:
                 order.symbol, request.type, order.side.value, request.amount, request.price, request.params
             ),
             CallKind.PLACE,
+            answers.order,
         )
         venue_id = str(raw["id"]) if raw.get("id") is not None else None
         # Reported as OPEN with nothing filled whatever the venue says: poll() reports the rest.
@@ -98,6 +110,7 @@ class CcxtBroker:
             symbol,
             lambda: self._client.cancel_order(None, symbol, {"clientOrderId": client_order_id}),
             CallKind.CANCEL,
+            answers.order,
         )
         return self._remember(self._parse(raw, client_order_id))
 
@@ -106,6 +119,7 @@ class CcxtBroker:
             "fetch_order",
             symbol,
             lambda: self._client.fetch_order(None, symbol, {"clientOrderId": client_order_id}),
+            answers.order,
         )
         return self._remember(self._parse(raw, client_order_id))
 
@@ -118,7 +132,8 @@ class CcxtBroker:
         return found
 
     def balances(self) -> dict[str, Balance]:
-        raw = self._caller.read("fetch_balance", None, self._client.fetch_balance)
+        """The account's balances, less what is to be left alone (never below zero)."""
+        raw = self._caller.read("fetch_balance", None, self._client.fetch_balance, answers.balance)
         result: dict[str, Balance] = {}
         venue_rows = (raw.get("info") or {}).get("balances")
         if isinstance(venue_rows, list):  # Binance: exact strings
@@ -132,8 +147,32 @@ class CcxtBroker:
                 locked = to_decimal((raw.get("used") or {}).get(currency)) or Decimal(0)
                 if free or locked:
                     result[currency] = Balance(currency, free, locked)
+        for asset, amount in self._leave_alone.items():
+            if asset in result:
+                held = result[asset]
+                free = max(Decimal(0), held.free - amount)
+                locked = max(Decimal(0), held.locked - max(Decimal(0), amount - held.free))
+                result[asset] = Balance(asset, free, locked)
         result.setdefault(self._quote, Balance(self._quote, Decimal(0)))
         return result
+
+    def outcome_deadline(self) -> datetime:
+        """Now + ``recvWindow`` + 1 s: Binance refuses a signed request once its timestamp is older than
+        ``recvWindow`` when it reaches the matching engine, and accepts none stamped more than 1 s ahead of
+        its clock, so a request we sent before now is either done or dead by then."""
+        window = timedelta(milliseconds=int(self._client.options.get("recvWindow") or 60_000))
+        return self._clock.now() + window + _AHEAD_TOLERANCE + _SAFETY
+
+    def key_permissions(self) -> dict[str, Any] | None:
+        """What the venue says the API key may do (Binance ``GET /sapi/v1/account/apiRestrictions``), or
+        None where the venue has no such call."""
+        read = getattr(self._client, "sapi_get_account_apirestrictions", None)
+        if read is None:
+            return None
+        permissions: dict[str, Any] = self._caller.read(
+            "api_restrictions", None, read, answers.key_permissions
+        )
+        return permissions
 
     def poll(self, now: datetime) -> BrokerUpdate:
         """Order changes and new fills since the last poll, symbol by symbol.
@@ -143,18 +182,20 @@ class CcxtBroker:
         """
         changed: dict[str, Order] = {}
         fills: list[Fill] = []
+        missing: list[str] = []
         for symbol in sorted(self._poll_symbols()):
             try:
-                orders, new_fills, cursor = self._poll_symbol(symbol)
+                orders, new_fills, cursor, gone = self._poll_symbol(symbol)
             except (RetryLater, OutcomeUnknown) as exc:
                 log.warning("exchange_poll_deferred", symbol=symbol, error=str(exc))
                 continue
             for order in orders:
                 changed[order.client_order_id] = self._remember(order)
             fills.extend(new_fills)
+            missing.extend(gone)
             if cursor is not None:
                 self._cursors[symbol] = cursor
-        return BrokerUpdate(orders=tuple(changed.values()), fills=tuple(fills))
+        return BrokerUpdate(orders=tuple(changed.values()), fills=tuple(fills), missing=tuple(missing))
 
     # --- extras for reconciliation ------------------------------------------------------------
 
@@ -168,8 +209,9 @@ class CcxtBroker:
 
     # --- polling ------------------------------------------------------------------------------
 
-    def _poll_symbol(self, symbol: str) -> tuple[list[Order], list[Fill], int | None]:
+    def _poll_symbol(self, symbol: str) -> tuple[list[Order], list[Fill], int | None, list[str]]:
         changed: list[Order] = []
+        missing: list[str] = []
         seen: set[str] = set()
         for raw in self._fetch_open(symbol):
             cid = client_order_id_of(raw) or ""
@@ -186,13 +228,13 @@ class CcxtBroker:
             try:
                 order = self.fetch_order(symbol, cid)
             except OrderNotFound:
-                log.warning("exchange_order_missing", client_order_id=cid, symbol=symbol)
+                missing.append(cid)  # the engine decides what a missing order means (a stop is re-placed)
                 continue
             if not same_progress(known, order):
                 changed.append(order)
                 self._orders[cid] = known  # reported by poll() with the rest, once the symbol succeeds
         new_fills, cursor = self._new_fills(symbol)
-        return changed, new_fills, cursor
+        return changed, new_fills, cursor, missing
 
     def _new_fills(self, symbol: str) -> tuple[list[Fill], int | None]:
         cursor = self._cursors.get(symbol)
@@ -216,7 +258,9 @@ class CcxtBroker:
     def _client_id_of_trade(self, symbol: str, trade: Any) -> str | None:
         venue_id = str(trade.get("order"))
         if venue_id not in self._client_ids:
-            raw = self._caller.read("fetch_order", symbol, lambda: self._client.fetch_order(venue_id, symbol))
+            raw = self._caller.read(
+                "fetch_order", symbol, lambda: self._client.fetch_order(venue_id, symbol), answers.order
+            )
             cid = client_order_id_of(raw)
             if cid is None:
                 return None
@@ -227,13 +271,13 @@ class CcxtBroker:
         def fetch() -> Any:
             return self._client.fetch_my_trades(symbol, None, _TRADES_PAGE, params)
 
-        return list(self._caller.read("fetch_my_trades", symbol, fetch))
+        return list(self._caller.read("fetch_my_trades", symbol, fetch, answers.trades))
 
     def _fetch_open(self, symbol: str) -> list[Any]:
         def fetch() -> Any:
             return self._client.fetch_open_orders(symbol)
 
-        return list(self._caller.read("fetch_open_orders", symbol, fetch))
+        return list(self._caller.read("fetch_open_orders", symbol, fetch, answers.orders))
 
     # --- helpers ------------------------------------------------------------------------------
 
@@ -254,7 +298,7 @@ class CcxtBroker:
         return order
 
     def _market(self, symbol: str) -> Any:
-        markets = self._caller.read("load_markets", None, self._client.load_markets)
+        markets = self._caller.read("load_markets", None, self._client.load_markets, answers.markets)
         market = markets.get(symbol)
         if market is None:
             raise InvalidOrder(f"{self.venue} has no market {symbol!r}")

@@ -3,6 +3,14 @@
 ``make_client`` sets the options that keep ccxt on the spot API (see ``notes/ccxt-binance.md``):
 no currency, margin or futures calls at ``load_markets`` time, and no built-in retries (this package
 retries reads itself and never retries a placement). Secrets are handed to ccxt and never logged.
+
+Two things ccxt does not do by itself:
+
+- ``recvWindow`` is sent explicitly and short (Binance's default and advice, 5000 ms; ccxt would send
+  10000): a signed request older than that never executes, which bounds how long an order whose answer
+  was lost may still appear (:meth:`bot.exchange.CcxtBroker.outcome_deadline`).
+- The HTTP status of the last answer is kept (``last_http_status``): Binance documents every 5XX as
+  "execution status UNKNOWN", whatever exception ccxt makes of its body.
 """
 
 from __future__ import annotations
@@ -18,7 +26,10 @@ _SCHEME_AND_HOST = re.compile(r"^https?://[^/]+")
 _CCXT_REQUEST_LOGGER = "ccxt.base.exchange"
 
 
-def spot_options() -> dict[str, Any]:
+DEFAULT_RECV_WINDOW_MS = 5000
+
+
+def spot_options(recv_window_ms: int = DEFAULT_RECV_WINDOW_MS) -> dict[str, Any]:
     """ccxt options for a spot-only client that makes exactly one call (exchangeInfo) to load markets."""
     return {
         "defaultType": "spot",
@@ -27,7 +38,27 @@ def spot_options() -> dict[str, Any]:
         "fetchMarkets": {"types": ["spot"]},
         "maxRetriesOnFailure": 0,  # we retry reads ourselves; a placement is never retried blindly
         "adjustForTimeDifference": False,  # resynced on demand (-1021) by the adapter
+        "recvWindow": int(recv_window_ms),
     }
+
+
+def is_exchange_id(exchange_id: str) -> bool:
+    """Whether ccxt knows ``exchange_id`` (an exchange class, e.g. ``"binance"``)."""
+    return exchange_id in ccxt.exchanges and isinstance(getattr(ccxt, exchange_id, None), type)
+
+
+def _with_status(exchange_class: type) -> type:
+    """``exchange_class`` remembering the HTTP status of its last answer as ``last_http_status``."""
+
+    class Client(exchange_class):  # type: ignore[misc]
+        last_http_status: int | None = None
+
+        def on_rest_response(self, code: Any, reason: Any, *args: Any) -> Any:
+            self.last_http_status = int(code) if code is not None else None
+            return super().on_rest_response(code, reason, *args)
+
+    Client.__name__ = exchange_class.__name__
+    return Client
 
 
 def make_client(
@@ -40,6 +71,7 @@ def make_client(
     timeout_ms: int = 10_000,
     urls_override: str | None = None,
     rate_limit: bool = True,
+    recv_window_ms: int = DEFAULT_RECV_WINDOW_MS,
 ) -> Any:
     """A sync ccxt client for ``exchange_id`` with spot-only options and rate limiting on.
 
@@ -49,18 +81,18 @@ def make_client(
     ``urls_override`` is a base URL (``http://127.0.0.1:8123``) that replaces the scheme and host of every
     REST API url, keeping the paths: how tests point the real client at the fake exchange.
     """
-    exchange_class = getattr(ccxt, exchange_id, None)
-    if exchange_class is None or not isinstance(exchange_class, type):
+    if not is_exchange_id(exchange_id):
         raise ValueError(f"unknown exchange id {exchange_id!r}: not a ccxt exchange")
     config: dict[str, Any] = {
+        "enableLastJsonResponse": True,  # an answer that was no JSON is malformed (ccxt returns [] or {})
         "enableRateLimit": rate_limit,
         "timeout": int(timeout_ms),
-        "options": spot_options(),
+        "options": spot_options(recv_window_ms),
     }
     credentials = {"apiKey": api_key, "secret": secret, "password": password}
     config.update({key: value for key, value in credentials.items() if value})
     _silence_request_logging()
-    client = exchange_class(config)
+    client = _with_status(getattr(ccxt, exchange_id))(config)
     if sandbox:
         client.set_sandbox_mode(True)
     if urls_override is not None:

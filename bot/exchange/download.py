@@ -29,6 +29,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TextC
 from bot.backtest.data import candle_file_name, parse_date
 from bot.clock import datetime_to_ms, ms_to_datetime
 from bot.domain import BrokerError, timeframe_ms
+from bot.exchange import answers
 from bot.exchange.client import make_client
 from bot.exchange.retry import ExchangeCaller
 
@@ -125,7 +126,7 @@ def download_symbol(
             limit=PAGE_LIMIT,
             params={"until": last_open},
         )
-        page: list[list[Any]] = caller.read("fetch_ohlcv", symbol, fetch)
+        page: list[list[Any]] = caller.read("fetch_ohlcv", symbol, fetch, answers.candles)
         rows = [r for r in page if cursor <= int(r[0]) <= last_open and int(r[0]) % step == 0]
         if not rows:
             break
@@ -160,7 +161,7 @@ def download(
 ) -> list[DownloadResult]:
     """Download every symbol; "now" is the exchange's clock, read once, so the forming candle is left out."""
     timeframe_ms(timeframe)
-    markets = caller.read("load_markets", None, caller.client.load_markets)
+    markets = caller.read("load_markets", None, caller.client.load_markets, answers.markets)
     unknown = [s for s in symbols if s not in markets]
     if unknown:
         raise ValueError(f"--symbols: {', '.join(unknown)} not listed by {caller.client.id}")

@@ -1,6 +1,16 @@
 """Translating ccxt exceptions into the project's errors, by what the caller must do.
 
-The ccxt class tree (``notes/ccxt-binance.md`` §3) is read most-specific first:
+Binance's own code and the HTTP status come first, because ccxt's class hides them:
+
+- -2015 "Invalid API-key, IP, or permissions for action" (a revoked key, a changed IP whitelist, a
+  temporary ban) is :class:`AccessRefused`, whatever ccxt calls it (``AuthenticationError`` before a first
+  success, ``DDoSProtection``, a rate-limit class, after one);
+- -1022 (bad signature: the wrong secret) and -2014 (a malformed key) are fatal at once;
+- any HTTP 5XX after a placement or a cancel is an unknown outcome: Binance documents every 5XX as
+  "execution status UNKNOWN and could have been a success", even one whose JSON code ccxt maps to a
+  plain ``ExchangeError``.
+
+Then the ccxt class tree (``notes/ccxt-binance.md`` §3) is read most-specific first:
 
 ============================================  ==========================  ==========================
 ccxt exception                                read (fetch_*)              write (create/cancel order)
@@ -36,6 +46,7 @@ from typing import Any
 import ccxt
 
 from bot.domain.errors import (
+    AccessRefused,
     BrokerError,
     FatalBrokerError,
     InsufficientFunds,
@@ -49,6 +60,12 @@ from bot.domain.errors import (
 CcxtError = ccxt.BaseError
 
 _QUERY_STRING = re.compile(r"\?\S*")
+_VENUE_CODE = re.compile(r'"code"\s*:\s*(-?\d+)')
+KEY_REFUSED = -2015  # Binance: Invalid API-key, IP, or permissions for action
+_BAD_CREDENTIALS = {
+    -1022: "the signature is not valid: check the API secret",
+    -2014: "the API key is malformed",
+}
 _MAX_DETAIL = 300
 
 
@@ -90,6 +107,14 @@ def translate(
     """
     what = f"{operation}({symbol})" if symbol else operation
     message = f"{what}: {type(exc).__name__}: {safe_detail(exc, client)}"
+    code = venue_code(exc)
+    if code == KEY_REFUSED:
+        return AccessRefused(f"{message} (the venue refuses the API key: revoked, IP whitelist, or a ban)")
+    if code in _BAD_CREDENTIALS:
+        return FatalBrokerError(f"{message} ({_BAD_CREDENTIALS[code]})")
+    status = getattr(client, "last_http_status", None)
+    if kind.is_write and isinstance(status, int) and status >= 500:
+        return OutcomeUnknown(f"{message} (HTTP {status}: execution status unknown)")
     if isinstance(exc, ccxt.OrderNotFound):
         return OrderNotFound(message)
     if isinstance(exc, ccxt.InsufficientFunds):
@@ -111,6 +136,12 @@ def translate(
     if kind.is_write:
         return OutcomeUnknown(message)
     return RetryLater(message)
+
+
+def venue_code(exc: BaseException) -> int | None:
+    """The venue's error code in a ccxt exception's message (Binance: ``{"code":-2015,...}``)."""
+    match = _VENUE_CODE.search(str(exc))
+    return int(match[1]) if match else None
 
 
 def retry_after_seconds(client: Any) -> float | None:

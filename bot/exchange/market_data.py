@@ -8,6 +8,7 @@ from typing import Any
 
 from bot.clock import datetime_to_ms
 from bot.domain import Candle, InvalidOrder, MarketRules, timeframe_ms
+from bot.exchange import answers
 from bot.exchange.convert import to_decimal
 from bot.exchange.retry import ExchangeCaller
 from bot.ports import BookLevels, Clock
@@ -50,12 +51,16 @@ class CcxtMarketData:
     def markets(self) -> dict[str, Any]:
         """ccxt's markets, loaded on first use."""
         if self._markets is None:
-            self._markets = self._caller.read("load_markets", None, self._client.load_markets)
+            self._markets = self._caller.read(
+                "load_markets", None, self._client.load_markets, answers.markets
+            )
         return self._markets
 
     def reload_markets(self) -> None:
         """Fetch the markets again (filters change rarely; call on an InvalidOrder about a filter)."""
-        self._markets = self._caller.read("load_markets", None, lambda: self._client.load_markets(True))
+        self._markets = self._caller.read(
+            "load_markets", None, lambda: self._client.load_markets(True), answers.markets
+        )
         self._rules.clear()
 
     def market(self, symbol: str) -> Any:
@@ -107,6 +112,7 @@ class CcxtMarketData:
                 "fetch_ohlcv",
                 symbol,
                 lambda: self._client.fetch_ohlcv(symbol, timeframe, since=since, limit=limit, params=params),
+                answers.candles,
             )
         )
 
@@ -118,7 +124,10 @@ class CcxtMarketData:
         ``None`` if there is none.
         """
         book = self._caller.read(
-            "fetch_order_book", symbol, lambda: self._client.fetch_order_book(symbol, limit=5)
+            "fetch_order_book",
+            symbol,
+            lambda: self._client.fetch_order_book(symbol, limit=5),
+            answers.order_book,
         )
         best_bid = book["bids"][0][0] if book.get("bids") else None
         best_ask = book["asks"][0][0] if book.get("asks") else None
@@ -127,14 +136,19 @@ class CcxtMarketData:
         one_side: Any = best_bid if best_bid is not None else best_ask
         if one_side is not None:
             return float(one_side)
-        ticker = self._caller.read("fetch_ticker", symbol, lambda: self._client.fetch_ticker(symbol))
+        ticker = self._caller.read(
+            "fetch_ticker", symbol, lambda: self._client.fetch_ticker(symbol), answers.ticker
+        )
         last: Any = ticker.get("last") or ticker.get("close")
         return float(last) if last is not None else None
 
     def book_top(self, symbol: str) -> tuple[Decimal | None, Decimal | None]:
         """Best bid and best ask (``None`` for an empty side)."""
         book = self._caller.read(
-            "fetch_order_book", symbol, lambda: self._client.fetch_order_book(symbol, limit=5)
+            "fetch_order_book",
+            symbol,
+            lambda: self._client.fetch_order_book(symbol, limit=5),
+            answers.order_book,
         )
         bid = to_decimal(book["bids"][0][0]) if book.get("bids") else None
         ask = to_decimal(book["asks"][0][0]) if book.get("asks") else None
@@ -149,7 +163,10 @@ class CcxtMarketData:
             raise ValueError(f"depth must be > 0, got {depth}")
         limit = next((n for n in _BOOK_LIMITS if n >= depth), _BOOK_LIMITS[-1])
         book = self._caller.read(
-            "fetch_order_book", symbol, lambda: self._client.fetch_order_book(symbol, limit=limit)
+            "fetch_order_book",
+            symbol,
+            lambda: self._client.fetch_order_book(symbol, limit=limit),
+            answers.order_book,
         )
         return _levels(book.get("bids"), depth), _levels(book.get("asks"), depth)
 

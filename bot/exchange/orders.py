@@ -144,6 +144,7 @@ def fill_from_trade(trade: Any, *, venue: str, client_order_id: str, default_fee
         fee_currency=str(info.get("commissionAsset") or fee.get("currency") or default_fee_currency),
         liquidity=liquidity,
         occurred_at=timestamp(trade.get("timestamp"), EPOCH),
+        exchange_order_id=str(trade["order"]) if trade.get("order") is not None else None,
     )
 
 

@@ -174,6 +174,10 @@ class PaperBroker:
     def balances(self) -> dict[str, Balance]:
         return self._book.snapshot()
 
+    def outcome_deadline(self) -> datetime:
+        """A simulated venue answers at once: nothing is ever still in flight."""
+        return self._clock.now()
+
     def poll(self, now: datetime) -> BrokerUpdate:
         """Match resting orders against candles closed by ``now``; report changes since the last poll.
 
