@@ -7,27 +7,28 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from decimal import Decimal
 
 import structlog
 
-from bot import __version__
 from bot.audit.batched import BatchedAuditStore
 from bot.audit.migrate import upgrade
 from bot.audit.store import SqlAuditStore
 from bot.clock import SimClock, SystemClock, datetime_to_ms, ms_to_datetime
 from bot.daemon import Daemon, SimReplay, WallClockDaemon
-from bot.domain import OrderType, TradingState, TradingStatus, timeframe_ms
+from bot.domain import BrokerError, OrderType, TradingState, TradingStatus, timeframe_ms
 from bot.engine import Engine
 from bot.execution import ExecutionPolicy, OrderExecutor, Resume
 from bot.market.factory import build_offline_market
 from bot.market.offline import OfflineMarket
 from bot.paper.broker import PaperBroker
-from bot.ports import Broker, Clock, MarketData, RunInfo
+from bot.ports import Broker, Clock, MarketData
 from bot.positions import PositionBook
+from bot.reconcile import ReconcileReport
 from bot.reporting import RunReport, build_report
-from bot.settings import Settings, StrategySettings, config_hash, redacted_dict, risk_limits
+from bot.run_records import describe_run, failing_the_run, start_run
+from bot.settings import Settings, StrategySettings, risk_limits
 from bot.trading_control import TradingControl
 from risk.chain import RiskChain
 from risk.factory import build_chain
@@ -106,35 +107,6 @@ def build_policy(settings: Settings) -> ExecutionPolicy:
 _SEVERITY = {TradingState.ACTIVE: 0, TradingState.REDUCING: 1, TradingState.HALTED: 2}
 
 
-def start_run(settings: Settings, store: SqlAuditStore, *, backtest: bool = False) -> int:
-    return store.start_run(
-        RunInfo(
-            started_at=SystemClock().now(),
-            mode=settings.bot.mode,
-            venue=settings.venue,
-            version=__version__,
-            config_hash=config_hash(settings),
-            config=redacted_dict(settings),
-            bot_name=settings.bot.name,
-            kind="backtest" if backtest else "daemon",
-        )
-    )
-
-
-def describe_run(
-    store: SqlAuditStore, run_id: int, market: MarketData, broker: Broker, symbols: Sequence[str]
-) -> None:
-    """Record what the run starts from: the broker's balances (a live venue's: the account's) and each
-    symbol's market rules (reports tell dust from positions by the lot step)."""
-    markets = {}
-    for symbol in symbols:
-        rules = market.rules(symbol)
-        markets[symbol] = {"tick_size": str(rules.tick_size), "step_size": str(rules.step_size),
-                           "min_notional": str(rules.min_notional)}  # fmt: skip
-    balances = {currency: str(balance.total) for currency, balance in broker.balances().items()}
-    store.describe_run(run_id, start_balances=balances, markets=markets)
-
-
 def build_app(
     settings: Settings,
     *,
@@ -199,20 +171,15 @@ def _build_exchange_app(settings: Settings, store: SqlAuditStore, strategies: li
 
     clock = SystemClock()
     run_id = start_run(settings, store)
-    parts = build_exchange_parts(settings, store, run_id, clock)
-    describe_run(store, run_id, parts.market, parts.broker, settings.market.symbols)
-    latest = store.latest_trading_state(settings.bot.name)  # a halt survives a restart
-    start = latest.status if latest is not None else TradingStatus(TradingState.ACTIVE, "start", clock.now())
-    if parts.reconciled is not None:  # live: an incomplete or inconsistent reconciliation restricts trading
-        advised = parts.reconciled.trading_status()
-        if _SEVERITY[advised.state] > _SEVERITY[start.state]:
-            start = advised
-    engine = _assemble(
-        settings, store, parts.market, parts.broker, clock, strategies, run_id,
-        id_scope=settings.bot.name, book=PositionBook.from_fills(parts.fills, lot_step(parts.market)),
-        resume=parts.resume,
-        start=start, poll_commands_every=1,
-    )  # fmt: skip
+    with failing_the_run(store, run_id, settings.bot.name):
+        parts = build_exchange_parts(settings, store, run_id, clock)
+        describe_run(store, run_id, parts.market, parts.broker, settings.market.symbols)
+        book = PositionBook.from_fills(parts.fills, lot_step(parts.market), lenient=True)
+        start = _starting_status(settings, store, parts.reconciled, book, clock.now())
+        engine = _assemble(
+            settings, store, parts.market, parts.broker, clock, strategies, run_id,
+            id_scope=settings.bot.name, book=book, resume=parts.resume, start=start, poll_commands_every=1,
+        )  # fmt: skip
     daemon = WallClockDaemon(
         engine,
         clock,
@@ -222,6 +189,28 @@ def _build_exchange_app(settings: Settings, store: SqlAuditStore, strategies: li
     )
     log.info("run_started", run_id=run_id, mode=settings.bot.mode, source="exchange", venue=settings.venue)
     return App(settings, store, engine, daemon, parts.broker, run_id)
+
+
+def _starting_status(
+    settings: Settings,
+    store: SqlAuditStore,
+    reconciled: ReconcileReport | None,
+    book: PositionBook,
+    now: datetime,
+) -> TradingStatus:
+    """The state a bot on a venue starts in: a halt survives a restart; an incomplete or inconsistent
+    start-up reconciliation restricts trading; fills that cannot be replayed (a sell of more than was held)
+    halt it."""
+    latest = store.latest_trading_state(settings.bot.name)
+    start = latest.status if latest is not None else TradingStatus(TradingState.ACTIVE, "start", now)
+    advised = [reconciled.trading_status()] if reconciled is not None else []
+    if book.inconsistencies:
+        log.critical("fills_inconsistent_at_start", problems=book.inconsistencies[:5])
+        advised.append(TradingStatus(TradingState.HALTED, "fills_inconsistent", now))
+    for status in advised:
+        if _SEVERITY[status.state] > _SEVERITY[start.state]:
+            start = status
+    return start
 
 
 def lot_step(market: MarketData) -> Callable[[str], Decimal]:
@@ -278,14 +267,19 @@ def _assemble(
         quote_currency=settings.bot.quote_currency,
         run_id=run_id,
         id_scope=id_scope,
+        key_refused_halt_after=settings.exchange.key_refused_halt_after,
     )
 
 
 def finish_app(app: App, outcome: str, *, decisions: bool = True) -> RunReport:
     """Close the run in the audit DB and build its report from the DB (``decisions=False``: without
     loading every risk decision, see :func:`bot.reporting.build_report`)."""
+    app.engine.close_books()
     app.store.finish_run(app.run_id, SystemClock().now(), outcome)
-    balances = {c: format(b.total.normalize(), "f") for c, b in sorted(app.broker.balances().items())}
-    log.info("broker_final_balances", run_id=app.run_id, balances=balances)
+    try:
+        balances = {c: format(b.total, "f") for c, b in sorted(app.broker.balances().items())}
+        log.info("broker_final_balances", run_id=app.run_id, balances=balances)
+    except BrokerError as exc:  # the venue is down at the end: the report comes from the DB anyway
+        log.warning("broker_final_balances_unread", run_id=app.run_id, error=str(exc))
     log.info("run_finished", run_id=app.run_id, status=outcome)
     return build_report(app.store, app.run_id, decisions=decisions)

@@ -6,25 +6,16 @@ Identical in every mode; only the clock, the market data and the broker behind t
 from __future__ import annotations
 
 import threading
-from collections.abc import Collection, Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Collection, Sequence
 from dataclasses import replace
-from datetime import datetime
+from datetime import datetime, timedelta
 from decimal import Decimal
 
 import structlog
 
 from bot.clock import datetime_to_ms, ms_to_datetime
-from bot.domain import (
-    Balance,
-    EquitySnapshot,
-    FatalBrokerError,
-    TradingState,
-    TradingStatus,
-    make_intent_id,
-    timeframe_ms,
-)
-from bot.engine_status import EngineStatus, degrading_gracefully
+from bot.domain import Balance, EquitySnapshot, TradingState, TradingStatus, make_intent_id, timeframe_ms
+from bot.engine_status import EngineStatus
 from bot.execution import OrderExecutor
 from bot.intent_flow import IntentFlow
 from bot.marks import Marks
@@ -33,6 +24,7 @@ from bot.positions import PositionBook
 from bot.quiet import QuietMark, QuietWatch
 from bot.reconcile import Reconciler
 from bot.trading_control import TradingControl
+from bot.venue_health import VenueHealth
 from risk.chain import RiskChain
 from risk.volatility import volatility_ratio
 from strategies.base import Strategy, StrategyView, candle_columns
@@ -58,6 +50,7 @@ class Engine:
         quote_currency: str,
         run_id: int,
         id_scope: str,
+        key_refused_halt_after: timedelta = timedelta(minutes=5),
     ) -> None:
         self._market = market
         self._broker = broker
@@ -79,6 +72,9 @@ class Engine:
         self._last_recorded: tuple[Decimal, Decimal] | None = None
         self._lock = threading.Lock()  # a tick and a monitor run never interleave
         self.status = EngineStatus()
+        self._health = VenueHealth(
+            status=self.status, control=control, clock=clock, key_refused_halt_after=key_refused_halt_after
+        )
         self._intents = IntentFlow(
             market=market, broker=broker, store=store, chain=chain, executor=executor, book=book,
             control=control, marks=self._marks, status=self.status, quote_currency=quote_currency,
@@ -99,7 +95,7 @@ class Engine:
         ``due``: run only these (strategy, symbol) pairs (a backtest's event planner knows the others would
         return nothing here); ``None`` runs every one.
         """
-        with self._lock, degrading_gracefully(self.status), self._halting_on_fatal_errors():
+        with self._lock, self._health.guard():
             now = self._clock.now()
             close_ms = datetime_to_ms(candle_close or now)
             self.status.ticks += 1
@@ -122,29 +118,16 @@ class Engine:
 
     def monitor(self) -> None:
         """Between candle closes (wall clock only): fills, stops, timeouts, commands and breakers."""
-        with self._lock, degrading_gracefully(self.status), self._halting_on_fatal_errors():
+        with self._lock, self._health.guard():
             now = self._clock.now()
             self._housekeeping(now)
             self._sync(now)
             self._snapshot(now)
 
-    @contextmanager
-    def _halting_on_fatal_errors(self) -> Iterator[None]:
-        """Authentication, permissions, a suspended account: stop trading (HALTED, recorded) and say so
-        once, loudly; only a human can resume. Exits need the exchange too, so nothing else is tried."""
-        try:
-            yield
-        except FatalBrokerError as exc:
-            if self._control.state is not TradingState.HALTED:
-                log.critical("exchange_fatal_error_halting", error=str(exc))
-                now = self._clock.now()
-                self._control.impose(TradingStatus(TradingState.HALTED, "fatal_exchange_error", now))
-                self.status.trading_state = TradingState.HALTED.value
-
     def reconcile(self, reconciler: Reconciler) -> None:
         """The periodic check against the exchange (wall clock, live): adopt what it stored, and let its
         verdict tighten the trading state (or lift a REDUCING it imposed itself)."""
-        with self._lock, degrading_gracefully(self.status), self._halting_on_fatal_errors():
+        with self._lock, self._health.guard():
             now = self._clock.now()
             report = reconciler.reconcile()
             result = self._executor.adopt_reconciled(report.order_updates, report.adopted_fills, now)
@@ -170,6 +153,9 @@ class Engine:
         result = self._executor.apply_update(self._broker.poll(now), now)
         for closed in result.closed:
             self._control.account.on_trade_closed(closed.trade, stopped_out=closed.stopped_out)
+        for anomaly in result.anomalies:  # the venue ran an order the bot cannot account for
+            self._control.impose(TradingStatus(TradingState.REDUCING, anomaly, now))
+            self.status.trading_state = self._control.state.value
         new_fills = result.fills
         self.status.fills += len(new_fills)
         self.status.trades = len(self._book.trades)
@@ -206,6 +192,13 @@ class Engine:
 
     def _snapshot(self, now: datetime) -> None:
         self._record_equity(now, *self._equity())
+
+    def close_books(self) -> None:
+        """At the end of a run: one last equity snapshot with the marks of what is held, so the report
+        values holdings at the prices the run ended on. Skipped (logged) if the venue cannot be read."""
+        with self._lock, self._health.guard():
+            self._last_recorded = None
+            self._snapshot(self._clock.now())
 
     def _record_equity(self, now: datetime, equity: Decimal, cash: Decimal, positions_value: Decimal) -> None:
         status = self.status

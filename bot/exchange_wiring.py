@@ -2,15 +2,18 @@
 
 A bot on a real exchange is one long life across restarts (unlike a sim run, which is a fresh
 simulation each time): its intent ids are scoped to the bot name, so a decision re-made after a restart
-is recognised and never sent twice; its positions are rebuilt from every fill stored for the venue;
-its protective stops come back from the stored intents.
+is recognised and never sent twice; its positions are rebuilt from every fill of its earlier runs on the
+venue (:func:`bot.run_books.earlier_runs`), replayed in the venue's time order; its protective stops
+come back from the stored intents.
 
 - **Paper** (``mode = "paper"``): the paper broker fills against the exchange's live prices. Its
-  balances are the starting balances moved by every paper fill stored for the venue ``paper-<id>``, so a
-  restart resumes where it stopped. Simulated orders do not survive a restart: those still open are
-  marked EXPIRED, and the stops of open positions are placed again on the first tick.
-- **Live** (``mode = "live"``): orders still open at the exchange are tracked again (never re-sent),
-  and the broker's trade cursor starts after the last stored fill per symbol.
+  balances are the starting balances moved by every paper fill of the bot on ``paper-<id>``, so a restart
+  resumes where it stopped. Simulated orders do not survive a restart: those still open are marked
+  EXPIRED, and the stops of open positions are placed again on the first tick.
+- **Live** (``mode = "live"``): the API key is checked first (:mod:`bot.key_check`: the venue accepts it,
+  and it can trade spot but not withdraw); then the account is reconciled before anything trades; orders
+  still open at the exchange are tracked again (never re-sent), and the trade cursor starts after the
+  last stored fill per symbol. Holdings in ``exchange.leave_alone`` are not the bot's.
 """
 
 from __future__ import annotations
@@ -25,10 +28,11 @@ from bot.audit.store import SqlAuditStore
 from bot.domain import Fill, IntentKind, Order, OrderEvent, OrderStatus
 from bot.exchange import CcxtBroker, CcxtMarketData, ExchangeCaller, make_client
 from bot.execution import Resume
+from bot.key_check import check_api_key
 from bot.paper.broker import PaperBroker
 from bot.ports import Broker, Clock
-from bot.reconcile import Reconciler, ReconcileReport
-from bot.run_books import balances_from_fills
+from bot.reconcile import Reconciler, ReconcileReport, stored_trade_cursors
+from bot.run_books import balances_from_fills, earlier_runs
 from bot.settings import Settings
 
 log = structlog.get_logger(__name__)
@@ -39,13 +43,15 @@ class ExchangeParts:
     market: CcxtMarketData
     broker: Broker
     resume: Resume
-    fills: list[Fill]  # every fill of the earlier runs on this venue, oldest first
+    fills: list[Fill]  # every fill of the bot's earlier runs on this venue
     reconciled: ReconcileReport | None = None  # live: the start-up reconciliation
     reconciler: Reconciler | None = None  # live: run again periodically by the daemon
 
 
-def earlier_runs(store: SqlAuditStore, venue: str, run_id: int) -> tuple[int, ...]:
-    return tuple(sorted(r.id for r in store.runs() if r.venue == venue and r.id != run_id))
+def bot_history(store: SqlAuditStore, run_id: int) -> tuple[int, ...]:
+    """The runs of this bot's life on its venue before ``run_id`` (see :func:`bot.run_books.earlier_runs`)."""
+    runs = store.runs()
+    return earlier_runs(runs, next(r for r in runs if r.id == run_id))
 
 
 def load_resume(store: SqlAuditStore, runs: tuple[int, ...]) -> tuple[Resume, list[Fill]]:
@@ -69,15 +75,6 @@ def expire_simulated_orders(store: SqlAuditStore, orders: tuple[Order, ...], now
         )
 
 
-def trade_cursors(fills: list[Fill]) -> dict[str, int]:
-    """The last stored exchange trade id per symbol, so the broker asks only for newer trades."""
-    cursors: dict[str, int] = {}
-    for fill in fills:
-        if fill.trade_id.isdigit():
-            cursors[fill.symbol] = max(cursors.get(fill.symbol, 0), int(fill.trade_id))
-    return cursors
-
-
 def build_exchange_parts(
     settings: Settings, store: SqlAuditStore, run_id: int, clock: Clock
 ) -> ExchangeParts:
@@ -92,28 +89,25 @@ def build_exchange_parts(
         timeout_ms=exchange.timeout_ms,
         urls_override=exchange.url,
         rate_limit=exchange.rate_limit,
+        recv_window_ms=exchange.recv_window_ms,
     )
     caller = ExchangeCaller(client)  # shared: a rate-limit pause covers market data and orders alike
-    symbols = settings.market.symbols
-    market = CcxtMarketData(client, symbols, settings.market.timeframe, clock, caller=caller)
-    runs = earlier_runs(store, settings.venue, run_id)
+    market = CcxtMarketData(client, settings.market.symbols, settings.market.timeframe, clock, caller=caller)
+    runs = bot_history(store, run_id)
     if settings.bot.mode == "live":
         return _live_parts(settings, store, runs, clock, client, caller, market)
     resume, fills = load_resume(store, runs)
-    broker: Broker
-    if settings.bot.mode == "paper":
-        expire_simulated_orders(store, resume.open_orders, clock.now())
-        resume = replace(resume, open_orders=())
-        broker = PaperBroker(
-            market,
-            clock,
-            timeframe=settings.market.timeframe,
-            starting_balances=balances_from_fills(dict(settings.bot.starting_balances), fills),
-            slippage_bps=settings.paper.slippage_bps,
-            venue=settings.venue,
-            id_prefix=f"paper-r{run_id}",
-        )
-    return ExchangeParts(market, broker, resume, fills)
+    expire_simulated_orders(store, resume.open_orders, clock.now())
+    broker = PaperBroker(
+        market,
+        clock,
+        timeframe=settings.market.timeframe,
+        starting_balances=balances_from_fills(dict(settings.bot.starting_balances), fills),
+        slippage_bps=settings.paper.slippage_bps,
+        venue=settings.venue,
+        id_prefix=f"paper-r{run_id}",
+    )
+    return ExchangeParts(market, broker, replace(resume, open_orders=()), fills)
 
 
 def _live_parts(
@@ -125,16 +119,20 @@ def _live_parts(
     caller: ExchangeCaller,
     market: CcxtMarketData,
 ) -> ExchangeParts:
-    """Live: reconcile with the exchange before anything trades, then resume from the reconciled DB."""
+    """Live: check the key, reconcile with the exchange before anything trades, then resume from the
+    reconciled DB."""
     venue, quote = settings.venue, settings.bot.quote_currency
+    left_alone = settings.exchange.leave_alone
     _, stored = load_resume(store, runs)
     broker = CcxtBroker(
         client, venue, clock, quote, symbols=settings.market.symbols, caller=caller,
-        trade_cursors=trade_cursors(stored),
+        trade_cursors=stored_trade_cursors(stored, venue),
+        leave_alone={asset: amount for asset, amount in left_alone.items() if amount != "all"},
     )  # fmt: skip
+    check_api_key(broker, settings.exchange.allow_key_permissions)
     reconciler = Reconciler(
         broker, store, venue=venue, quote=quote, bot_symbols=settings.market.symbols, clock=clock,
-        rules=market.rules,
+        rules=market.rules, yours=frozenset(asset for asset, amount in left_alone.items() if amount == "all"),
     )  # fmt: skip
     report = reconciler.reconcile()
     if report.complete and not report.mismatches:

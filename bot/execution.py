@@ -57,6 +57,9 @@ class ClosedTrade:
 class SyncResult:
     fills: list[Fill]
     closed: list[ClosedTrade]
+    # Why entries must stop, if the venue reported something the bot never sent: a second venue order
+    # under one of our client ids ("duplicate_venue_order"), or a fill of an order the DB does not know.
+    anomalies: tuple[str, ...] = ()
 
 
 NO_CHANGE = SyncResult([], [])  # shared: never appended to
@@ -101,7 +104,7 @@ class OrderExecutor:
         )
         if resume is not None:
             for order in resume.open_orders:
-                self._open[order.client_order_id] = order
+                self._gateway.adopt(order)
             for intent_id, stop_price in resume.stop_prices.items():
                 self._stops.remember_stop(intent_id, stop_price)
 
@@ -172,10 +175,20 @@ class OrderExecutor:
 
     def apply_update(self, update: BrokerUpdate, now: datetime) -> SyncResult:
         """Record what the venue reported: the fills new to the DB, and the round trips they closed."""
-        if not update.orders and not update.fills:
+        if not update.orders and not update.fills and not update.missing:
             return NO_CHANGE
         for order in update.orders:
             self._gateway.transition(order, now, "venue update")
+        missing_stops = set()
+        for gone in self._gateway.venue_lacks(update.missing, now):
+            is_stop = gone.purpose is OrderPurpose.STOP
+            (log.critical if is_stop else log.error)(
+                "order_missing_at_venue", client_order_id=gone.client_order_id, symbol=gone.symbol,
+                purpose=gone.purpose.value, action="a new stop is placed" if is_stop else "none",
+            )  # fmt: skip
+            if is_stop:
+                missing_stops.add(gone.symbol)
+        anomalies = self._check_origin(update.fills)
         new_fills = self._gateway.store_fills(update.fills)
         closed: list[ClosedTrade] = []
         for fill in new_fills:
@@ -192,9 +205,27 @@ class OrderExecutor:
                 fee=str(fill.fee),
                 liquidity=fill.liquidity.value,
             )
-        for symbol in sorted({fill.symbol for fill in new_fills}):
+        for symbol in sorted({fill.symbol for fill in new_fills} | missing_stops):
             self._stops.protect(symbol, now)
-        return SyncResult(new_fills, closed)
+        return SyncResult(new_fills, closed, anomalies)
+
+    def _check_origin(self, fills: Sequence[Fill]) -> tuple[str, ...]:
+        """Fills the bot cannot account for: of a second venue order under one client id (the venue ran a
+        request the bot had given up on, and its re-send too), or of an order the audit DB never stored."""
+        anomalies: list[str] = []
+        for fill in fills:
+            stored = self._store.get_order(fill.client_order_id)
+            if stored is None:
+                log.critical("fill_of_unknown_order", client_order_id=fill.client_order_id,
+                             trade_id=fill.trade_id, symbol=fill.symbol)  # fmt: skip
+                anomalies.append("unknown_venue_order")
+                continue
+            ours, theirs = stored.exchange_order_id, fill.exchange_order_id
+            if ours is not None and theirs is not None and ours != theirs:
+                log.critical("duplicate_venue_order", client_order_id=fill.client_order_id,
+                             exchange_order_ids=[ours, theirs])  # fmt: skip
+                anomalies.append("duplicate_venue_order")
+        return tuple(dict.fromkeys(anomalies))
 
     def _apply_fill(self, fill: Fill) -> ClosedTrade | None:
         """Apply a fill to the positions; the round trip it closed, if any (and whether a stop closed it)."""

@@ -36,3 +36,15 @@ class BadInput(ExitError):
     """A file, option or setting that cannot be used (exit 2)."""
 
     exit_code = ExitCode.BAD_INPUT
+
+
+class CredentialsRefused(ExitError):
+    """The venue refused the API key or secret, or the key may do what a trading bot's key must not (exit
+    3). ``halt``: the refusal is definite (a bad signature, a malformed key), so trading is halted until a
+    human resumes it, as it would be mid-run."""
+
+    exit_code = ExitCode.CREDENTIALS
+
+    def __init__(self, message: str, *, halt: bool = False) -> None:
+        super().__init__(message)
+        self.halt = halt

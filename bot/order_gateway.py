@@ -4,10 +4,18 @@ Rules it keeps (DESIGN invariants 6 and 7):
 
 - Every order is written to the audit DB *before* the broker sees it. If its client order id is
   already stored (a restart re-running the same decision), it is not sent again.
-- A placement that fails with ``RetryLater`` stays PENDING; one that times out after sending becomes
-  UNKNOWN. Both are resolved by looking the id up at the venue (:meth:`OrderGateway.resolve`); only a
-  definite ``OrderNotFound`` allows re-sending, and then under the same id. A failed lookup is never
-  taken as "not found".
+- A placement that fails with ``RetryLater`` stays PENDING; one that times out after sending, or whose
+  answer cannot be read, becomes UNKNOWN. Both are resolved by looking the id up at the venue
+  (:meth:`OrderGateway.resolve`); only a definite ``OrderNotFound`` allows re-sending, and then under
+  the same id. A failed lookup is never taken as "not found".
+- "Not found" is final only after the order's outcome deadline (:meth:`bot.ports.Broker.outcome_deadline`:
+  the moment its request can no longer execute; Binance refuses one older than ``recvWindow`` when it
+  reaches the matching engine). Before that the request may still be on its way: a look-up 19 ms after a
+  timeout found nothing, the bot re-sent, and both executed, because Binance refuses a repeated client
+  id only while the first order is open. Orders carried over from before a restart get the deadline of
+  the restart (they were sent before it).
+- An acknowledged order the venue says it does not have, after its deadline, is EXPIRED ("missing at the
+  venue"): the stop keeper then places a new stop (next attempt) at once.
 - Every state change is one order-event row; a fill is stored once per (venue, trade id).
 - A replacement (a repriced entry, a chased exit, a tightened stop) is a new order under the same intent
   and purpose with the next ``attempt`` number (:meth:`OrderGateway.next_attempt`), never a reused id.
@@ -45,9 +53,18 @@ class OrderGateway:
         self._broker = broker
         self._store = store
         self._run_id = run_id
-        self._open: dict[str, Order] = {o.client_order_id: o for o in store.orders(run_id, only_open=True)}
+        self._open: dict[str, Order] = {}
         self._next_attempt: dict[tuple[str, OrderPurpose], int] = {}
         self._last_refusal: tuple[str, OrderRejected] | None = None  # client order id, why it was refused
+        self._settles_at: dict[str, datetime] = {}  # client order id -> when "not found" becomes final
+        for order in store.orders(run_id, only_open=True):
+            self.adopt(order)
+
+    def adopt(self, order: Order) -> None:
+        """Follow a working order from the audit DB (a restart): whatever was sent before now is done or
+        dead by the broker's outcome deadline from now."""
+        self._open[order.client_order_id] = order
+        self._settles_at[order.client_order_id] = self._broker.outcome_deadline()
 
     @property
     def open_orders(self) -> dict[str, Order]:
@@ -81,9 +98,12 @@ class OrderGateway:
             log.warning("order_send_deferred", client_order_id=order.client_order_id, error=str(exc))
             return order
         except OutcomeUnknown as exc:
+            self._settles_at[order.client_order_id] = self._broker.outcome_deadline()
             self.transition(replace(order, status=OrderStatus.UNKNOWN), now, str(exc))
-            log.warning("order_outcome_unknown", client_order_id=order.client_order_id, error=str(exc))
+            log.warning("order_outcome_unknown", client_order_id=order.client_order_id, error=str(exc),
+                        final_after=self._settles_at[order.client_order_id].isoformat())  # fmt: skip
             return order
+        self._settles_at[order.client_order_id] = self._broker.outcome_deadline()
         self.transition(acked, now, "acknowledged")
         log.info(
             "order_submitted",
@@ -150,18 +170,43 @@ class OrderGateway:
         self._store.record_order_update(order, event)
         if order.status.is_terminal:
             self._open.pop(order.client_order_id, None)
+            self._settles_at.pop(order.client_order_id, None)
         else:
             self._open[order.client_order_id] = order
+
+    def venue_lacks(self, client_order_ids: Sequence[str], now: datetime) -> list[Order]:
+        """The venue answered it has none of these (a poll's ``missing``): each acknowledged order past its
+        deadline becomes EXPIRED, and is returned; an unknown outcome is left to :meth:`resolve`."""
+        expired: list[Order] = []
+        for cid in client_order_ids:
+            order = self._open.get(cid)
+            if order is None or order.status not in (OrderStatus.OPEN, OrderStatus.PARTIALLY_FILLED):
+                continue
+            if not self.not_found_is_final(cid, now):
+                continue
+            gone = replace(order, status=OrderStatus.EXPIRED)
+            self.transition(gone, now, "missing at the venue")
+            expired.append(gone)
+        return expired
 
     def store_fills(self, fills: Sequence[Fill]) -> list[Fill]:
         """Store the venue's fills; returns those stored for the first time (a re-report is not new)."""
         return [fill for fill in fills if self._store.record_fill(fill)]
+
+    def not_found_is_final(self, client_order_id: str, now: datetime) -> bool:
+        """Whether the venue's "no such order" is the last word on it: its request can no longer execute."""
+        deadline = self._settles_at.get(client_order_id)
+        return deadline is None or now >= deadline
 
     def resolve(self, order: Order, now: datetime) -> None:
         """Find out what became of an order the venue may or may not have: look it up by client id."""
         try:
             found = self._broker.fetch_order(order.symbol, order.client_order_id)
         except OrderNotFound:
+            if not self.not_found_is_final(order.client_order_id, now):
+                log.info("order_not_found_yet", client_order_id=order.client_order_id,
+                         final_after=self._settles_at[order.client_order_id].isoformat())  # fmt: skip
+                return
             if order.status in (OrderStatus.PENDING, OrderStatus.UNKNOWN):
                 log.info("order_resent_same_id", client_order_id=order.client_order_id)
                 self.place(order, now)

@@ -78,10 +78,16 @@ class PositionBook:
 
     ``lot_step(symbol)`` is the venue's amount increment: what is left below it after a sell is dust.
     Without it only an exactly flat position closes a round trip.
+
+    A sell of more than the position is an error (spot is long-only). ``lenient``: it sells what there is
+    and the excess is noted in :attr:`inconsistencies` instead; for a daemon that must start (HALTED) on a
+    history it cannot explain, e.g. after two daemons traded one account.
     """
 
-    def __init__(self, lot_step: Callable[[str], Decimal] | None = None) -> None:
+    def __init__(self, lot_step: Callable[[str], Decimal] | None = None, *, lenient: bool = False) -> None:
         self._lot_step = lot_step
+        self._lenient = lenient
+        self.inconsistencies: list[str] = []
         self._positions: dict[str, Position] = {}
         self._dust: dict[str, Position] = {}
         self._trips: dict[str, _OpenTrip] = {}
@@ -127,10 +133,14 @@ class PositionBook:
         removed = -fill.held_change  # the quantity sold, and a fee taken in the coin if any
         if position is None or removed > position.quantity:
             held = position.quantity if position else ZERO
-            raise ValueError(
-                f"sell fill {fill.trade_id} of {removed} {fill.symbol} exceeds the position {held}: "
-                "spot positions are long-only"
-            )
+            problem = f"sell fill {fill.trade_id} of {removed} {fill.symbol} exceeds the position {held}"
+            if not self._lenient:
+                raise ValueError(f"{problem}: spot positions are long-only")
+            self.inconsistencies.append(problem)
+            if position is None:
+                self._trips.pop(fill.symbol, None)
+                return None
+            removed = position.quantity
         remaining = position.quantity - removed
         closed = remaining == 0 or self.is_dust(fill.symbol, remaining)
         cost_removed = (
@@ -203,10 +213,10 @@ class PositionBook:
 
     @classmethod
     def from_fills(
-        cls, fills: Iterable[Fill], lot_step: Callable[[str], Decimal] | None = None
+        cls, fills: Iterable[Fill], lot_step: Callable[[str], Decimal] | None = None, *, lenient: bool = False
     ) -> PositionBook:
         """A book with ``fills`` applied in venue order (:func:`in_venue_order`)."""
-        book = cls(lot_step)
+        book = cls(lot_step, lenient=lenient)
         for fill in in_venue_order(fills):
             book.apply(fill)
         return book

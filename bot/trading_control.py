@@ -142,6 +142,15 @@ class TradingControl:
             "trading_state_changed", state=advised.state.value, reason=advised.reason, actor="reconcile"
         )
 
+    def lift(self, reason: str, now: datetime) -> None:
+        """End a REDUCING this engine imposed for ``reason`` (the condition is over); anything else stays."""
+        if self.status.state is TradingState.REDUCING and self.status.reason == reason:
+            self.status = TradingStatus(TradingState.ACTIVE, f"{reason}_over", now)
+            self._record(self.status, ENGINE_ACTOR)
+            log.warning(
+                "trading_state_changed", state="active", reason=self.status.reason, actor=ENGINE_ACTOR
+            )
+
     def _record(self, status: TradingStatus, actor: str) -> None:
         # Our own events are skipped when polling; the poll cursor is not advanced here, so a human
         # command written a moment before this event is still read on the next poll.

@@ -14,16 +14,25 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 import structlog
-from sqlalchemy import URL, Engine, inspect, update
+from sqlalchemy import URL, Engine, func, inspect, select, update
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
 from bot.audit import convert
 from bot.audit.engine import BEGIN_IMMEDIATE
-from bot.audit.models import Base, FillRow, IntentRow, OrderRow, RunRow, TradingStateEventRow
+from bot.audit.models import (
+    Base,
+    EquitySnapshotRow,
+    FillRow,
+    IntentRow,
+    OrderEventRow,
+    OrderRow,
+    RunRow,
+    TradingStateEventRow,
+)
 from bot.audit.reader import SqlAuditReader
-from bot.audit.records import RUN_STATUS_RUNNING
+from bot.audit.records import RUN_STATUS_CRASHED, RUN_STATUS_RUNNING
 from bot.domain import EquitySnapshot, Fill, Order, OrderEvent, OrderIntent, RiskDecision, TradingStatus
 
 if TYPE_CHECKING:
@@ -125,6 +134,45 @@ class SqlAuditStore(SqlAuditReader):
             statement = update(RunRow).where(RunRow.id == run_id).values(stopped_at=stopped_at, status=status)
             if s.execute(statement.returning(RunRow.id)).first() is None:
                 raise UnknownRecordError(f"no run with id {run_id}")
+
+    def close_crashed_runs(self, bot_name: str) -> list[tuple[int, datetime]]:
+        """Close the daemon runs of ``bot_name`` still marked running: status ``crashed``, stopped at the time
+        of their last row. Only a caller holding the bot's lease may call this (their daemons are dead)."""
+        closed: list[tuple[int, datetime]] = []
+        with self._write() as s:
+            dead = s.scalars(
+                select(RunRow.id).where(
+                    RunRow.bot_name == bot_name,
+                    RunRow.status == RUN_STATUS_RUNNING,
+                    (RunRow.kind != "backtest") | RunRow.kind.is_(None),
+                )
+            ).all()
+            for run_id in dead:
+                stopped_at = self._last_row_time(s, run_id)
+                closing = update(RunRow).where(RunRow.id == run_id)
+                s.execute(closing.values(status=RUN_STATUS_CRASHED, stopped_at=stopped_at))
+                closed.append((run_id, stopped_at))
+        for run_id, stopped_at in closed:
+            log.warning(
+                "crashed_run_closed", run_id=run_id, bot_name=bot_name, last_row_at=stopped_at.isoformat()
+            )
+        return closed
+
+    @staticmethod
+    def _last_row_time(s: Session, run_id: int) -> datetime:
+        """The time of the newest row a run wrote (its start if it wrote none)."""
+        of_run = select(OrderRow.client_order_id).where(OrderRow.run_id == run_id)
+        candidates = [
+            select(RunRow.started_at).where(RunRow.id == run_id),
+            select(func.max(IntentRow.created_at)).where(IntentRow.run_id == run_id),
+            select(func.max(OrderRow.updated_at)).where(OrderRow.run_id == run_id),
+            select(func.max(OrderEventRow.occurred_at)).where(OrderEventRow.client_order_id.in_(of_run)),
+            select(func.max(FillRow.occurred_at)).where(FillRow.client_order_id.in_(of_run)),
+            select(func.max(EquitySnapshotRow.taken_at)).where(EquitySnapshotRow.run_id == run_id),
+            select(func.max(TradingStateEventRow.occurred_at)).where(TradingStateEventRow.run_id == run_id),
+        ]
+        times = [s.scalar(query) for query in candidates]
+        return max(t for t in times if t is not None)
 
     def record_intent(self, run_id: int, intent: OrderIntent, decisions: Sequence[RiskDecision]) -> bool:
         """Store the intent and its decisions (``seq`` 1, 2, ... in chain order) together, or nothing."""

@@ -26,7 +26,7 @@ from bot.domain.orders import (
     client_order_id_for,
     make_intent_id,
 )
-from bot.domain.portfolio import Balance, EquitySnapshot, Position
+from bot.domain.portfolio import Balance, EquitySnapshot, KeyPermissions, Position
 from bot.domain.risk import AccountState, RiskContext, RiskDecision, TradingState, TradingStatus, Verdict
 
 __all__ = [
@@ -42,6 +42,7 @@ __all__ = [
     "InsufficientFunds",
     "IntentKind",
     "InvalidOrder",
+    "KeyPermissions",
     "Liquidity",
     "MarketRules",
     "Order",

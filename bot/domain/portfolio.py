@@ -64,3 +64,16 @@ class EquitySnapshot:
         if self.peak_equity <= 0:
             return Decimal(0)
         return (self.peak_equity - self.equity) / self.peak_equity
+
+
+# What a trading bot's API key should not be able to do: move money out, or trade on borrowed money.
+RISKY_KEY_PERMISSIONS = ("withdrawals", "margin", "futures", "transfers", "options", "portfolio_margin")
+
+
+@dataclass(frozen=True, slots=True)
+class KeyPermissions:
+    """What the venue says the API key may do; ``risky``: which of :data:`RISKY_KEY_PERMISSIONS` it has."""
+
+    spot_trading: bool
+    ip_restricted: bool
+    risky: frozenset[str] = frozenset()

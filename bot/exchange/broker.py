@@ -14,6 +14,7 @@ from bot.domain import (
     Balance,
     Fill,
     InvalidOrder,
+    KeyPermissions,
     Order,
     OrderNotFound,
     OrderStatus,
@@ -23,7 +24,13 @@ from bot.domain import (
 from bot.exchange import answers
 from bot.exchange.convert import first_decimal, to_decimal
 from bot.exchange.errors import CallKind
-from bot.exchange.orders import client_order_id_of, fill_from_trade, order_from_ccxt, same_progress
+from bot.exchange.orders import (
+    client_order_id_of,
+    fill_from_trade,
+    key_permissions,
+    order_from_ccxt,
+    same_progress,
+)
 from bot.exchange.requests import order_request
 from bot.exchange.retry import ExchangeCaller
 from bot.ports import BrokerUpdate, Clock
@@ -163,16 +170,13 @@ class CcxtBroker:
         window = timedelta(milliseconds=int(self._client.options.get("recvWindow") or 60_000))
         return self._clock.now() + window + _AHEAD_TOLERANCE + _SAFETY
 
-    def key_permissions(self) -> dict[str, Any] | None:
+    def key_permissions(self) -> KeyPermissions | None:
         """What the venue says the API key may do (Binance ``GET /sapi/v1/account/apiRestrictions``), or
-        None where the venue has no such call."""
+        None where the venue has no such call. The first signed call of a start: it finds a bad key."""
         read = getattr(self._client, "sapi_get_account_apirestrictions", None)
         if read is None:
             return None
-        permissions: dict[str, Any] = self._caller.read(
-            "api_restrictions", None, read, answers.key_permissions
-        )
-        return permissions
+        return key_permissions(self._caller.read("api_restrictions", None, read, answers.key_permissions))
 
     def poll(self, now: datetime) -> BrokerUpdate:
         """Order changes and new fills since the last poll, symbol by symbol.

@@ -13,7 +13,7 @@ from decimal import Decimal
 from typing import Any
 
 from bot.clock import EPOCH
-from bot.domain import Fill, Liquidity, Order, OrderPurpose, OrderStatus, OrderType, Side
+from bot.domain import Fill, KeyPermissions, Liquidity, Order, OrderPurpose, OrderStatus, OrderType, Side
 from bot.exchange.convert import first_decimal, timestamp, to_decimal
 
 _CLIENT_ID = re.compile(r"^sb(?P<intent>[0-9a-f]{24})(?P<letter>[nxst])(?P<attempt>\d+)$")
@@ -159,3 +159,24 @@ def same_progress(a: Order, b: Order) -> bool:
 
 def _positive(value: Decimal | None) -> Decimal | None:
     return value if value is not None and value > 0 else None
+
+
+# Binance apiRestrictions flags behind each of the domain's RISKY_KEY_PERMISSIONS.
+_RISKY_FLAGS = {
+    "withdrawals": ("enableWithdrawals",),
+    "margin": ("enableMargin",),
+    "futures": ("enableFutures",),
+    "transfers": ("enableInternalTransfer", "permitsUniversalTransfer"),
+    "options": ("enableVanillaOptions",),
+    "portfolio_margin": ("enablePortfolioMarginTrading",),
+}
+
+
+def key_permissions(raw: Any) -> KeyPermissions:
+    """The domain's view of Binance's ``apiRestrictions`` answer (a missing flag counts as not granted)."""
+    granted = {name for name, flags in _RISKY_FLAGS.items() if any(raw.get(flag) is True for flag in flags)}
+    return KeyPermissions(
+        spot_trading=raw.get("enableSpotAndMarginTrading") is True,
+        ip_restricted=raw.get("ipRestrict") is True,
+        risky=frozenset(granted),
+    )

@@ -34,13 +34,15 @@ def compare_holdings(
     venue: str,
     symbols: Iterable[str],
     step_for: Callable[[str], Decimal],
+    yours: frozenset[str] = frozenset(),
 ) -> list[PositionMismatch]:
     """Mismatches between the base-asset holdings ``venue``'s fills give and the venue's totals.
 
     Each base asset of ``symbols`` (and of every symbol the fills hold something of) is compared: expected
     = what the fills leave in the account (buys net of fees taken in the coin, dust included); allowed
     difference = the largest lot step of its symbols. A balance for an asset the bot trades but holds
-    nothing of counts as excess.
+    nothing of counts as excess, except for the assets in ``yours`` (``exchange.leave_alone = "all"``:
+    anything beyond the bot's holdings is the user's); a shortfall always counts.
     """
     ours = [f for f in fills if f.venue == venue]
     try:
@@ -62,7 +64,7 @@ def compare_holdings(
         venue_qty = balance.total if balance is not None else ZERO
         if venue_qty < expected - tolerance:
             kind = MismatchKind.VENUE_SHORT
-        elif venue_qty > expected + tolerance:
+        elif venue_qty > expected + tolerance and asset not in yours:
             kind = MismatchKind.VENUE_EXCESS
         else:
             continue

@@ -51,6 +51,7 @@ class Reconciler:
         clock: Clock,
         rules: Callable[[str], MarketRules] | None = None,
         id_prefix: str = "sb",
+        yours: frozenset[str] = frozenset(),
     ) -> None:
         self._broker = broker
         self._store = store
@@ -59,6 +60,7 @@ class Reconciler:
         self._symbols = frozenset(bot_symbols)
         self._clock = clock
         self._rules = rules
+        self._yours = yours  # assets whose excess at the venue is the user's (exchange.leave_alone = "all")
         self._orders = OrderReconciler(broker, store, venue=venue, id_prefix=id_prefix)
 
     def reconcile(self) -> ReconcileReport:
@@ -153,6 +155,7 @@ class Reconciler:
             venue=self._venue,
             symbols=self._symbols | {f.symbol for f in found.fills},
             step_for=lambda symbol: self._step(symbol, found),
+            yours=self._yours,
         )
         return mismatches, balances.get(self._quote)
 

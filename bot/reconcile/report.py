@@ -80,11 +80,12 @@ class ReconcileReport:
     @property
     def recommended_state(self) -> TradingState:
         """HALTED if the venue holds less than the bot thinks (or the fills contradict themselves);
-        REDUCING if it holds more, or if the reconciliation is incomplete; else ACTIVE."""
+        REDUCING if it holds more, if it has open orders under our prefix that the DB lacks (another
+        daemon on the same account?), or if the reconciliation is incomplete; else ACTIVE."""
         kinds = {m.kind for m in self.mismatches}
         if kinds & {MismatchKind.VENUE_SHORT, MismatchKind.FILLS_INCONSISTENT}:
             return TradingState.HALTED
-        if MismatchKind.VENUE_EXCESS in kinds or not self.complete:
+        if MismatchKind.VENUE_EXCESS in kinds or self.unknown_open_orders or not self.complete:
             return TradingState.REDUCING
         return TradingState.ACTIVE
 
@@ -95,6 +96,8 @@ class ReconcileReport:
         for kind in (MismatchKind.FILLS_INCONSISTENT, MismatchKind.VENUE_SHORT, MismatchKind.VENUE_EXCESS):
             if kind in kinds:
                 return f"reconcile_{kind.value}"
+        if self.unknown_open_orders:
+            return "reconcile_unknown_venue_orders"
         return "reconciled" if self.complete else "reconcile_incomplete"
 
     def trading_status(self) -> TradingStatus:

@@ -1,4 +1,5 @@
-"""The settings tables for where the bot runs ([bot], [market], [exchange], [paper], [logging]).
+"""The settings tables for where the bot runs ([bot], [market], [paper], [logging]; [exchange] is in
+:mod:`bot.settings.exchange`).
 
 What it may do - [risk] and [execution] - is in :mod:`bot.settings.trading`.
 Checks that involve several tables (live mode needs API keys, strategies' symbols) live on the root
@@ -15,17 +16,17 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
-from pydantic import AwareDatetime, BeforeValidator, Field, SecretStr, field_validator, model_validator
+from pydantic import AwareDatetime, BeforeValidator, Field, field_validator, model_validator
 from pydantic_settings import NoDecode
 
 from bot.domain import TIMEFRAME_SECONDS
 from bot.logging_setup import MASK
 from bot.settings.errors import MISSING, ConfigProblem, allowed_error, problems_error, show_value
+from bot.settings.exchange import SECRET_FIELDS, ExchangeSettings
 from bot.settings.types import (
     AbsolutePath,
     BotName,
     Currency,
-    ExchangeId,
     Section,
     Symbol,
     Timeframe,
@@ -199,40 +200,6 @@ class MarketSettings(Section):
         return problems
 
 
-class ExchangeSettings(Section):
-    id: ExchangeId | None = Field(
-        "binance", description="ccxt exchange id; required with source = 'exchange'."
-    )
-    api_key: SecretStr | None = Field(
-        None, description="API key: only from SPOTBOT_EXCHANGE__API_KEY or the secrets dir, never the file."
-    )
-    api_secret: SecretStr | None = Field(
-        None, description="API secret: only from SPOTBOT_EXCHANGE__API_SECRET or the secrets dir."
-    )
-    password: SecretStr | None = Field(
-        None,
-        description="API passphrase (some exchanges): only from SPOTBOT_EXCHANGE__PASSWORD or secrets dir.",
-    )
-    sandbox: bool = Field(False, description="Use the exchange's test network, if it has one.")
-    url: str | None = Field(
-        None,
-        pattern=r"^https?://[^\s/]+(:\d+)?/?$",
-        description="Base URL replacing the exchange's API host (a test or self-hosted exchange).",
-    )
-    rate_limit: bool = Field(
-        True, description="ccxt's client-side rate limiting (off only for a test or self-hosted exchange)."
-    )
-    monitor_seconds: float = Field(
-        10.0, ge=1, le=300, description="Seconds between checks of fills, stops and commands."
-    )
-    timeout_ms: int = Field(
-        10_000, ge=1_000, le=120_000, description="HTTP timeout per request, milliseconds."
-    )
-
-
-SECRET_FIELDS = ("api_key", "api_secret", "password")
-
-
 class PaperSettings(Section):
     slippage_bps: Decimal = Field(
         Decimal("5"),
@@ -250,3 +217,16 @@ class LoggingSettings(Section):
         "console", description="console: human-readable; json: one object per line."
     )
     file: AbsolutePath | None = Field(None, description="Also write JSON lines to this file.")
+
+
+__all__ = [
+    "SECRET_FIELDS",
+    "BotSettings",
+    "ExchangeSettings",
+    "LoggingSettings",
+    "MarketSettings",
+    "PaperSettings",
+    "redact_url",
+    "split_symbols_input",
+    "url_password",
+]
