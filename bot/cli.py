@@ -11,7 +11,7 @@ import sys
 import threading
 from pathlib import Path
 from types import FrameType
-from typing import Annotated
+from typing import Annotated, NoReturn
 
 import structlog
 import typer
@@ -22,10 +22,13 @@ from bot import __version__
 from bot.audit.migrate import upgrade
 from bot.audit.store import SqlAuditStore
 from bot.backtest.cli import backtest_command
-from bot.bootstrap import build_app, finish_app
+from bot.bootstrap import finish_app
 from bot.clock import SystemClock
 from bot.console import print_report, print_trading_state, status_line
+from bot.daemon import WallClockDaemon
+from bot.daemon_start import open_daemon
 from bot.domain import TradingState, TradingStatus
+from bot.exits import ExitCode, ExitError
 from bot.logging_setup import configure_logging, register_secrets
 from bot.optimize.cli import optimize_command
 from bot.report_json import report_to_json
@@ -100,7 +103,12 @@ def run(
 
     signal.signal(signal.SIGTERM, _request_stop)
     signal.signal(signal.SIGINT, _request_stop)
-    application = build_app(settings, max_ticks=max_ticks)
+    try:
+        application, lease = open_daemon(settings, max_ticks=max_ticks)
+    except ExitError as exc:
+        _exit_with(exc)
+    if isinstance(application.daemon, WallClockDaemon):
+        application.daemon.watch_lease(lease.still_held)
     console = Console()
     quote = settings.bot.quote_currency
     if fmt == "console":
@@ -118,12 +126,23 @@ def run(
     else:
         outcome = application.daemon.run(stop)
     report = finish_app(application, outcome)
+    lease.close()
     if fmt == "console":
         print_report(console, report, quote, with_trades=False)
         console.print(f"details: spotbot report{' --config ' + str(config) if config else ''}")
     else:
         structlog.get_logger("bot.cli").info("run_summary", **report_to_json(report)["summary"])
-    raise typer.Exit(1 if outcome == "failed" else 0)
+    if outcome == "lease_lost":
+        _exit_with(
+            ExitError("another daemon took this bot's lease: stopped", exit_code=ExitCode.ALREADY_RUNNING)
+        )
+    raise typer.Exit(ExitCode.FAILED if outcome == "failed" else ExitCode.OK)
+
+
+def _exit_with(exc: ExitError) -> NoReturn:
+    """End the command with the error's one line on stderr and its exit code (README: Exit codes)."""
+    Console(stderr=True).print(f"[bold red]error[/]: {exc}", highlight=False, soft_wrap=True)
+    raise typer.Exit(exc.exit_code)
 
 
 @app.command()

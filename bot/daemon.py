@@ -169,6 +169,8 @@ class WallClockDaemon:
         monitor_seconds: float = 10.0,
         reconcile: Callable[[], None] | None = None,
         reconcile_minutes: float = 15.0,
+        still_leased: Callable[[], bool] | None = None,
+        lease_check_seconds: float = 15.0,
     ) -> None:
         self._engine = engine
         self._clock = clock
@@ -177,7 +179,19 @@ class WallClockDaemon:
         self._monitor_seconds = monitor_seconds
         self._reconcile = reconcile
         self._reconcile_minutes = reconcile_minutes
+        self._still_leased = still_leased
+        self._lease_check_seconds = lease_check_seconds
+        self._lease_lost = threading.Event()
         self.failures = 0
+
+    def watch_lease(self, still_leased: Callable[[], bool]) -> None:
+        """Check every ``lease_check_seconds`` that this daemon still holds its bot's lease; stop if not."""
+        self._still_leased = still_leased
+
+    def _check_lease(self) -> None:
+        if self._still_leased is not None and not self._still_leased():
+            log.critical("daemon_lease_lost_stopping")
+            self._lease_lost.set()
 
     @property
     def progress(self) -> ReplayProgress | None:
@@ -228,13 +242,21 @@ class WallClockDaemon:
                 max_instances=1,
                 coalesce=True,
             )
+        if self._still_leased is not None:
+            scheduler.add_job(
+                lambda: self._guarded(self._check_lease, "lease"),
+                IntervalTrigger(seconds=self._lease_check_seconds, timezone=UTC),
+                id="lease",
+                max_instances=1,
+                coalesce=True,
+            )
         scheduler.start()
         log.info("daemon_started", jobs=[job.id for job in scheduler.get_jobs()])
         try:
-            while not stop.is_set():
+            while not stop.is_set() and not self._lease_lost.is_set():
                 stop.wait(0.2)
                 if on_idle is not None:
                     on_idle()
         finally:
             scheduler.shutdown(wait=True)
-        return "stopped"
+        return "lease_lost" if self._lease_lost.is_set() else "stopped"

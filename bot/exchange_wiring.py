@@ -26,7 +26,7 @@ import structlog
 
 from bot.audit.store import SqlAuditStore
 from bot.domain import Fill, IntentKind, Order, OrderEvent, OrderStatus
-from bot.exchange import CcxtBroker, CcxtMarketData, ExchangeCaller, make_client
+from bot.exchange import CcxtBroker, CcxtMarketData, ExchangeCaller, RetryPolicy, make_client
 from bot.execution import Resume
 from bot.key_check import check_api_key
 from bot.paper.broker import PaperBroker
@@ -91,7 +91,16 @@ def build_exchange_parts(
         rate_limit=exchange.rate_limit,
         recv_window_ms=exchange.recv_window_ms,
     )
-    caller = ExchangeCaller(client)  # shared: a rate-limit pause covers market data and orders alike
+    # Shared: a rate-limit pause covers market data and orders alike. After a refused key the client backs
+    # off, but never so long that it could not try a few times before the bot halts on it.
+    default = RetryPolicy()
+    backoff = min(
+        default.key_refused_max_pause, max(1.0, exchange.key_refused_halt_after.total_seconds() / 4)
+    )
+    pause = min(default.key_refused_pause, backoff)
+    caller = ExchangeCaller(
+        client, policy=replace(default, key_refused_pause=pause, key_refused_max_pause=backoff)
+    )
     market = CcxtMarketData(client, settings.market.symbols, settings.market.timeframe, clock, caller=caller)
     runs = bot_history(store, run_id)
     if settings.bot.mode == "live":

@@ -40,6 +40,13 @@ class ExchangeState:
         with self._log_lock:
             self._log.clear()
 
+    def requests(self, path: str, method: str, after: int = 0) -> dict[str, int]:
+        """How many ``method path`` requests arrived, and how many of those after the first ``after`` are
+        still being processed (held by a ``latency`` fault: they reach the matching engine late)."""
+        with self._log_lock:
+            rows = [e for e in self._log if e["path"] == path and e["method"] == method]
+            return {"total": len(rows), "in_flight": sum(1 for e in rows[after:] if e["status"] is None)}
+
 
 class Controls:
     NAMES = frozenset(

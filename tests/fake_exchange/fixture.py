@@ -15,6 +15,7 @@ import re
 import urllib.request
 from collections.abc import Iterator
 from typing import Any
+from urllib.parse import parse_qsl, urlencode, urlsplit
 
 import pytest
 
@@ -140,6 +141,13 @@ class _ControlApi:
             if (path is None or r["path"] == path) and (method is None or r["method"] == method)
         ]
 
+    def requests(self, path: str, method: str, after: int = 0) -> dict[str, int]:
+        """``{"total", "in_flight"}``: requests seen for ``method path``, and those after the first ``after``
+        still held (latency)."""
+        query = urlencode({"path": path, "method": method, "after": after})
+        result: dict[str, int] = self._read(f"/__requests?{query}")
+        return result
+
     def state(self) -> dict[str, Any]:
         """Balances, prices, orders (GET /order shape) and trades (myTrades shape), JSON-ready."""
         result: dict[str, Any] = self._read("/__state")
@@ -170,6 +178,10 @@ class FakeExchange(_ControlApi):
         return self._controls.call(name, payload)
 
     def _read(self, path: str) -> Any:
+        url = urlsplit(path)
+        if url.path == "/__requests":
+            query = dict(parse_qsl(url.query))
+            return self.state_holder.requests(query["path"], query["method"], int(query.get("after", 0)))
         data = self.state_holder.log() if path == "/__log" else self.state_holder.engine.state()
         return json.loads(json.dumps(data, default=str))
 

@@ -123,6 +123,12 @@ class Handler(BaseHTTPRequestHandler):
     def _control(self, method: str, path: str, raw_body: bytes) -> None:
         if method == "GET" and path == "/__log":
             return self._send_json(200, self.state.log())
+        if method == "GET" and path == "/__requests":
+            query = dict(parse_qsl(urlsplit(self.path).query))
+            after = int(query.get("after", 0))
+            return self._send_json(
+                200, self.state.requests(query.get("path", ""), query.get("method", ""), after)
+            )
         if method == "GET" and path == "/__state":
             return self._send_json(200, self.state.engine.state())
         name = path.removeprefix("/__control/")
