@@ -1,17 +1,21 @@
 """The SQLAlchemy audit store: intents, risk decisions, orders, order events, fills, equity.
 
-Each write is one transaction (``with Session(...) as s, s.begin():``): it commits whole or rolls
-back whole, and the session is closed either way, so one failed write never wedges the next.
-Duplicates are decided by the database (``INSERT ... ON CONFLICT DO NOTHING`` on the unique key),
-not by a check-then-insert that two writers could both pass.
+Each write is one transaction (a function of a session, run by :class:`~bot.audit.transactions.Transactions`):
+it commits whole or rolls back whole, and the session is closed either way, so one failed write never
+wedges the next. Duplicates are decided by the database (``INSERT ... ON CONFLICT DO NOTHING`` on the
+unique key), not by a check-then-insert that two writers could both pass.
+
+On PostgreSQL a write cut off by a lost connection is run again on a new one, and one whose COMMIT was
+cut off is first looked up, so it is stored exactly once (see :mod:`bot.audit.transactions`). A
+database that cannot take the write raises :class:`~bot.audit.errors.AuditDbError` (read-only, full,
+unavailable); anything else is a bug and raises as it is.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Callable, Sequence
 from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import structlog
 from sqlalchemy import URL, Engine, inspect, update
@@ -20,16 +24,18 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
 from bot.audit import convert
-from bot.audit.engine import BEGIN_IMMEDIATE
 from bot.audit.models import Base, FillRow, IntentRow, OrderRow, RunRow, TradingStateEventRow
 from bot.audit.reader import SqlAuditReader
 from bot.audit.records import RUN_STATUS_RUNNING
+from bot.audit.transactions import RetryPolicy
 from bot.domain import EquitySnapshot, Fill, Order, OrderEvent, OrderIntent, RiskDecision, TradingStatus
 
 if TYPE_CHECKING:
     from bot.ports import AuditQueries, AuditStore, RunInfo
 
 log = structlog.get_logger(__name__)
+
+T = TypeVar("T")
 
 
 class UnknownRecordError(LookupError):
@@ -62,15 +68,15 @@ class SqlAuditStore(SqlAuditReader):
     database may hold runs against several venues.
     """
 
-    def __init__(self, url_or_engine: str | URL | Engine, venue: str) -> None:
-        super().__init__(url_or_engine)
+    def __init__(
+        self, url_or_engine: str | URL | Engine, venue: str, *, retry: RetryPolicy | None = None
+    ) -> None:
+        super().__init__(url_or_engine, retry=retry)
         self.venue = venue
-        self._writer = self._engine.execution_options(**BEGIN_IMMEDIATE)
 
-    @contextmanager
-    def _write(self) -> Iterator[Session]:
-        with Session(self._writer) as session, session.begin():
-            yield session
+    def _write(self, work: Callable[[Session], T]) -> T:
+        """``work(session)`` in one write transaction, committed exactly once; returns its result."""
+        return self._transactions.write(work)
 
     def _insert_unless_exists(
         self, s: Session, model: type[Base], values: dict[str, Any], unique: Sequence[str]
@@ -84,7 +90,7 @@ class SqlAuditStore(SqlAuditReader):
         return s.execute(stmt.returning(*inspect(model).primary_key)).first() is not None
 
     def start_run(self, run: RunInfo) -> int:
-        row = RunRow(
+        values: dict[str, Any] = dict(
             started_at=run.started_at,
             stopped_at=None,
             status=RUN_STATUS_RUNNING,
@@ -94,30 +100,31 @@ class SqlAuditStore(SqlAuditReader):
             config_hash=run.config_hash,
             config=dict(run.config),
         )
-        with self._write() as s:
-            s.add(row)
-            s.flush()
-            run_id = row.id
+        run_id = self._write(lambda s: _inserted_id(s, RunRow(**values)))
         log.info("audit_run_started", run_id=run_id, mode=run.mode, venue=run.venue)
         return run_id
 
     def finish_run(self, run_id: int, stopped_at: datetime, status: str) -> None:
-        with self._write() as s:
-            statement = update(RunRow).where(RunRow.id == run_id).values(stopped_at=stopped_at, status=status)
-            if s.execute(statement.returning(RunRow.id)).first() is None:
-                raise UnknownRecordError(f"no run with id {run_id}")
+        statement = update(RunRow).where(RunRow.id == run_id).values(stopped_at=stopped_at, status=status)
+        if self._write(lambda s: s.execute(statement.returning(RunRow.id)).first()) is None:
+            raise UnknownRecordError(f"no run with id {run_id}")
 
     def record_intent(self, run_id: int, intent: OrderIntent, decisions: Sequence[RiskDecision]) -> bool:
         """Store the intent and its decisions (``seq`` 1, 2, ... in chain order) together, or nothing."""
         check_decisions(intent, decisions)
-        with self._write() as s:
+
+        def write(s: Session) -> bool:
             if not self._insert_unless_exists(
                 s, IntentRow, convert.intent_values(run_id, intent), ["intent_id"]
             ):
-                log.debug("audit_intent_exists", intent_id=intent.intent_id)
                 return False
             s.add_all(convert.decision_row(seq, d) for seq, d in enumerate(decisions, start=1))
-        return True
+            return True
+
+        inserted = self._write(write)
+        if not inserted:
+            log.debug("audit_intent_exists", intent_id=intent.intent_id)
+        return inserted
 
     def save_new_order(self, run_id: int, order: Order) -> bool:
         """Insert the order and its first event (its status, normally PENDING) in one transaction.
@@ -126,12 +133,17 @@ class SqlAuditStore(SqlAuditReader):
         re-using the id must look the order up rather than send it again.
         """
         values = convert.order_values(run_id, self.venue, order)
-        with self._write() as s:
+
+        def write(s: Session) -> bool:
             if not self._insert_unless_exists(s, OrderRow, values, ["client_order_id"]):
-                log.info("audit_order_exists", client_order_id=order.client_order_id)
                 return False
             s.add(convert.event_row(first_event(order)))
-        return True
+            return True
+
+        inserted = self._write(write)
+        if not inserted:
+            log.info("audit_order_exists", client_order_id=order.client_order_id)
+        return inserted
 
     def record_order_update(self, order: Order, event: OrderEvent) -> None:
         """Set the order's status, fill progress and venue id, and append ``event`` to its history.
@@ -148,33 +160,31 @@ class SqlAuditStore(SqlAuditReader):
         }
         if order.exchange_order_id is not None:
             values["exchange_order_id"] = order.exchange_order_id
-        with self._write() as s:
-            statement = (
-                update(OrderRow).where(OrderRow.client_order_id == order.client_order_id).values(**values)
-            )
+        statement = update(OrderRow).where(OrderRow.client_order_id == order.client_order_id).values(**values)
+
+        def write(s: Session) -> None:
             if s.execute(statement.returning(OrderRow.id)).first() is None:
                 raise UnknownRecordError(f"no order with client order id {order.client_order_id!r}")
             s.add(convert.event_row(event))
 
+        self._write(write)
+
     def record_fill(self, fill: Fill) -> bool:
         """Store a fill once per (venue, trade_id); False for a fill already stored, by any process."""
-        with self._write() as s:
-            inserted = self._insert_unless_exists(
-                s, FillRow, convert.fill_values(fill), ["venue", "trade_id"]
-            )
+        values, unique = convert.fill_values(fill), ["venue", "trade_id"]
+        inserted = self._write(lambda s: self._insert_unless_exists(s, FillRow, values, unique))
         if not inserted:
             log.debug("audit_fill_exists", venue=fill.venue, trade_id=fill.trade_id)
         return inserted
 
     def record_equity(self, run_id: int, snapshot: EquitySnapshot) -> None:
-        with self._write() as s:
-            s.add(convert.snapshot_row(run_id, snapshot))
+        self._write(lambda s: s.add(convert.snapshot_row(run_id, snapshot)))
 
     def record_trading_state(
         self, bot_name: str, run_id: int | None, status: TradingStatus, actor: str, flatten: bool = False
     ) -> int:
         """Append a trading state change for ``bot_name`` (at ``status.since``); returns its event id."""
-        row = TradingStateEventRow(
+        values: dict[str, Any] = dict(
             bot_name=bot_name,
             run_id=run_id,
             state=status.state.value,
@@ -183,10 +193,7 @@ class SqlAuditStore(SqlAuditReader):
             flatten=flatten,
             occurred_at=status.since,
         )
-        with self._write() as s:
-            s.add(row)
-            s.flush()
-            event_id = row.id
+        event_id = self._write(lambda s: _inserted_id(s, TradingStateEventRow(**values)))
         log.info(
             "audit_trading_state_recorded",
             event_id=event_id,
@@ -197,6 +204,13 @@ class SqlAuditStore(SqlAuditReader):
             flatten=flatten,
         )
         return event_id
+
+
+def _inserted_id(s: Session, row: RunRow | TradingStateEventRow) -> int:
+    """Insert ``row`` (a fresh object per attempt: a retried write must not reuse a flushed one)."""
+    s.add(row)
+    s.flush()
+    return row.id
 
 
 if TYPE_CHECKING:
