@@ -5,7 +5,8 @@ Nothing else reads settings; everything below gets plain values and ports.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -13,6 +14,7 @@ import structlog
 
 from bot import __version__
 from bot.audit.batched import BatchedAuditStore
+from bot.audit.errors import AuditDbError
 from bot.audit.migrate import upgrade
 from bot.audit.store import SqlAuditStore
 from bot.clock import SimClock, SystemClock, datetime_to_ms, ms_to_datetime
@@ -149,26 +151,27 @@ def build_app(
     timeline = market.timeline()
     clock = SimClock(ms_to_datetime(int(timeline[0]) - timeframe_ms(settings.market.timeframe)))
     run_id = start_run(settings, store)
-    broker = PaperBroker(
-        market,
-        clock,
-        timeframe=settings.market.timeframe,
-        starting_balances=settings.bot.starting_balances,
-        slippage_bps=settings.paper.slippage_bps,
-        venue=settings.venue,
-        # Paper trade ids restart with each broker; fills are unique on (venue, trade id), so a
-        # second run in the same DB needs its own id space or its fills would be taken as duplicates.
-        id_prefix=f"paper-r{run_id}",
-    )
-    # Offline runs are separate simulations: intent ids are scoped to the run so a second run of the
-    # same replay is not mistaken for a restart of the first; every run starts ACTIVE and flat.
-    engine = _assemble(
-        settings, store, market, broker, clock, strategies, run_id,
-        id_scope=f"{settings.bot.name}:run{run_id}", book=PositionBook(), resume=None,
-        start=TradingStatus(TradingState.ACTIVE, "start", clock.now()),
-        # A replay reads kill-switch commands every 20 candles (a fraction of a second at demo speed).
-        poll_commands_every=0 if backtest else 20,
-    )  # fmt: skip
+    with closed_as_failed_on_error(store, run_id):
+        broker = PaperBroker(
+            market,
+            clock,
+            timeframe=settings.market.timeframe,
+            starting_balances=settings.bot.starting_balances,
+            slippage_bps=settings.paper.slippage_bps,
+            venue=settings.venue,
+            # Paper trade ids restart with each broker; fills are unique on (venue, trade id), so a
+            # second run in the same DB needs its own id space or its fills would be taken as duplicates.
+            id_prefix=f"paper-r{run_id}",
+        )
+        # Offline runs are separate simulations: intent ids are scoped to the run so a second run of the
+        # same replay is not mistaken for a restart of the first; every run starts ACTIVE and flat.
+        engine = _assemble(
+            settings, store, market, broker, clock, strategies, run_id,
+            id_scope=f"{settings.bot.name}:run{run_id}", book=PositionBook(), resume=None,
+            start=TradingStatus(TradingState.ACTIVE, "start", clock.now()),
+            # A replay reads kill-switch commands every 20 candles (a fraction of a second at demo speed).
+            poll_commands_every=0 if backtest else 20,
+        )  # fmt: skip
     replay = SimReplay(engine, clock, timeline, max_ticks)
     daemon = Daemon(replay, timeframe=settings.market.timeframe, replay_speed=settings.market.replay_speed)
     log.info("run_started", run_id=run_id, mode=settings.bot.mode, source=settings.market.source)
@@ -177,10 +180,17 @@ def build_app(
 
 def _build_exchange_app(settings: Settings, store: SqlAuditStore, strategies: list[Strategy]) -> App:
     """Paper or live on a real exchange: wall clock, one long bot life across restarts."""
-    from bot.exchange_wiring import build_exchange_parts  # ccxt loads only for a real exchange (~0.5 s)
-
     clock = SystemClock()
     run_id = start_run(settings, store)
+    with closed_as_failed_on_error(store, run_id):
+        return _wire_exchange_app(settings, store, strategies, clock, run_id)
+
+
+def _wire_exchange_app(
+    settings: Settings, store: SqlAuditStore, strategies: list[Strategy], clock: SystemClock, run_id: int
+) -> App:
+    from bot.exchange_wiring import build_exchange_parts  # ccxt loads only for a real exchange (~0.5 s)
+
     parts = build_exchange_parts(settings, store, run_id, clock)
     latest = store.latest_trading_state(settings.bot.name)  # a halt survives a restart
     start = latest.status if latest is not None else TradingStatus(TradingState.ACTIVE, "start", clock.now())
@@ -256,9 +266,35 @@ def _assemble(
     )
 
 
+def close_failed_run(store: SqlAuditStore, run_id: int) -> None:
+    """Close a run as ``failed`` after an error, if the audit DB still takes the write (the error that
+    ended the run is the one to report, not this one)."""
+    try:
+        store.finish_run(run_id, SystemClock().now(), "failed")
+    except AuditDbError as error:
+        log.warning("run_left_open", run_id=run_id, error=str(error))
+
+
+@contextmanager
+def closed_as_failed_on_error(store: SqlAuditStore, run_id: int) -> Iterator[None]:
+    """A run whose start fails after its row was written is closed as failed, not left ``running``."""
+    try:
+        yield
+    except Exception:
+        close_failed_run(store, run_id)
+        raise
+
+
 def finish_app(app: App, outcome: str, *, decisions: bool = True) -> RunReport:
     """Close the run in the audit DB and build its report from the DB (``decisions=False``: without
-    loading every risk decision, see :func:`bot.reporting.build_report`)."""
+    loading every risk decision, see :func:`bot.reporting.build_report`).
+
+    A run that ended on an audit DB error is closed as failed (if the DB allows) and the error raised
+    again: the command ends with it (exit 5), there is no report to build from that database."""
+    error = app.daemon.replay.error if isinstance(app.daemon, Daemon) else None
+    if isinstance(error, AuditDbError):
+        close_failed_run(app.store, app.run_id)
+        raise error
     app.store.finish_run(app.run_id, SystemClock().now(), outcome)
     balances = {c: format(b.total.normalize(), "f") for c, b in sorted(app.broker.balances().items())}
     log.info("broker_final_balances", run_id=app.run_id, balances=balances)

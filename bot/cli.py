@@ -26,6 +26,7 @@ from bot.bootstrap import build_app, finish_app
 from bot.clock import SystemClock
 from bot.console import print_report, print_trading_state, status_line
 from bot.domain import TradingState, TradingStatus
+from bot.exits import one_line_errors
 from bot.logging_setup import configure_logging, register_secrets
 from bot.optimize.cli import optimize_command
 from bot.reporting import build_report, report_to_json
@@ -63,6 +64,7 @@ def _load(path: Path | None) -> Settings:
 
 
 @app.command()
+@one_line_errors
 def run(
     config: ConfigOption = None,
     max_ticks: Annotated[
@@ -126,6 +128,7 @@ def run(
 
 
 @app.command()
+@one_line_errors
 def report(
     config: ConfigOption = None,
     as_json: Annotated[
@@ -182,6 +185,7 @@ def _set_trading_state(config: Path | None, state: TradingState, reason: str, *,
 
 
 @app.command()
+@one_line_errors
 def halt(
     config: ConfigOption = None,
     flatten: Annotated[
@@ -194,6 +198,7 @@ def halt(
 
 
 @app.command()
+@one_line_errors
 def resume(config: ConfigOption = None, reason: ReasonOption = None) -> None:
     """Let the bot enter new trades again after a halt (or a max-drawdown stop)."""
     _set_trading_state(config, TradingState.ACTIVE, reason or "resumed", flatten=False)
@@ -209,6 +214,7 @@ def config_check(path: Annotated[Path, typer.Argument(help="The TOML config file
 
 
 @db_app.command("upgrade")
+@one_line_errors
 def db_upgrade(config: ConfigOption = None) -> None:
     """Apply the audit DB migrations (the daemon also does this on start)."""
     settings = _load(config)
@@ -217,7 +223,7 @@ def db_upgrade(config: ConfigOption = None) -> None:
     Console().print(f"[green]audit DB at head[/]: {settings.effective_database_url_redacted}")
 
 
-app.command("backtest")(backtest_command)
+app.command("backtest")(one_line_errors(backtest_command))
 app.command("optimize")(optimize_command)
 
 

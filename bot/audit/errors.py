@@ -66,7 +66,10 @@ class AuditDbUnavailable(AuditDbError):
 
 
 def describe_url(url: URL) -> str:
-    """``url`` for messages and logs: the password masked, wherever it is given."""
+    """``url`` for messages and logs: the password masked, wherever it is given; a SQLite path as typed."""
+    if url.get_backend_name() == "sqlite":
+        query = "&".join(f"{key}={value}" for key, value in url.query.items())
+        return f"{url.drivername}:///{url.database or ''}" + (f"?{query}" if query else "")
     if "password" in url.query:
         url = url.update_query_dict({"password": "***"})
     return url.render_as_string(hide_password=True)
