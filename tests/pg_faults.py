@@ -12,7 +12,8 @@ around a COMMIT.
 - ``("before")``: the COMMIT is thrown away and the connection closed: the server rolls back.
 - ``("hold")``: the COMMIT is thrown away and the client's side closed, but the server's side is kept
   open, as after a network cut: the server still holds the transaction open (until :meth:`release`).
-- :meth:`refuse` closes the listening port: new connections are refused, as with a server that is down.
+- :meth:`refuse` closes the listening port: new connections are refused, as with a server that is down;
+  :meth:`close` also drops the open ones; :meth:`listen` brings the server back.
 
 Plain TCP: the proxy's URL turns TLS and GSS encryption off, so it can see the protocol's COMMIT.
 """
@@ -61,14 +62,19 @@ class _Link:
 class PgProxy:
     def __init__(self, target: tuple[str, int]) -> None:
         self._target = target
-        self._listener = socket.create_server(("127.0.0.1", 0))
-        self.port: int = self._listener.getsockname()[1]
         self._lock = threading.Lock()
         self._links: list[_Link] = []
         self._held: list[_Link] = []
         self._armed: CutMode | None = None
         self.cuts = 0
-        threading.Thread(target=self._accept, daemon=True).start()
+        self.port = 0
+        self.listen()
+
+    def listen(self) -> None:
+        """Accept connections (again, after :meth:`refuse` or :meth:`close`: the server is back)."""
+        self._listener = socket.create_server(("127.0.0.1", self.port))
+        self.port = self._listener.getsockname()[1]
+        threading.Thread(target=self._accept, args=(self._listener,), daemon=True).start()
 
     def url(self, db_url: str) -> str:
         """``db_url`` pointed at this proxy, unencrypted."""
@@ -100,10 +106,10 @@ class PgProxy:
         for link in links:
             link.close()
 
-    def _accept(self) -> None:
+    def _accept(self, listener: socket.socket) -> None:
         while True:
             try:
-                client, _ = self._listener.accept()
+                client, _ = listener.accept()
             except OSError:
                 return  # refused / closed
             server = socket.create_connection(self._target)
