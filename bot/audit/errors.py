@@ -53,7 +53,7 @@ class AuditDbReadOnly(AuditDbError):
 class AuditDbFull(AuditDbError):
     """The database could not grow: disk, quota or file-size limit full (or the disk failing)."""
 
-    problem = "is full: the disk has no room for it"
+    problem = "is full: no room left to write it"
     remedy = "free disk space (or raise the quota or file-size limit); what was committed before is kept"
 
 
@@ -114,7 +114,9 @@ def translate(error: DBAPIError, url: URL) -> AuditDbError | None:
     sqlite_code, state = _sqlite_code(error), _sqlstate(error)
     if sqlite_code == _SQLITE_READONLY or state in _PG_READ_ONLY:
         return AuditDbReadOnly(database, reason)
-    if sqlite_code in (_SQLITE_FULL, _SQLITE_IOERR) or state in _PG_FULL:
+    if sqlite_code == _SQLITE_IOERR:  # how a write past the disk's (or quota's) end fails, like a bad disk
+        return AuditDbFull(database, f"{reason}: a full or failing disk")
+    if sqlite_code == _SQLITE_FULL or state in _PG_FULL:
         return AuditDbFull(database, reason)
     if sqlite_code == _SQLITE_CANTOPEN or is_connection_error(error):
         return AuditDbUnavailable(database, reason)
