@@ -170,7 +170,8 @@ class Transactions:
 
     @staticmethod
     def _unknown_outcome(error: AuditDbError, doubt: Sequence[_InDoubt]) -> AuditDbError:
-        """``error``, saying so when the last write's COMMIT may have gone through."""
-        if not doubt:
+        """``error``, saying so when the last write's COMMIT may have gone through (it was sent: the
+        work had returned; a transaction lost before that is rolled back by the server)."""
+        if not (doubt and doubt[0].result):
             return error
         return type(error)(error.database, f"{error.reason}; the last write may or may not be stored")

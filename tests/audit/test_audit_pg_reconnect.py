@@ -266,6 +266,7 @@ def test_a_server_that_stays_down_fails_as_unavailable_after_bounded_retries(
     assert "\n" not in message
     assert message.startswith(f"audit DB postgresql+psycopg://postgres@127.0.0.1:{proxy.port}/")
     assert "is unavailable" in message and "running and reachable" in message
+    assert "may or may not" not in message  # it never reached the server: certainly not stored
 
 
 def test_pool_pre_ping_and_retries_keep_a_busy_store_going_through_repeated_terminations(
