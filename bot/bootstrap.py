@@ -13,6 +13,7 @@ from decimal import Decimal
 import structlog
 
 from bot.audit.batched import BatchedAuditStore
+from bot.audit.errors import AuditDbError
 from bot.audit.migrate import upgrade
 from bot.audit.store import SqlAuditStore
 from bot.clock import SimClock, SystemClock, datetime_to_ms, ms_to_datetime
@@ -27,7 +28,7 @@ from bot.ports import Broker, Clock, MarketData
 from bot.positions import PositionBook
 from bot.reconcile import ReconcileReport
 from bot.reporting import RunReport, build_report
-from bot.run_records import describe_run, failing_the_run, start_run
+from bot.run_records import close_failed_run, describe_run, failing_the_run, start_run
 from bot.settings import Settings, StrategySettings, risk_limits
 from bot.trading_control import TradingControl
 from risk.chain import RiskChain
@@ -138,27 +139,28 @@ def build_app(
     timeline = market.timeline()
     clock = SimClock(ms_to_datetime(int(timeline[0]) - timeframe_ms(settings.market.timeframe)))
     run_id = start_run(settings, store, backtest=backtest)
-    broker = PaperBroker(
-        market,
-        clock,
-        timeframe=settings.market.timeframe,
-        starting_balances=settings.bot.starting_balances,
-        slippage_bps=settings.paper.slippage_bps,
-        venue=settings.venue,
-        # Paper trade ids restart with each broker; fills are unique on (venue, trade id), so a
-        # second run in the same DB needs its own id space or its fills would be taken as duplicates.
-        id_prefix=f"paper-r{run_id}",
-    )
-    describe_run(store, run_id, market, broker, settings.market.symbols)
-    # Offline runs are separate simulations: intent ids are scoped to the run so a second run of the
-    # same replay is not mistaken for a restart of the first; every run starts ACTIVE and flat.
-    engine = _assemble(
-        settings, store, market, broker, clock, strategies, run_id,
-        id_scope=f"{settings.bot.name}:run{run_id}", book=PositionBook(lot_step(market)), resume=None,
-        start=TradingStatus(TradingState.ACTIVE, "start", clock.now()),
-        # A replay reads kill-switch commands every 20 candles (a fraction of a second at demo speed).
-        poll_commands_every=0 if backtest else 20,
-    )  # fmt: skip
+    with failing_the_run(store, run_id, settings.bot.name):
+        broker = PaperBroker(
+            market,
+            clock,
+            timeframe=settings.market.timeframe,
+            starting_balances=settings.bot.starting_balances,
+            slippage_bps=settings.paper.slippage_bps,
+            venue=settings.venue,
+            # Paper trade ids restart with each broker; fills are unique on (venue, trade id), so a
+            # second run in the same DB needs its own id space or its fills would be taken as duplicates.
+            id_prefix=f"paper-r{run_id}",
+        )
+        describe_run(store, run_id, market, broker, settings.market.symbols)
+        # Offline runs are separate simulations: intent ids are scoped to the run so a second run of the
+        # same replay is not mistaken for a restart of the first; every run starts ACTIVE and flat.
+        engine = _assemble(
+            settings, store, market, broker, clock, strategies, run_id,
+            id_scope=f"{settings.bot.name}:run{run_id}", book=PositionBook(lot_step(market)), resume=None,
+            start=TradingStatus(TradingState.ACTIVE, "start", clock.now()),
+            # A replay reads kill-switch commands every 20 candles (a fraction of a second at demo speed).
+            poll_commands_every=0 if backtest else 20,
+        )  # fmt: skip
     replay = SimReplay(engine, clock, timeline, max_ticks)
     daemon = Daemon(replay, timeframe=settings.market.timeframe, replay_speed=settings.market.replay_speed)
     log.info("run_started", run_id=run_id, mode=settings.bot.mode, source=settings.market.source)
@@ -273,7 +275,14 @@ def _assemble(
 
 def finish_app(app: App, outcome: str, *, decisions: bool = True) -> RunReport:
     """Close the run in the audit DB and build its report from the DB (``decisions=False``: without
-    loading every risk decision, see :func:`bot.reporting.build_report`)."""
+    loading every risk decision, see :func:`bot.reporting.build_report`).
+
+    A run that ended on an audit DB error is closed as failed (if the DB allows) and the error raised
+    again: the command ends with it (exit 5), there is no report to build from that database."""
+    error = app.daemon.replay.error if isinstance(app.daemon, Daemon) else None
+    if isinstance(error, AuditDbError):
+        close_failed_run(app.store, app.run_id)
+        raise error
     app.engine.close_books()
     app.store.finish_run(app.run_id, SystemClock().now(), outcome)
     try:

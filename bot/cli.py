@@ -9,9 +9,10 @@ import signal
 import socket
 import sys
 import threading
+from contextlib import closing
 from pathlib import Path
 from types import FrameType
-from typing import Annotated, NoReturn
+from typing import Annotated
 
 import structlog
 import typer
@@ -19,20 +20,21 @@ from rich.console import Console
 from rich.live import Live
 
 from bot import __version__
+from bot.audit.lease import DaemonLease, LeaseHeld
 from bot.audit.migrate import upgrade
 from bot.audit.store import SqlAuditStore
 from bot.backtest.cli import backtest_command
-from bot.bootstrap import finish_app
+from bot.bootstrap import App, finish_app
 from bot.clock import SystemClock
 from bot.console import print_report, print_trading_state, status_line
 from bot.daemon import WallClockDaemon
 from bot.daemon_start import open_daemon
 from bot.domain import TradingState, TradingStatus
-from bot.exits import ExitCode, ExitError
+from bot.exits import ExitCode, one_line_errors
 from bot.logging_setup import configure_logging, register_secrets
 from bot.optimize.cli import optimize_command
 from bot.report_json import report_to_json
-from bot.reporting import build_report
+from bot.reporting import RunReport, build_report
 from bot.settings import ConfigError, Settings, config_hash, load_settings, redacted_dict
 
 DEFAULT_CONFIG = Path("config/paper.toml")
@@ -67,6 +69,7 @@ def _load(path: Path | None) -> Settings:
 
 
 @app.command()
+@one_line_errors
 def run(
     config: ConfigOption = None,
     max_ticks: Annotated[
@@ -103,10 +106,26 @@ def run(
 
     signal.signal(signal.SIGTERM, _request_stop)
     signal.signal(signal.SIGINT, _request_stop)
-    try:
-        application, lease = open_daemon(settings, max_ticks=max_ticks)
-    except ExitError as exc:
-        _exit_with(exc)
+    application, lease = open_daemon(settings, max_ticks=max_ticks)  # an ExitError ends it: one line
+    with closing(lease):  # the lease is given back however the run ends
+        outcome, report = _run_until_done(application, lease, stop, fmt, log_file)
+    console = Console()
+    quote = settings.bot.quote_currency
+    if fmt == "console":
+        print_report(console, report, quote, with_trades=False)
+        console.print(f"details: spotbot report{' --config ' + str(config) if config else ''}")
+    else:
+        structlog.get_logger("bot.cli").info("run_summary", **report_to_json(report)["summary"])
+    if outcome == "lease_lost":
+        raise LeaseHeld("another daemon took this bot's lease while it ran: stopped")
+    raise typer.Exit(ExitCode.FAILED if outcome == "failed" else ExitCode.OK)
+
+
+def _run_until_done(
+    application: App, lease: DaemonLease, stop: threading.Event, fmt: str, log_file: Path
+) -> tuple[str, RunReport]:
+    """Run the daemon (with the live status line on a console) until it ends; close the run."""
+    settings = application.settings
     if isinstance(application.daemon, WallClockDaemon):
         application.daemon.watch_lease(lease.still_held)
     console = Console()
@@ -125,27 +144,11 @@ def run(
             outcome = application.daemon.run(stop, on_idle=refresh)
     else:
         outcome = application.daemon.run(stop)
-    report = finish_app(application, outcome)
-    lease.close()
-    if fmt == "console":
-        print_report(console, report, quote, with_trades=False)
-        console.print(f"details: spotbot report{' --config ' + str(config) if config else ''}")
-    else:
-        structlog.get_logger("bot.cli").info("run_summary", **report_to_json(report)["summary"])
-    if outcome == "lease_lost":
-        _exit_with(
-            ExitError("another daemon took this bot's lease: stopped", exit_code=ExitCode.ALREADY_RUNNING)
-        )
-    raise typer.Exit(ExitCode.FAILED if outcome == "failed" else ExitCode.OK)
-
-
-def _exit_with(exc: ExitError) -> NoReturn:
-    """End the command with the error's one line on stderr and its exit code (README: Exit codes)."""
-    Console(stderr=True).print(f"[bold red]error[/]: {exc}", highlight=False, soft_wrap=True)
-    raise typer.Exit(exc.exit_code)
+    return outcome, finish_app(application, outcome)
 
 
 @app.command()
+@one_line_errors
 def report(
     config: ConfigOption = None,
     as_json: Annotated[
@@ -202,6 +205,7 @@ def _set_trading_state(config: Path | None, state: TradingState, reason: str, *,
 
 
 @app.command()
+@one_line_errors
 def halt(
     config: ConfigOption = None,
     flatten: Annotated[
@@ -214,6 +218,7 @@ def halt(
 
 
 @app.command()
+@one_line_errors
 def resume(config: ConfigOption = None, reason: ReasonOption = None) -> None:
     """Let the bot enter new trades again after a halt (or a max-drawdown stop)."""
     _set_trading_state(config, TradingState.ACTIVE, reason or "resumed", flatten=False)
@@ -229,6 +234,7 @@ def config_check(path: Annotated[Path, typer.Argument(help="The TOML config file
 
 
 @db_app.command("upgrade")
+@one_line_errors
 def db_upgrade(config: ConfigOption = None) -> None:
     """Apply the audit DB migrations (the daemon also does this on start)."""
     settings = _load(config)
@@ -237,7 +243,7 @@ def db_upgrade(config: ConfigOption = None) -> None:
     Console().print(f"[green]audit DB at head[/]: {settings.effective_database_url_redacted}")
 
 
-app.command("backtest")(backtest_command)
+app.command("backtest")(one_line_errors(backtest_command))
 app.command("optimize")(optimize_command)
 
 

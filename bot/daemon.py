@@ -8,7 +8,8 @@ matches a backtest of the same candles (DESIGN invariant 9).
 
 Jobs never overlap (``max_instances=1``) and misfires coalesce: if a tick takes longer than the replay
 interval the replay simply runs slower. A stop request lets the tick in progress finish
-(``shutdown(wait=True)``) before the caller closes the run.
+(``shutdown(wait=True)``) before the caller closes the run. A failed tick ends a replay as "failed";
+a dropped audit DB connection is not a failed tick unless the store's reconnect retries gave up.
 """
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ from apscheduler.triggers.interval import IntervalTrigger
 from bot.clock import SimClock, datetime_to_ms, ms_to_datetime
 from bot.domain import TIMEFRAME_SECONDS, timeframe_ms
 from bot.engine import Engine
+from bot.exits import log_failure
 from bot.market.series import IntArray
 from bot.ports import Clock
 
@@ -88,7 +90,7 @@ class SimReplay:
             self._clock.advance_to(ms_to_datetime(int(self._close_times[self._next])))
             self._engine.tick()
         except Exception as exc:  # a failed tick ends the replay; the caller reports it
-            log.exception("tick_failed")
+            log_failure(log, "tick_failed", exc)
             self.error = exc
             self.finished.set()
             return
@@ -156,7 +158,8 @@ class WallClockDaemon:
     monitor job between closes (fills, stops, timeouts, kill-switch commands). Jobs never overlap:
     APScheduler allows one instance per job and the engine serializes a tick against a monitor run.
     A failed job is logged and the daemon keeps running (the next run retries); it never crashes on
-    an exchange outage.
+    an exchange outage, nor on an audit DB that is away for longer than the store's own reconnect
+    retries (the job that met it fails; the next one reconnects).
     """
 
     def __init__(
@@ -210,9 +213,9 @@ class WallClockDaemon:
     def _guarded(self, job: Callable[[], None], name: str) -> None:
         try:
             job()
-        except Exception:
+        except Exception as exc:  # e.g. the audit DB gone: the next run reconnects (or fails again)
             self.failures += 1
-            log.exception("job_failed", job=name, failures=self.failures)
+            log_failure(log, "job_failed", exc, job=name, failures=self.failures)
 
     def run(self, stop: threading.Event, on_idle: Callable[[], None] | None = None) -> str:
         scheduler = BackgroundScheduler(timezone=UTC)

@@ -191,7 +191,9 @@ class OrderGateway:
 
     def store_fills(self, fills: Sequence[Fill]) -> list[Fill]:
         """Store the venue's fills; returns those stored for the first time (a re-report is not new)."""
-        return [fill for fill in fills if self._store.record_fill(fill)]
+        new = [fill for fill in fills if self._store.record_fill(fill)]
+        self._broker.acknowledge(fills)  # all of them are in the DB now
+        return new
 
     def not_found_is_final(self, client_order_id: str, now: datetime) -> bool:
         """Whether the venue's "no such order" is the last word on it: its request can no longer execute."""

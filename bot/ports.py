@@ -134,7 +134,12 @@ class Broker(Protocol):
 
     def poll(self, now: datetime) -> BrokerUpdate:
         """Advance to ``now`` (paper: match resting orders against candles closed by then) and report
-        order changes and fills since the last poll."""
+        order changes and fills since the last poll, and fills reported before but not acknowledged."""
+        ...
+
+    def acknowledge(self, fills: Sequence[Fill]) -> None:
+        """These fills are in the audit DB: a poll need not report them again (until then it does, so a
+        fill the DB could not take is not lost from a running bot)."""
         ...
 
 

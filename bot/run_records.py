@@ -9,6 +9,7 @@ from contextlib import contextmanager
 import structlog
 
 from bot import __version__
+from bot.audit.errors import AuditDbError
 from bot.audit.store import SqlAuditStore
 from bot.clock import SystemClock
 from bot.domain import TradingState, TradingStatus
@@ -56,10 +57,18 @@ def failing_the_run(store: SqlAuditStore, run_id: int, bot_name: str) -> Iterato
     try:
         yield
     except BaseException as exc:
-        now = SystemClock().now()
         if isinstance(exc, CredentialsRefused) and exc.halt:
-            halted = TradingStatus(TradingState.HALTED, "fatal_exchange_error", now)
+            halted = TradingStatus(TradingState.HALTED, "fatal_exchange_error", SystemClock().now())
             store.record_trading_state(bot_name, run_id, halted, ENGINE_ACTOR)
-        store.finish_run(run_id, now, "failed")
+        close_failed_run(store, run_id)
         log.error("run_start_failed", run_id=run_id, error=str(exc))
         raise
+
+
+def close_failed_run(store: SqlAuditStore, run_id: int) -> None:
+    """Close a run as ``failed`` after an error, if the audit DB still takes the write (the error that
+    ended the run is the one to report, not this one)."""
+    try:
+        store.finish_run(run_id, SystemClock().now(), "failed")
+    except AuditDbError as error:
+        log.warning("run_left_open", run_id=run_id, error=str(error))

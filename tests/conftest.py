@@ -23,6 +23,16 @@ def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
     if request.param == "sqlite":
         yield f"sqlite:///{tmp_path / 'audit.sqlite'}"
         return
+    yield from _postgres_leg()
+
+
+@pytest.fixture
+def pg_db_url() -> Iterator[str]:
+    """A fresh PostgreSQL schema, for tests of what only a server does (connections dropped, roles)."""
+    yield from _postgres_leg()
+
+
+def _postgres_leg() -> Iterator[str]:
     base_url = os.environ.get(POSTGRES_URL_ENV)
     if not base_url:
         pytest.skip(f"PostgreSQL leg: set {POSTGRES_URL_ENV}=postgresql+psycopg://user@host:port/db")

@@ -182,6 +182,9 @@ class ScriptedBroker:
         """The scripted venue never executes a request late, unless a test says until when it may."""
         return self.deadline
 
+    def acknowledge(self, fills: Sequence[Fill]) -> None:
+        pass
+
     def fill(self, client_order_id: str, price: Decimal, at: datetime, fee: Decimal = Decimal(0)) -> Fill:
         """Fill an open order completely; reported by the next poll()."""
         order = self.orders[client_order_id]

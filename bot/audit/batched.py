@@ -26,6 +26,7 @@ from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import URL, Engine, bindparam, update
+from sqlalchemy.orm import Session
 
 from bot.audit import convert
 from bot.audit.bulk import bulk_insert
@@ -279,7 +280,8 @@ class BatchedAuditStore(SqlAuditStore):
         """Write everything buffered, in one transaction (parents before the rows that refer to them)."""
         if not (self._pending or self._unwritten or self._changed):
             return
-        with self._write() as s:
+
+        def write(s: Session) -> None:  # reads the buffers only: a retry writes the same rows
             connection = s.connection()
             bulk_insert(connection, _ORDERS, [self._order_values(cid) for cid in self._unwritten])
             changed = [self._update_values(cid) for cid in self._changed.difference(self._unwritten)]
@@ -287,6 +289,8 @@ class BatchedAuditStore(SqlAuditStore):
                 s.execute(_ORDER_UPDATE, changed)
             for model in (IntentRow, RiskDecisionRow, OrderEventRow, FillRow, EquitySnapshotRow):
                 bulk_insert(connection, table_of(model), self._rows[model])
+
+        self._write(write)
         self._unwritten = []
         self._changed = set()
         self._rows = {model: [] for model in self._rows}

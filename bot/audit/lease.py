@@ -28,12 +28,15 @@ from typing import IO, Any, Self
 
 import portalocker
 import structlog
-from sqlalchemy import Connection, Engine, select, text
+from sqlalchemy import URL, Connection, Engine, select, text
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.exc import DBAPIError
 
 from bot.audit.engine import make_engine, normalize_url
+from bot.audit.errors import translate
 from bot.audit.models import DaemonLeaseRow, table_of
+from bot.audit.transactions import Transactions
 from bot.exits import ExitCode, ExitError
 
 log = structlog.get_logger(__name__)
@@ -65,6 +68,9 @@ class DaemonLease:
         self._bot = bot_name
         self._since = now
         self._engine: Engine = make_engine(url)
+        self._transactions = Transactions(
+            self._engine
+        )  # audit DB errors translated, lost connections retried
         self._sqlite = self._url.get_backend_name() == "sqlite"
         self._file: IO[Any] | None = None
         self._connection: Connection | None = None
@@ -129,8 +135,9 @@ class DaemonLease:
 
     def holder(self) -> Holder | None:
         table = table_of(DaemonLeaseRow)
-        with self._engine.connect() as connection:
-            row = connection.execute(select(table).where(table.c.bot_name == self._bot)).first()
+        row = self._transactions.read(
+            lambda s: s.execute(select(table).where(table.c.bot_name == self._bot)).first()
+        )
         if row is None:
             return None
         return Holder(row.host, row.pid, row.acquired_at, row.run_id)
@@ -144,15 +151,14 @@ class DaemonLease:
         statement = statement.on_conflict_do_update(
             index_elements=["bot_name"], set_={k: statement.excluded[k] for k in values if k != "bot_name"}
         )
-        with self._engine.begin() as connection:
-            connection.execute(statement)
+        self._transactions.write(lambda s: s.execute(statement))
 
     # ----------------------------------------------------------------- locks
 
     def _lock_file(self) -> bool:
-        database = self._url.database
-        if not database or database == ":memory:":
-            return True  # one process only, by construction
+        database = sqlite_file(self._url)
+        if database is None:
+            return True  # an in-memory database: one process only, by construction
         path = Path(f"{database}.{self._bot}.lock")
         handle = path.open("a")
         try:
@@ -164,14 +170,29 @@ class DaemonLease:
         return True
 
     def _lock_advisory(self) -> bool:
-        connection = self._engine.execution_options(isolation_level="AUTOCOMMIT").connect()
-        schema = connection.execute(text("SELECT current_schema()")).scalar_one()
-        key = _lock_key(f"spotbot-lease|{schema}|{self._bot}")
-        if not connection.execute(text("SELECT pg_try_advisory_lock(:key)"), {"key": key}).scalar_one():
+        try:
+            connection = self._engine.execution_options(isolation_level="AUTOCOMMIT").connect()
+            schema = connection.execute(text("SELECT current_schema()")).scalar_one()
+            key = _lock_key(f"spotbot-lease|{schema}|{self._bot}")
+            taken = connection.execute(text("SELECT pg_try_advisory_lock(:key)"), {"key": key}).scalar_one()
+        except DBAPIError as error:
+            raise (translate(error, self._url) or error) from None
+        if not taken:
             connection.close()
             return False
         self._connection = connection
         return True
+
+
+def sqlite_file(url: URL) -> str | None:
+    """The file behind a SQLite URL (``sqlite:///path`` or ``sqlite:///file:path?mode=ro&uri=true``), or
+    None for an in-memory database."""
+    database = url.database
+    if not database or database == ":memory:" or "mode=memory" in database:
+        return None
+    if str(url.query.get("uri", "")).lower() == "true" and database.startswith("file:"):
+        return database.removeprefix("file:").split("?", 1)[0]
+    return database
 
 
 def _lock_key(name: str) -> int:

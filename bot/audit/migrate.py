@@ -4,6 +4,8 @@ The migration scripts ship inside the package (``bot/audit/migrations``), so thi
 installed wheel with no ``alembic.ini``. :func:`upgrade` is idempotent: at head it does nothing.
 Concurrent starts are serialized (an advisory lock on PostgreSQL, ``BEGIN IMMEDIATE`` on SQLite),
 and each upgrade runs in one transaction, so a crash mid-migration leaves the old schema intact.
+A lost PostgreSQL connection is retried on a new one (the upgrade is idempotent), and a database that
+cannot be used raises :class:`~bot.audit.errors.AuditDbError` (see :mod:`bot.audit.transactions`).
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ from alembic.script import ScriptDirectory
 from sqlalchemy import URL, Connection, Engine, text
 
 from bot.audit.engine import BEGIN_IMMEDIATE, make_engine
+from bot.audit.transactions import Transactions
 
 SCRIPT_LOCATION = "bot.audit:migrations"
 _ADVISORY_LOCK_KEY = 0x5B07A0D1  # any constant unique to this schema's migrations
@@ -43,11 +46,15 @@ def _engine(url_or_engine: str | URL | Engine) -> tuple[Engine, bool]:
 def upgrade(url: str | URL | Engine, revision: str = "head") -> None:
     """Bring the database at ``url`` to ``revision`` (default: the newest). Safe to call every start."""
     engine, owned = _engine(url)
-    try:
+
+    def once() -> None:
         with engine.connect().execution_options(**BEGIN_IMMEDIATE) as connection, connection.begin():
             if connection.dialect.name == "postgresql":
                 connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _ADVISORY_LOCK_KEY})
             command.upgrade(alembic_config(connection), revision)
+
+    try:
+        Transactions(engine).run(once)
     finally:
         if owned:
             engine.dispose()
@@ -56,9 +63,13 @@ def upgrade(url: str | URL | Engine, revision: str = "head") -> None:
 def current_revision(url: str | URL | Engine) -> str | None:
     """The revision the database is at; ``None`` for an empty (never migrated) database."""
     engine, owned = _engine(url)
-    try:
+
+    def once() -> str | None:
         with engine.connect() as connection:
             return MigrationContext.configure(connection).get_current_revision()
+
+    try:
+        return Transactions(engine).run(once)
     finally:
         if owned:
             engine.dispose()

@@ -6,11 +6,10 @@ never ORM rows, so callers cannot accidentally lazy-load or mutate through a clo
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
-from typing import Self
+from collections.abc import Callable, Sequence
+from typing import Any, Self, TypeVar
 
-from sqlalchemy import URL, ColumnElement, Engine, case, func, select
+from sqlalchemy import URL, ColumnElement, Engine, Select, case, func, select
 from sqlalchemy.orm import Session
 
 from bot.audit import convert
@@ -27,6 +26,7 @@ from bot.audit.models import (
     table_of,
 )
 from bot.audit.records import RunRecord, TradingStateEvent
+from bot.audit.transactions import RetryPolicy, Transactions
 from bot.domain import (
     EquitySnapshot,
     Fill,
@@ -40,15 +40,19 @@ from bot.domain import (
 
 TERMINAL_STATUSES = tuple(status.value for status in OrderStatus if status.is_terminal)
 
+T = TypeVar("T")
+
 
 class SqlAuditReader:
     """Queries over an audit database created by :func:`bot.audit.migrate.upgrade`.
 
     Accepts a URL (the reader then owns its engine and :meth:`close` disposes it) or an existing
-    engine (shared, left open), e.g. one made by :func:`bot.audit.engine.make_engine`.
+    engine (shared, left open), e.g. one made by :func:`bot.audit.engine.make_engine`. A read on a lost
+    PostgreSQL connection is run again on a new one (``retry``, see :mod:`bot.audit.transactions`);
+    a database that cannot be read raises :class:`~bot.audit.errors.AuditDbError`.
     """
 
-    def __init__(self, url_or_engine: str | URL | Engine) -> None:
+    def __init__(self, url_or_engine: str | URL | Engine, *, retry: RetryPolicy | None = None) -> None:
         if isinstance(url_or_engine, Engine):
             self._engine, self._owns_engine = url_or_engine, False
         else:
@@ -56,6 +60,7 @@ class SqlAuditReader:
         dialect = self._engine.dialect.name
         if dialect not in ("sqlite", "postgresql"):
             raise ValueError(f"audit store supports sqlite and postgresql, not {dialect!r}")
+        self._transactions = Transactions(self._engine, retry)
 
     @property
     def engine(self) -> Engine:
@@ -72,17 +77,23 @@ class SqlAuditReader:
     def __exit__(self, *_exc: object) -> None:
         self.close()
 
-    @contextmanager
-    def _read(self) -> Iterator[Session]:
-        with Session(self._engine) as session, session.begin():
-            yield session
+    @property
+    def database(self) -> str:
+        """This store's database URL, password masked (for messages and logs)."""
+        return self._transactions.database
+
+    def _read(self, work: Callable[[Session], T]) -> T:
+        return self._transactions.read(work)
+
+    def _all(self, query: Select[Any], to: Callable[[Any], T]) -> list[T]:
+        """Every row of ``query``, each converted by ``to``, in one read."""
+        return self._read(lambda s: [to(row) for row in s.execute(query)])
 
     def get_order(self, client_order_id: str) -> Order | None:
-        with self._read() as s:
-            row = s.execute(
-                select(table_of(OrderRow)).where(OrderRow.client_order_id == client_order_id)
-            ).one_or_none()
-            return None if row is None else convert.order(row)
+        found = self._all(
+            select(table_of(OrderRow)).where(OrderRow.client_order_id == client_order_id), convert.order
+        )
+        return found[0] if found else None
 
     def orders(self, run_id: int | None = None, *, only_open: bool = False) -> list[Order]:
         """Orders by creation time. ``only_open`` keeps those not in a terminal status (including
@@ -92,8 +103,7 @@ class SqlAuditReader:
             query = query.where(OrderRow.run_id == run_id)
         if only_open:
             query = query.where(OrderRow.status.not_in(TERMINAL_STATUSES))
-        with self._read() as s:
-            return [convert.order(row) for row in s.execute(query)]
+        return self._all(query, convert.order)
 
     def orders_for_intent(self, intent_id: str) -> list[Order]:
         """Every order of one intent (its entry, stops, exits and their replacements), in any run."""
@@ -102,13 +112,13 @@ class SqlAuditReader:
             .where(OrderRow.intent_id == intent_id)
             .order_by(OrderRow.created_at, OrderRow.id)
         )
-        with self._read() as s:
-            return [convert.order(row) for row in s.execute(query)]
+        return self._all(query, convert.order)
 
     def latest_filled_entry(self, symbol: str, runs: Sequence[int]) -> Order | None:
         """The newest entry on ``symbol`` with a fill, from the last of ``runs`` (oldest first) that has
         one: the entry whose intent owns the position's stop."""
-        with self._read() as s:
+
+        def newest(s: Session) -> Order | None:
             for run_id in reversed(runs):
                 query = (
                     select(table_of(OrderRow))
@@ -123,7 +133,9 @@ class SqlAuditReader:
                 for row in s.execute(query):
                     if row.filled_quantity > 0:
                         return convert.order(row)
-        return None
+            return None
+
+        return self._read(newest)
 
     def fills(self, run_id: int | None = None) -> list[Fill]:
         """Fills by time. With ``run_id``, only fills of that run's orders (a fill for an order this
@@ -133,26 +145,20 @@ class SqlAuditReader:
             query = query.join(OrderRow, OrderRow.client_order_id == FillRow.client_order_id).where(
                 OrderRow.run_id == run_id
             )
-        with self._read() as s:
-            return [convert.fill(row) for row in s.execute(query)]
+        return self._all(query, convert.fill)
 
     def runs(self) -> list[RunRecord]:
         """Every run, oldest first."""
-        with self._read() as s:
-            return [
-                convert.run_record(row) for row in s.execute(select(table_of(RunRow)).order_by(RunRow.id))
-            ]
+        return self._all(select(table_of(RunRow)).order_by(RunRow.id), convert.run_record)
 
     def latest_run_id(self) -> int | None:
-        with self._read() as s:
-            return s.scalar(select(func.max(RunRow.id)))
+        return self._read(lambda s: s.scalar(select(func.max(RunRow.id))))
 
     def intents(self, run_id: int | None = None) -> list[OrderIntent]:
         query = select(table_of(IntentRow)).order_by(IntentRow.created_at, IntentRow.intent_id)
         if run_id is not None:
             query = query.where(IntentRow.run_id == run_id)
-        with self._read() as s:
-            return [convert.intent(row) for row in s.execute(query)]
+        return self._all(query, convert.intent)
 
     def decisions(self, run_id: int | None = None) -> list[RiskDecision]:
         """Risk decisions grouped per intent (by intent time), each chain in the order the guards ran."""
@@ -163,8 +169,7 @@ class SqlAuditReader:
         )
         if run_id is not None:
             query = query.where(IntentRow.run_id == run_id)
-        with self._read() as s:
-            return [convert.decision(row) for row in s.execute(query)]
+        return self._all(query, convert.decision)
 
     def intent_outcome_counts(self, run_id: int) -> tuple[dict[str, int], dict[str, int]]:
         """Counted in the database, without loading the decisions: intents by their chain's final word
@@ -194,10 +199,13 @@ class SqlAuditReader:
             .where(intents.c.run_id == run_id, decisions.c.verdict != "approved")
             .group_by(decisions.c.guard, decisions.c.reason)
         )
-        with self._read() as s:
+
+        def count(s: Session) -> tuple[dict[str, int], dict[str, int]]:
             by_outcome = {outcome: count for outcome, count in s.execute(outcomes)}
             by_reason = {f"{guard}:{reason}": count for guard, reason, count in s.execute(reasons)}
-        return by_outcome, by_reason
+            return by_outcome, by_reason
+
+        return self._read(count)
 
     def order_status_counts(self, run_id: int) -> dict[str, int]:
         """How many of the run's orders are in each status, counted in the database."""
@@ -205,8 +213,7 @@ class SqlAuditReader:
         query = (
             select(orders.c.status, func.count()).where(orders.c.run_id == run_id).group_by(orders.c.status)
         )
-        with self._read() as s:
-            return {status: count for status, count in s.execute(query)}
+        return self._read(lambda s: {status: count for status, count in s.execute(query)})
 
     def order_events(self, client_order_id: str | None = None, run_id: int | None = None) -> list[OrderEvent]:
         """Order history by time, ties in the order the events were recorded."""
@@ -217,15 +224,13 @@ class SqlAuditReader:
             query = query.join(OrderRow, OrderRow.client_order_id == OrderEventRow.client_order_id).where(
                 OrderRow.run_id == run_id
             )
-        with self._read() as s:
-            return [convert.event(row) for row in s.execute(query)]
+        return self._all(query, convert.event)
 
     def equity_snapshots(self, run_id: int | None = None) -> list[EquitySnapshot]:
         query = select(table_of(EquitySnapshotRow)).order_by(EquitySnapshotRow.taken_at, EquitySnapshotRow.id)
         if run_id is not None:
             query = query.where(EquitySnapshotRow.run_id == run_id)
-        with self._read() as s:
-            return [convert.snapshot(row) for row in s.execute(query)]
+        return self._all(query, convert.snapshot)
 
     def trading_state_events(self, bot_name: str, after_id: int = 0) -> list[TradingStateEvent]:
         """``bot_name``'s trading state changes with an id above ``after_id``, oldest first.
@@ -237,8 +242,7 @@ class SqlAuditReader:
             .where(TradingStateEventRow.bot_name == bot_name, TradingStateEventRow.id > after_id)
             .order_by(TradingStateEventRow.id)
         )
-        with self._read() as s:
-            return [convert.trading_state_event(row) for row in s.execute(query)]
+        return self._all(query, convert.trading_state_event)
 
     def latest_trading_state(self, bot_name: str) -> TradingStateEvent | None:
         """The change in force for ``bot_name`` (the newest one), or None if it never had one."""
@@ -248,6 +252,5 @@ class SqlAuditReader:
             .order_by(TradingStateEventRow.id.desc())
             .limit(1)
         )
-        with self._read() as s:
-            row = s.execute(query).first()
-            return None if row is None else convert.trading_state_event(row)
+        found = self._all(query, convert.trading_state_event)
+        return found[0] if found else None

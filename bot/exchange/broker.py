@@ -46,7 +46,7 @@ _SAFETY = timedelta(milliseconds=250)
 
 
 class CcxtBroker:
-    """Implements :class:`bot.ports.Broker` on a ccxt client (Binance spot first; any ccxt venue).
+    r"""Implements :class:`bot.ports.Broker` on a ccxt client (Binance spot first; any ccxt venue).
 
     - ``place_order`` sends once (never retried here) and returns the order acknowledged as OPEN; what
       happened to it (an immediate fill included) is reported by :meth:`poll`, like the paper broker.
@@ -58,6 +58,8 @@ class CcxtBroker:
     - ``leave_alone``: per asset, an amount of the account the bot neither trades nor counts (a user's
       long-term holdings): :meth:`balances` reports the rest, taken out of the free balance first.
     - Every answer is checked before it is read (:mod:`bot.exchange.answers`).
+    - The trade cursor moves on as fills are reported, but a fill stays in every poll's report until the
+      caller :meth:`acknowledge`\ s it (stored it): a fill the audit DB could not take is not lost.
     """
 
     def __init__(
@@ -83,6 +85,7 @@ class CcxtBroker:
         self._orders: dict[str, Order] = {}  # by client order id: the state last reported to the caller
         self._client_ids: dict[str, str] = {}  # exchange order id -> client order id
         self._cursors: dict[str, int] = dict(trade_cursors or {})  # symbol -> last trade id reported
+        self._unacknowledged: dict[str, Fill] = {}  # trade id -> a fill reported but not yet stored
         self._leave_alone = dict(leave_alone or {})
 
     # --- Broker -------------------------------------------------------------------------------
@@ -199,7 +202,13 @@ class CcxtBroker:
             missing.extend(gone)
             if cursor is not None:
                 self._cursors[symbol] = cursor
-        return BrokerUpdate(orders=tuple(changed.values()), fills=tuple(fills), missing=tuple(missing))
+        self._unacknowledged.update((fill.trade_id, fill) for fill in fills)
+        reported = tuple(self._unacknowledged.values())  # again, those the caller has not stored yet
+        return BrokerUpdate(orders=tuple(changed.values()), fills=reported, missing=tuple(missing))
+
+    def acknowledge(self, fills: Sequence[Fill]) -> None:
+        for fill in fills:
+            self._unacknowledged.pop(fill.trade_id, None)
 
     # --- extras for reconciliation ------------------------------------------------------------
 

@@ -178,6 +178,9 @@ class PaperBroker:
         """A simulated venue answers at once: nothing is ever still in flight."""
         return self._clock.now()
 
+    def acknowledge(self, fills: Sequence[Fill]) -> None:
+        """Paper fills are reported once: a simulation that cannot store them fails its tick anyway."""
+
     def poll(self, now: datetime) -> BrokerUpdate:
         """Match resting orders against candles closed by ``now``; report changes since the last poll.
 

@@ -105,17 +105,18 @@ class Reconciler:
             found.fail("poll", str(symbol), RuntimeError("fills not read: symbol deferred"))
         for venue_order in update.orders:
             self._orders.venue_says(venue_order, found)
-        for fill in update.fills:
-            if self._store.record_fill(fill):
-                found.fills.append(fill)
-                log.info(
-                    "reconcile_fill_adopted",
-                    trade_id=fill.trade_id,
-                    client_order_id=fill.client_order_id,
-                    symbol=fill.symbol,
-                    side=fill.side.value,
-                    quantity=str(fill.quantity),
-                )
+        adopted = [fill for fill in update.fills if self._store.record_fill(fill)]
+        self._broker.acknowledge(update.fills)
+        found.fills.extend(adopted)
+        for fill in adopted:
+            log.info(
+                "reconcile_fill_adopted",
+                trade_id=fill.trade_id,
+                client_order_id=fill.client_order_id,
+                symbol=fill.symbol,
+                side=fill.side.value,
+                quantity=str(fill.quantity),
+            )
 
     def _warn_unseeded_cursors(self) -> None:
         cursors = getattr(self._broker, "trade_cursors", None)

@@ -116,3 +116,13 @@ def test_holdings_left_alone_are_not_the_bots(fake_exchange: FakeExchange) -> No
     client = make_client("binance", api_key=API_KEY, secret=API_SECRET, urls_override=fake_exchange.url)
     broker = CcxtBroker(client, "binance", FixedClock(), "USDT", leave_alone={"BTC": Decimal("0.5")})
     assert broker.balances()["BTC"].total == Decimal("0.2")
+
+
+def test_a_fill_stays_in_every_poll_until_it_is_acknowledged_as_stored(fake_exchange: FakeExchange) -> None:
+    broker = make_broker(fake_exchange, symbols=(SYMBOL,))
+    broker.place_order(order("taker", Side.BUY, "0.001", "60500.00"))  # fills at once
+    first = broker.poll(NOW).fills
+    assert len(first) == 1
+    assert broker.poll(NOW).fills == first, "the audit DB did not take it yet: reported again"
+    broker.acknowledge(first)
+    assert broker.poll(NOW).fills == ()

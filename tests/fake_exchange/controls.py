@@ -50,8 +50,8 @@ class ExchangeState:
 
 class Controls:
     NAMES = frozenset(
-        {"price", "candles", "balance", "partial", "fees", "clock", "fail", "chaos", "keys", "reset",
-         "clear_log"}
+        {"price", "candles", "balance", "partial", "fees", "clock", "fail", "chaos", "keys", "forget",
+         "reset", "clear_log"}
     )  # fmt: skip
 
     def __init__(self, state: ExchangeState) -> None:
@@ -87,6 +87,10 @@ class Controls:
         """Where commissions are taken: "received" (Binance: a buy's from the base) or "quote"."""
         self.state.engine.set_fee_mode(mode)
         return {"ok": True}
+
+    def forget(self, client_order_id: str) -> dict[str, Any]:
+        """The venue no longer knows the orders under ``client_order_id`` (look-ups answer -2013)."""
+        return {"ok": True, "forgotten": self.state.engine.forget(client_order_id)}
 
     def keys(
         self,

@@ -114,6 +114,10 @@ class _ControlApi:
         """apiRestrictions flags, e.g. ``enableWithdrawals=True``, ``ipRestrict=True``."""
         self._control("keys", permissions=flags)
 
+    def forget(self, client_order_id: str) -> None:
+        """The venue loses the orders under ``client_order_id``: look-ups answer -2013, locks are freed."""
+        self._control("forget", client_order_id=client_order_id)
+
     def set_clock_offset(self, offset_ms: int) -> None:
         """Shift the server clock (a real -1021 for signed calls once past recvWindow)."""
         self._control("clock", offset_ms=offset_ms)

@@ -90,6 +90,17 @@ class Engine:
         with self.lock:
             self.partial_ratio = ratio if ratio and Decimal(0) < ratio < Decimal(1) else None
 
+    def forget(self, client_order_id: str) -> int:
+        """The venue loses every order under ``client_order_id`` (what a look-up answers for an archived or
+        never-placed order: -2013), giving back what they locked. Returns how many it had."""
+        with self.lock:
+            gone = [o for o in self.orders.values() if o.client_order_id == client_order_id]
+            for order in gone:
+                if order.is_open:
+                    self._close(order, "CANCELED")
+                del self.orders[order.order_id]
+            return len(gone)
+
     def set_fee_mode(self, mode: str) -> None:
         if mode not in FEE_MODES:
             raise ValueError(f"unknown fee mode {mode!r}; allowed: {', '.join(FEE_MODES)}")
