@@ -29,11 +29,11 @@ from bot.daemon import WallClockDaemon
 from bot.daemon_start import open_daemon
 from bot.domain import TradingState, TradingStatus
 from bot.exits import ExitCode, ExitError
-from bot.logging_setup import configure_logging, register_secrets
+from bot.logging_setup import configure_logging, register_secrets, scrub_text
 from bot.optimize.cli import optimize_command
 from bot.report_json import report_to_json
 from bot.reporting import build_report
-from bot.settings import ConfigError, Settings, config_hash, load_settings, redacted_dict
+from bot.settings import Settings, config_hash, load_settings, redacted_dict
 
 DEFAULT_CONFIG = Path("config/paper.toml")
 
@@ -54,14 +54,11 @@ ConfigOption = Annotated[
 
 
 def _load(path: Path | None) -> Settings:
-    """Load settings or exit 2 with the config error (each bad key, its value and what is allowed)."""
+    """Load settings; a bad config ends the command (exit 2) naming each bad key, its value and what is
+    allowed (a :class:`~bot.settings.ConfigError` is a :class:`~bot.exits.BadInput`, see :func:`main`)."""
     if path is None and DEFAULT_CONFIG.exists():
         path = DEFAULT_CONFIG
-    try:
-        settings = load_settings(path)
-    except ConfigError as exc:
-        Console(stderr=True).print(f"[bold red]config error[/]\n{exc}", highlight=False)
-        raise typer.Exit(2) from None
+    settings = load_settings(path)
     register_secrets(*settings.secret_values())
     return settings
 
@@ -141,8 +138,13 @@ def run(
 
 def _exit_with(exc: ExitError) -> NoReturn:
     """End the command with the error's one line on stderr and its exit code (README: Exit codes)."""
-    Console(stderr=True).print(f"[bold red]error[/]: {exc}", highlight=False, soft_wrap=True)
+    _print_error(exc)
     raise typer.Exit(exc.exit_code)
+
+
+def _print_error(exc: ExitError) -> None:
+    """``error: <message>`` on stderr, plain text (a message is no markup), never wrapped, scrubbed."""
+    sys.stderr.write(f"error: {scrub_text(str(exc))}\n")
 
 
 @app.command()
@@ -277,4 +279,10 @@ def version() -> None:
 
 
 def main() -> None:
-    app()
+    """The ``spotbot`` entry point: an :class:`ExitError` (bad input, a refused start) ends the command
+    with ``error: <one line>`` on stderr and its documented exit code, never a traceback."""
+    try:
+        app()
+    except ExitError as exc:
+        _print_error(exc)
+        sys.exit(int(exc.exit_code))
