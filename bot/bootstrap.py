@@ -123,18 +123,22 @@ def build_app(
     (:class:`~bot.audit.batched.BatchedAuditStore`) and it reads no kill-switch commands (a halt given
     now means nothing at a simulated time in the past).
     """
+    on_exchange = settings.market.source == "exchange" and market is None
+    if backtest and on_exchange:
+        raise ValueError("a backtest replays offline candles (market.source sim or csv), not an exchange")
+    if not on_exchange and market is None:
+        # Read (and so validate) the candles before the audit DB is touched: a bad candle file ends the
+        # command with one line (CsvFormatError) and leaves no run behind.
+        market = build_market(settings)
     url = settings.effective_database_url
     upgrade(url)
-    if backtest and settings.market.source == "exchange" and market is None:
-        raise ValueError("a backtest replays offline candles (market.source sim or csv), not an exchange")
     store = (
         BatchedAuditStore(url, venue=settings.venue) if backtest else SqlAuditStore(url, venue=settings.venue)
     )
     if strategies is None:
         strategies = [STRATEGY_FACTORIES[s.kind](s) for s in settings.strategies]
-    if settings.market.source == "exchange" and market is None:
+    if market is None:
         return _build_exchange_app(settings, store, strategies)
-    market = market if market is not None else build_market(settings)
     timeline = market.timeline()
     clock = SimClock(ms_to_datetime(int(timeline[0]) - timeframe_ms(settings.market.timeframe)))
     run_id = start_run(settings, store, backtest=backtest)

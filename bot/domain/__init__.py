@@ -11,7 +11,15 @@ from bot.domain.errors import (
     OutcomeUnknown,
     RetryLater,
 )
-from bot.domain.market import TIMEFRAME_SECONDS, Candle, MarketRules, decimal_from_float, timeframe_ms
+from bot.domain.market import (
+    MAX_PRICE,
+    MIN_PRICE,
+    TIMEFRAME_SECONDS,
+    Candle,
+    MarketRules,
+    decimal_from_float,
+    timeframe_ms,
+)
 from bot.domain.orders import (
     Fill,
     IntentKind,
@@ -30,6 +38,8 @@ from bot.domain.portfolio import Balance, EquitySnapshot, KeyPermissions, Positi
 from bot.domain.risk import AccountState, RiskContext, RiskDecision, TradingState, TradingStatus, Verdict
 
 __all__ = [
+    "MAX_PRICE",
+    "MIN_PRICE",
     "TIMEFRAME_SECONDS",
     "AccessRefused",
     "AccountState",

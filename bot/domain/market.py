@@ -25,6 +25,13 @@ TIMEFRAME_SECONDS: dict[str, int] = {
 }
 
 
+MIN_PRICE = 1e-12
+MAX_PRICE = 1e12
+"""The prices the bot can carry, in quote units: a tick (at most 1e-5 of the price) still fits the audit
+DB's 18 decimals, an order's value its 20 integer digits. Candle files and simulated start prices outside
+this range are refused."""
+
+
 def timeframe_ms(timeframe: str) -> int:
     """Milliseconds in one candle of ``timeframe`` (e.g. ``"5m"`` -> 300000)."""
     try:
