@@ -7,6 +7,7 @@ Each constrained type carries its own "what is allowed" text, so an error reads
 from __future__ import annotations
 
 import re
+import typing
 from datetime import timedelta
 from decimal import Decimal
 from pathlib import Path
@@ -122,3 +123,17 @@ def unique(values: list[str] | tuple[str, ...]) -> list[str]:
             dupes.append(value)
         seen.add(value)
     return dupes
+
+
+def is_model(value: Any) -> typing.TypeGuard[type[BaseModel]]:
+    return isinstance(value, type) and issubclass(value, BaseModel)
+
+
+def unwrap(annotation: Any) -> Any:
+    """``Annotated[X, ...]`` -> X; ``X | None`` -> X."""
+    while typing.get_origin(annotation) is typing.Annotated:
+        annotation = typing.get_args(annotation)[0]
+    args = [arg for arg in typing.get_args(annotation) if arg is not type(None)]
+    if len(args) == 1 and typing.get_origin(annotation) in (typing.Union, type(int | None)):
+        return unwrap(args[0])
+    return annotation
