@@ -9,6 +9,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal
+from pathlib import Path
 
 import structlog
 
@@ -28,7 +29,8 @@ from bot.positions import PositionBook
 from bot.reconcile import ReconcileReport
 from bot.reporting import RunReport, build_report
 from bot.run_records import describe_run, failing_the_run, start_run
-from bot.settings import Settings, StrategySettings, risk_limits
+from bot.settings import ConfigError, ConfigProblem, Settings, StrategySettings, risk_limits
+from bot.settings.errors import show_value
 from bot.trading_control import TradingControl
 from risk.chain import RiskChain
 from risk.factory import build_chain
@@ -58,6 +60,20 @@ class App:
         if not isinstance(self.daemon, Daemon):
             raise TypeError("only offline runs (sim, csv) have a replay; this one runs on the wall clock")
         return self.daemon.replay
+
+
+def check_exchange_id(settings: Settings, path: Path | None = None) -> None:
+    """With ``market.source = "exchange"``, an ``exchange.id`` ccxt does not know is a config error (of the
+    config file ``path``). ccxt is imported only then: a sim run never pays its half second."""
+    exchange_id = settings.exchange.id
+    if settings.market.source != "exchange" or exchange_id is None:
+        return
+    from bot.exchange.client import exchange_id_problem
+
+    problem = exchange_id_problem(exchange_id)
+    if problem is not None:
+        bad = ConfigProblem("exchange.id", show_value(exchange_id), problem)
+        raise ConfigError.from_problems([bad], path=path)
 
 
 def build_market(settings: Settings) -> OfflineMarket:

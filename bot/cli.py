@@ -22,7 +22,7 @@ from bot import __version__
 from bot.audit.migrate import upgrade
 from bot.audit.store import SqlAuditStore
 from bot.backtest.cli import backtest_command
-from bot.bootstrap import finish_app
+from bot.bootstrap import check_exchange_id, finish_app
 from bot.clock import SystemClock
 from bot.console import print_report, print_trading_state, status_line
 from bot.daemon import WallClockDaemon
@@ -59,6 +59,7 @@ def _load(path: Path | None) -> Settings:
     if path is None and DEFAULT_CONFIG.exists():
         path = DEFAULT_CONFIG
     settings = load_settings(path)
+    check_exchange_id(settings, path)
     register_secrets(*settings.secret_values())
     return settings
 
