@@ -13,6 +13,7 @@ from bot.domain.errors import (
 )
 from bot.domain.market import (
     MAX_PRICE,
+    MAX_TIME_MS,
     MIN_PRICE,
     TIMEFRAME_SECONDS,
     Candle,
@@ -39,6 +40,7 @@ from bot.domain.risk import AccountState, RiskContext, RiskDecision, TradingStat
 
 __all__ = [
     "MAX_PRICE",
+    "MAX_TIME_MS",
     "MIN_PRICE",
     "TIMEFRAME_SECONDS",
     "AccessRefused",

@@ -28,8 +28,10 @@ TIMEFRAME_SECONDS: dict[str, int] = {
 MIN_PRICE = 1e-12
 MAX_PRICE = 1e12
 """The prices the bot can carry, in quote units: a tick (at most 1e-5 of the price) still fits the audit
-DB's 18 decimals, an order's value its 20 integer digits. Candle files and simulated start prices outside
-this range are refused."""
+DB's 18 decimals, and the price its 20 integer digits with room to spare. Candle files and simulated
+start prices outside this range are refused."""
+MAX_TIME_MS = 253_402_300_799_999
+"""9999-12-31T23:59:59.999Z, the last instant a ``datetime`` holds: no candle may open later."""
 
 
 def timeframe_ms(timeframe: str) -> int:

@@ -15,13 +15,12 @@ from typing import Any
 
 import numpy as np
 
-from bot.domain import MAX_PRICE, MIN_PRICE, TIMEFRAME_SECONDS, timeframe_ms
+from bot.domain import MAX_PRICE, MAX_TIME_MS, MIN_PRICE, TIMEFRAME_SECONDS, timeframe_ms
 from bot.exits import BadInput
 from bot.market.series import CandleSeries
 
 EXPECTED_HEADER = ("timestamp", "open", "high", "low", "close", "volume")
 _TIMEFRAME_IN_NAME = re.compile(r"-(\d+[mhd])\.csv$", re.IGNORECASE)
-MAX_TIMESTAMP_MS = 253_402_300_799_999  # 9999-12-31T23:59:59.999Z, the last instant a datetime can hold
 
 
 class CsvFormatError(BadInput, ValueError):
@@ -126,7 +125,7 @@ def _parse_row(
         raise CsvFormatError(
             path, line, f"timestamp {raw_time!r} is not an integer (ms since epoch)"
         ) from None
-    if not 0 <= timestamp <= MAX_TIMESTAMP_MS:
+    if not 0 <= timestamp <= MAX_TIME_MS:
         raise CsvFormatError(
             path, line, f"timestamp {raw_time} is out of range; must be ms since 1970 and before year 10000"
         )

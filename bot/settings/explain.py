@@ -32,8 +32,11 @@ _BOUNDS = {
     "too_long": "at most {max_length} item(s)",
     "literal_error": "one of {expected}",
     "timezone_aware": "a date-time with a time zone, e.g. 2024-01-01T00:00:00Z",
+    "finite_number": "a finite number (not nan or inf)",
 }
 _FIELD_IN_MESSAGE = re.compile(r'field "(?P<field>\w+)"')
+# A bound declared after a validator (Annotated[DecimalSetting, Field(lt=...)]) reaches ctx as its repr.
+_DECIMAL_REPR = re.compile(r"Decimal\('([^']*)'\)")
 
 
 def explain_env_json_error(message: str, environ: Mapping[str, str]) -> str:
@@ -141,7 +144,9 @@ def _allowed(error: Any, raw_loc: tuple[int | str, ...]) -> str:
     if kind in (ALLOWED_ERROR, STRATEGY_KIND_ERROR):
         return str(error["msg"])
     if kind in _BOUNDS:
-        return _BOUNDS[kind].format(**ctx)
+        return _BOUNDS[kind].format(
+            **{name: _DECIMAL_REPR.sub(r"\1", str(bound)) for name, bound in ctx.items()}
+        )
     message = str(error["msg"])
     return message[:1].lower() + message[1:]
 
