@@ -32,7 +32,7 @@ from bot.exits import ExitCode, ExitError
 from bot.logging_setup import configure_logging, register_secrets, scrub_text
 from bot.optimize.cli import optimize_command
 from bot.report_json import report_to_json
-from bot.reporting import build_report
+from bot.report_source import read_report
 from bot.settings import Settings, config_hash, load_settings, redacted_dict
 
 DEFAULT_CONFIG = Path("config/paper.toml")
@@ -158,12 +158,7 @@ def report(
 ) -> None:
     """Print a run's trades, fills, fees, P&L and risk decisions, read from the audit DB only."""
     settings = _load(config)
-    store = SqlAuditStore(settings.effective_database_url, venue=settings.venue)
-    try:
-        result = build_report(store, run_id)
-    except LookupError as exc:
-        Console(stderr=True).print(f"[bold red]{exc}[/]")
-        raise typer.Exit(1) from None
+    result = read_report(settings, run_id)
     if as_json:
         sys.stdout.write(json.dumps(report_to_json(result), indent=2) + "\n")
     else:
