@@ -19,6 +19,7 @@ from bot.domain.market import (
     Candle,
     MarketRules,
     decimal_from_float,
+    plain_decimal,
     timeframe_ms,
 )
 from bot.domain.orders import (
@@ -77,5 +78,6 @@ __all__ = [
     "client_order_id_for",
     "decimal_from_float",
     "make_intent_id",
+    "plain_decimal",
     "timeframe_ms",
 ]
