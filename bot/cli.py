@@ -28,7 +28,7 @@ from bot.console import print_report, print_trading_state, status_line
 from bot.daemon import WallClockDaemon
 from bot.daemon_start import open_daemon
 from bot.domain import TradingState, TradingStatus
-from bot.exits import ExitCode, ExitError
+from bot.exits import BadInput, ExitCode, ExitError
 from bot.logging_setup import configure_logging, register_secrets, scrub_text
 from bot.optimize.cli import optimize_command
 from bot.report_json import report_to_json
@@ -64,6 +64,26 @@ def _load(path: Path | None) -> Settings:
     return settings
 
 
+def _start_logging(settings: Settings, fmt: str) -> Path | None:
+    """Where a run logs. console: to a file only (the status line owns the terminal), ``logging.file`` or
+    ``data_dir/spotbot.log``; json: on stdout and, when set, to ``logging.file`` too (for a log shipper).
+    The file always gets JSON lines. Returns the file, if any."""
+    log_file = settings.logging.file
+    if fmt == "console" and log_file is None:
+        log_file = settings.bot.data_dir / "spotbot.log"
+    try:
+        settings.bot.data_dir.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise BadInput(f"bot.data_dir: cannot create {settings.bot.data_dir}: {exc.strerror}") from None
+    stream = sys.stdout if fmt == "json" else None
+    try:
+        configure_logging(settings.logging.level, "json", stream=stream, file=log_file)
+    except OSError as exc:
+        key = "logging.file" if settings.logging.file is not None else "bot.data_dir"
+        raise BadInput(f"{key}: cannot write the log file {log_file}: {exc.strerror}") from None
+    return log_file
+
+
 @app.command()
 def run(
     config: ConfigOption = None,
@@ -87,12 +107,7 @@ def run(
             "[bold red]refusing to trade live[/]: mode = live also needs --live on the command line"
         )
         raise typer.Exit(2)
-    settings.bot.data_dir.mkdir(parents=True, exist_ok=True)
-    log_file = settings.logging.file or settings.bot.data_dir / "spotbot.log"
-    if fmt == "json":
-        configure_logging(settings.logging.level, "json", stream=sys.stdout)
-    else:
-        configure_logging(settings.logging.level, "json", file=log_file, stream=None)
+    log_file = _start_logging(settings, fmt)
     stop = threading.Event()
 
     def _request_stop(signum: int, _frame: FrameType | None) -> None:
