@@ -95,8 +95,19 @@ class BotSettings(Section):
     @field_validator("database_url")
     @classmethod
     def _looks_like_url(cls, value: str | None) -> str | None:
-        if value is not None and not _DB_URL.fullmatch(value):
-            raise allowed_error("an SQLAlchemy URL such as 'sqlite:////var/lib/spotbot/audit.sqlite'")
+        if value is None:
+            return value
+        allowed = "an SQLAlchemy URL for sqlite or postgresql, e.g. 'sqlite:////var/lib/spotbot/audit.sqlite'"
+        if not _DB_URL.fullmatch(value):
+            raise allowed_error(allowed)
+        from sqlalchemy.exc import ArgumentError
+
+        from bot.audit.engine import normalize_url  # the audit store's own list of backends
+
+        try:
+            normalize_url(value)
+        except (ValueError, ArgumentError):
+            raise allowed_error(allowed) from None
         return value
 
     @property
@@ -158,7 +169,10 @@ class MarketSettings(Section):
     )
     timeframe: Timeframe = Field("5m", description="Candle timeframe the bot ticks on.")
     replay_speed: FloatSetting = Field(
-        100.0, gt=0, le=100_000, description="Offline sources: candles replayed per second of wall time."
+        100.0,
+        ge=0.001,  # slower, and the wait between candles overflows the timer
+        le=100_000,
+        description="Offline sources: candles replayed per second of wall time.",
     )
     sim: SimSettings = Field(default_factory=SimSettings, description="Synthetic market (source = 'sim').")
     csv: CsvSettings = Field(default_factory=CsvSettings, description="CSV replay (source = 'csv').")

@@ -207,3 +207,17 @@ def test_an_amount_left_alone_is_all_or_a_number_in_one_line(
 
     assert line.startswith(f"exchange.leave_alone.BTC: {shown} — 'all', or an amount above 0 (")
     assert why in line
+
+
+def test_a_replay_so_slow_its_timer_would_overflow_is_refused(tmp_path: Path, secrets_dir: Path) -> None:
+    """1e-300 candles a second passed, started a run and crashed it with an OverflowError."""
+    assert _refusal(tmp_path, secrets_dir, "[market]\nreplay_speed = 1e-300\n") == (
+        "market.replay_speed: 1e-300 — at least 0.001"
+    )
+
+
+@pytest.mark.parametrize("url", ["mysql://spotbot@db/audit", "oracle://spotbot@db/audit"])
+def test_an_audit_db_the_store_cannot_use_is_refused(tmp_path: Path, secrets_dir: Path, url: str) -> None:
+    line = _refusal(tmp_path, secrets_dir, f'[bot]\ndatabase_url = "{url}"\n')
+
+    assert line.startswith(f"bot.database_url: '{url}' — an SQLAlchemy URL for sqlite or postgresql")
