@@ -127,7 +127,19 @@ def _upper(value: Any) -> Any:
     return value.upper() if isinstance(value, str) else value
 
 
-Symbol = Annotated[str, _matches(r"[A-Z0-9]{1,20}/[A-Z0-9]{1,20}", "BASE/QUOTE in capitals, e.g. 'BTC/USDT'")]
+def _two_currencies(value: str) -> str:
+    """``USDT/USDT`` matched the pattern and failed the first tick (a position in the quote itself)."""
+    base, _, quote = value.partition("/")
+    if base == quote:
+        raise allowed_error("BASE/QUOTE of two different currencies, e.g. 'BTC/USDT'")
+    return value
+
+
+Symbol = Annotated[
+    str,
+    _matches(r"[A-Z0-9]{1,20}/[A-Z0-9]{1,20}", "BASE/QUOTE in capitals, e.g. 'BTC/USDT'"),
+    AfterValidator(_two_currencies),
+]
 Currency = Annotated[str, _matches(r"[A-Z0-9]{1,20}", "a currency code in capitals, e.g. 'USDT'")]
 Timeframe = Annotated[str, AfterValidator(_timeframe)]
 BotName = Annotated[str, _matches(r"[a-z0-9_-]{1,32}", "1-32 characters from a-z, 0-9, '_' and '-'")]

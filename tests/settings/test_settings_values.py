@@ -221,3 +221,13 @@ def test_an_audit_db_the_store_cannot_use_is_refused(tmp_path: Path, secrets_dir
     line = _refusal(tmp_path, secrets_dir, f'[bot]\ndatabase_url = "{url}"\n')
 
     assert line.startswith(f"bot.database_url: '{url}' — an SQLAlchemy URL for sqlite or postgresql")
+
+
+def test_a_market_of_a_currency_against_itself_is_refused(tmp_path: Path, secrets_dir: Path) -> None:
+    """USDT/USDT passed and failed the first tick: 'spot positions are long-only'."""
+    with pytest.raises(ConfigError) as caught:
+        load(write_toml(tmp_path, '[market]\nsymbols = ["USDT/USDT"]\n'), secrets_dir)
+
+    assert "market.symbols[0]: 'USDT/USDT' — BASE/QUOTE of two different currencies, e.g. 'BTC/USDT'" in (
+        str(problem) for problem in caught.value.problems
+    )
