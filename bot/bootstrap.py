@@ -9,6 +9,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal
+from pathlib import Path
 
 import structlog
 
@@ -29,7 +30,8 @@ from bot.positions import PositionBook
 from bot.reconcile import ReconcileReport
 from bot.reporting import RunReport, build_report
 from bot.run_records import close_failed_run, describe_run, failing_the_run, start_run
-from bot.settings import Settings, StrategySettings, risk_limits
+from bot.settings import ConfigError, ConfigProblem, Settings, StrategySettings, risk_limits
+from bot.settings.errors import show_value
 from bot.trading_control import TradingControl
 from risk.chain import RiskChain
 from risk.factory import build_chain
@@ -59,6 +61,20 @@ class App:
         if not isinstance(self.daemon, Daemon):
             raise TypeError("only offline runs (sim, csv) have a replay; this one runs on the wall clock")
         return self.daemon.replay
+
+
+def check_exchange_id(settings: Settings, path: Path | None = None) -> None:
+    """With ``market.source = "exchange"``, an ``exchange.id`` ccxt does not know is a config error (of the
+    config file ``path``). ccxt is imported only then: a sim run never pays its half second."""
+    exchange_id = settings.exchange.id
+    if settings.market.source != "exchange" or exchange_id is None:
+        return
+    from bot.exchange.client import exchange_id_problem
+
+    problem = exchange_id_problem(exchange_id)
+    if problem is not None:
+        bad = ConfigProblem("exchange.id", show_value(exchange_id), problem)
+        raise ConfigError.from_problems([bad], path=path)
 
 
 def build_market(settings: Settings) -> OfflineMarket:
@@ -124,18 +140,22 @@ def build_app(
     (:class:`~bot.audit.batched.BatchedAuditStore`) and it reads no kill-switch commands (a halt given
     now means nothing at a simulated time in the past).
     """
+    on_exchange = settings.market.source == "exchange" and market is None
+    if backtest and on_exchange:
+        raise ValueError("a backtest replays offline candles (market.source sim or csv), not an exchange")
+    if not on_exchange and market is None:
+        # Read (and so validate) the candles before the audit DB is touched: a bad candle file ends the
+        # command with one line (CsvFormatError) and leaves no run behind.
+        market = build_market(settings)
     url = settings.effective_database_url
     upgrade(url)
-    if backtest and settings.market.source == "exchange" and market is None:
-        raise ValueError("a backtest replays offline candles (market.source sim or csv), not an exchange")
     store = (
         BatchedAuditStore(url, venue=settings.venue) if backtest else SqlAuditStore(url, venue=settings.venue)
     )
     if strategies is None:
         strategies = [STRATEGY_FACTORIES[s.kind](s) for s in settings.strategies]
-    if settings.market.source == "exchange" and market is None:
+    if market is None:
         return _build_exchange_app(settings, store, strategies)
-    market = market if market is not None else build_market(settings)
     timeline = market.timeline()
     clock = SimClock(ms_to_datetime(int(timeline[0]) - timeframe_ms(settings.market.timeframe)))
     run_id = start_run(settings, store, backtest=backtest)

@@ -24,18 +24,19 @@ from bot.audit.lease import DaemonLease, LeaseHeld
 from bot.audit.migrate import upgrade
 from bot.audit.store import SqlAuditStore
 from bot.backtest.cli import backtest_command
-from bot.bootstrap import App, finish_app
+from bot.bootstrap import App, check_exchange_id, finish_app
 from bot.clock import SystemClock
 from bot.console import print_report, print_trading_state, status_line
 from bot.daemon import WallClockDaemon
 from bot.daemon_start import open_daemon
 from bot.domain import TradingState, TradingStatus
-from bot.exits import ExitCode, one_line_errors
+from bot.exits import BadInput, ExitCode, one_line_errors
 from bot.logging_setup import configure_logging, register_secrets
 from bot.optimize.cli import optimize_command
 from bot.report_json import report_to_json
-from bot.reporting import RunReport, build_report
-from bot.settings import ConfigError, Settings, config_hash, load_settings, redacted_dict
+from bot.report_source import read_report
+from bot.reporting import RunReport
+from bot.settings import Settings, config_hash, load_settings, redacted_dict
 
 DEFAULT_CONFIG = Path("config/paper.toml")
 
@@ -56,16 +57,34 @@ ConfigOption = Annotated[
 
 
 def _load(path: Path | None) -> Settings:
-    """Load settings or exit 2 with the config error (each bad key, its value and what is allowed)."""
+    """Load settings; a bad config ends the command (exit 2) naming each bad key, its value and what is
+    allowed (a :class:`~bot.settings.ConfigError` is a :class:`~bot.exits.BadInput`)."""
     if path is None and DEFAULT_CONFIG.exists():
         path = DEFAULT_CONFIG
-    try:
-        settings = load_settings(path)
-    except ConfigError as exc:
-        Console(stderr=True).print(f"[bold red]config error[/]\n{exc}", highlight=False)
-        raise typer.Exit(2) from None
+    settings = load_settings(path)
+    check_exchange_id(settings, path)
     register_secrets(*settings.secret_values())
     return settings
+
+
+def _start_logging(settings: Settings, fmt: str) -> Path | None:
+    """Where a run logs. console: to a file only (the status line owns the terminal), ``logging.file`` or
+    ``data_dir/spotbot.log``; json: on stdout and, when set, to ``logging.file`` too (for a log shipper).
+    The file always gets JSON lines. Returns the file, if any."""
+    log_file = settings.logging.file
+    if fmt == "console" and log_file is None:
+        log_file = settings.bot.data_dir / "spotbot.log"
+    try:
+        settings.bot.data_dir.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise BadInput(f"bot.data_dir: cannot create {settings.bot.data_dir}: {exc.strerror}") from None
+    stream = sys.stdout if fmt == "json" else None
+    try:
+        configure_logging(settings.logging.level, "json", stream=stream, file=log_file)
+    except OSError as exc:
+        key = "logging.file" if settings.logging.file is not None else "bot.data_dir"
+        raise BadInput(f"{key}: cannot write the log file {log_file}: {exc.strerror}") from None
+    return log_file
 
 
 @app.command()
@@ -92,12 +111,7 @@ def run(
             "[bold red]refusing to trade live[/]: mode = live also needs --live on the command line"
         )
         raise typer.Exit(2)
-    settings.bot.data_dir.mkdir(parents=True, exist_ok=True)
-    log_file = settings.logging.file or settings.bot.data_dir / "spotbot.log"
-    if fmt == "json":
-        configure_logging(settings.logging.level, "json", stream=sys.stdout)
-    else:
-        configure_logging(settings.logging.level, "json", file=log_file, stream=None)
+    log_file = _start_logging(settings, fmt)
     stop = threading.Event()
 
     def _request_stop(signum: int, _frame: FrameType | None) -> None:
@@ -122,7 +136,7 @@ def run(
 
 
 def _run_until_done(
-    application: App, lease: DaemonLease, stop: threading.Event, fmt: str, log_file: Path
+    application: App, lease: DaemonLease, stop: threading.Event, fmt: str, log_file: Path | None
 ) -> tuple[str, RunReport]:
     """Run the daemon (with the live status line on a console) until it ends; close the run."""
     settings = application.settings
@@ -158,12 +172,7 @@ def report(
 ) -> None:
     """Print a run's trades, fills, fees, P&L and risk decisions, read from the audit DB only."""
     settings = _load(config)
-    store = SqlAuditStore(settings.effective_database_url, venue=settings.venue)
-    try:
-        result = build_report(store, run_id)
-    except LookupError as exc:
-        Console(stderr=True).print(f"[bold red]{exc}[/]")
-        raise typer.Exit(1) from None
+    result = read_report(settings, run_id)
     if as_json:
         sys.stdout.write(json.dumps(report_to_json(result), indent=2) + "\n")
     else:
@@ -225,6 +234,7 @@ def resume(config: ConfigOption = None, reason: ReasonOption = None) -> None:
 
 
 @config_app.command("check")
+@one_line_errors
 def config_check(path: Annotated[Path, typer.Argument(help="The TOML config file to validate.")]) -> None:
     """Validate a config file and print the effective settings, secrets redacted."""
     settings = _load(path)
@@ -244,10 +254,11 @@ def db_upgrade(config: ConfigOption = None) -> None:
 
 
 app.command("backtest")(one_line_errors(backtest_command))
-app.command("optimize")(optimize_command)
+app.command("optimize")(one_line_errors(optimize_command))
 
 
 @app.command()
+@one_line_errors
 def download(
     symbols: Annotated[str, typer.Option("--symbols", help="Comma-separated, e.g. BTC/USDT,ETH/USDT.")],
     since: Annotated[str, typer.Option("--since", help="First candle open time (YYYY-MM-DD or ISO, UTC).")],
@@ -283,4 +294,7 @@ def version() -> None:
 
 
 def main() -> None:
+    """The ``spotbot`` entry point. Every command is wrapped in :func:`bot.exits.one_line_errors`: an
+    :class:`~bot.exits.ExitError` (bad input, a refused start, an audit DB fault) ends it with
+    ``error: <one line>`` on stderr and its documented exit code, never a traceback."""
     app()

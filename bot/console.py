@@ -96,7 +96,7 @@ def trades_table(report: RunReport) -> Table:
             t.symbol,
             t.opened_at.strftime("%m-%d %H:%M"),
             t.closed_at.strftime("%m-%d %H:%M"),
-            f"{t.quantity.normalize()}",
+            f"{t.quantity.normalize():f}",
             f"{t.entry_price:.8g}",
             f"{t.exit_price:.8g}",
             _money(t.net_pnl, 4),

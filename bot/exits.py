@@ -16,6 +16,8 @@ from collections.abc import Callable
 from enum import IntEnum
 from typing import Any, ParamSpec, TypeVar
 
+from bot.logging_setup import scrub_text
+
 P = ParamSpec("P")
 R = TypeVar("R")
 
@@ -79,7 +81,7 @@ def one_line_errors(command: Callable[P, R]) -> Callable[P, R]:
         except ExitError as error:
             # stdlib logging: dropped unless the command configured logging (then: its log, at debug)
             logging.getLogger(command.__module__).debug("command_failed", exc_info=error)
-            sys.stderr.write(f"error: {error}\n")
+            sys.stderr.write(f"error: {scrub_text(str(error))}\n")  # plain text: a message is no markup
             sys.stderr.flush()
             raise SystemExit(int(error.exit_code)) from None
 

@@ -124,7 +124,7 @@ def _scrub(value: Any) -> Any:
     if value is None or isinstance(value, bool | int | float | datetime | date):
         return value
     if isinstance(value, Decimal):
-        return str(value)  # money reads as 12.5 in both renderers, not Decimal('12.5')
+        return format(value, "f")  # money reads as 65000 in both renderers: not Decimal('65000'), not 6.5E+4
     if isinstance(value, str):
         return scrub_text(value)
     if isinstance(value, Mapping):
@@ -148,7 +148,9 @@ def redact_secrets(_logger: WrappedLogger, _method: str, event_dict: EventDict) 
 
 def _json_default(value: object) -> object:
     """JSON for the types the bot logs (money, times, paths, enums, dataclasses); repr() for the rest."""
-    if isinstance(value, Decimal | Path):
+    if isinstance(value, Decimal):
+        return format(value, "f")
+    if isinstance(value, Path):
         return str(value)
     if isinstance(value, datetime | date):
         return value.isoformat()

@@ -14,6 +14,7 @@ from sqlalchemy import URL
 from sqlalchemy.exc import DBAPIError, OperationalError
 
 from bot.exits import ExitCode, ExitError
+from bot.logging_setup import MASK
 
 # SQLite primary result codes (https://sqlite.org/rescode.html); extended codes keep them in the low byte.
 _SQLITE_IOERR, _SQLITE_READONLY, _SQLITE_FULL, _SQLITE_CANTOPEN = 10, 8, 13, 14
@@ -71,15 +72,15 @@ def describe_url(url: URL) -> str:
         query = "&".join(f"{key}={value}" for key, value in url.query.items())
         return f"{url.drivername}:///{url.database or ''}" + (f"?{query}" if query else "")
     if "password" in url.query:
-        url = url.update_query_dict({"password": "***"})
-    return url.render_as_string(hide_password=True)
+        url = url.update_query_dict({"password": MASK})
+    return url.render_as_string(hide_password=True).replace(":***@", f":{MASK}@")  # one mask everywhere
 
 
 def _first_line(error: DBAPIError, url: URL) -> str:
     lines = str(error.orig).strip().splitlines()
     reason = lines[0].strip() if lines else type(error.orig).__name__
     secret = url.password or url.query.get("password")
-    return reason.replace(secret, "***") if isinstance(secret, str) and secret else reason
+    return reason.replace(secret, MASK) if isinstance(secret, str) and secret else reason
 
 
 def _sqlite_code(error: DBAPIError) -> int | None:

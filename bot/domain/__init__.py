@@ -11,7 +11,17 @@ from bot.domain.errors import (
     OutcomeUnknown,
     RetryLater,
 )
-from bot.domain.market import TIMEFRAME_SECONDS, Candle, MarketRules, decimal_from_float, timeframe_ms
+from bot.domain.market import (
+    MAX_PRICE,
+    MAX_TIME_MS,
+    MIN_PRICE,
+    TIMEFRAME_SECONDS,
+    Candle,
+    MarketRules,
+    decimal_from_float,
+    plain_decimal,
+    timeframe_ms,
+)
 from bot.domain.orders import (
     Fill,
     IntentKind,
@@ -30,6 +40,9 @@ from bot.domain.portfolio import Balance, EquitySnapshot, KeyPermissions, Positi
 from bot.domain.risk import AccountState, RiskContext, RiskDecision, TradingState, TradingStatus, Verdict
 
 __all__ = [
+    "MAX_PRICE",
+    "MAX_TIME_MS",
+    "MIN_PRICE",
     "TIMEFRAME_SECONDS",
     "AccessRefused",
     "AccountState",
@@ -65,5 +78,6 @@ __all__ = [
     "client_order_id_for",
     "decimal_from_float",
     "make_intent_id",
+    "plain_decimal",
     "timeframe_ms",
 ]

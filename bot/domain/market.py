@@ -25,6 +25,15 @@ TIMEFRAME_SECONDS: dict[str, int] = {
 }
 
 
+MIN_PRICE = 1e-12
+MAX_PRICE = 1e12
+"""The prices the bot can carry, in quote units: a tick (at most 1e-5 of the price) still fits the audit
+DB's 18 decimals, and the price its 20 integer digits with room to spare. Candle files and simulated
+start prices outside this range are refused."""
+MAX_TIME_MS = 253_402_300_799_999
+"""9999-12-31T23:59:59.999Z, the last instant a ``datetime`` holds: no candle may open later."""
+
+
 def timeframe_ms(timeframe: str) -> int:
     """Milliseconds in one candle of ``timeframe`` (e.g. ``"5m"`` -> 300000)."""
     try:
@@ -59,9 +68,23 @@ def decimal_from_float(value: float) -> Decimal:
     return Decimal(repr(float(value)))
 
 
+_ONE = Decimal(1)
+
+
+def plain_decimal(value: Decimal) -> Decimal:
+    """``value`` without trailing zeros and never with a positive exponent: ``Decimal("65000.00")`` ->
+    ``65000`` where ``normalize()`` gives ``6.5E+4`` (which ``str()`` - logs, JSON, the DB's config - shows
+    as is); ``1.50`` -> ``1.5``; any zero -> ``0``. The same number, only its representation differs."""
+    if value.is_zero():
+        return Decimal(0)
+    normalized = value.normalize()
+    exponent = normalized.as_tuple().exponent
+    return normalized.quantize(_ONE) if isinstance(exponent, int) and exponent > 0 else normalized
+
+
 def _quantize(value: Decimal, step: Decimal, rounding: str) -> Decimal:
     units = (value / step).to_integral_value(rounding=rounding)
-    return (units * step).normalize() if units else Decimal(0)
+    return plain_decimal(units * step)
 
 
 @dataclass(frozen=True, slots=True)

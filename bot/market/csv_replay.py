@@ -1,6 +1,7 @@
 """Replay real candles from CSV: ``timestamp,open,high,low,close,volume`` (ms UTC candle open time).
 
-Every problem is reported as :class:`CsvFormatError` naming the file, the line and what is wrong.
+Every problem is reported as :class:`CsvFormatError` naming the file, the line (when there is one) and
+what is wrong: a user's command ends with that one line (exit 2), never a traceback.
 Gaps (missing candles) are kept as gaps: nothing is ever filled in.
 """
 
@@ -10,21 +11,24 @@ import csv
 import math
 import re
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
-from bot.domain import TIMEFRAME_SECONDS, timeframe_ms
+from bot.domain import MAX_PRICE, MAX_TIME_MS, MIN_PRICE, TIMEFRAME_SECONDS, timeframe_ms
+from bot.exits import BadInput
 from bot.market.series import CandleSeries
 
 EXPECTED_HEADER = ("timestamp", "open", "high", "low", "close", "volume")
 _TIMEFRAME_IN_NAME = re.compile(r"-(\d+[mhd])\.csv$", re.IGNORECASE)
 
 
-class CsvFormatError(ValueError):
-    """A candle CSV that cannot be replayed; the message starts with ``path:line:``."""
+class CsvFormatError(BadInput, ValueError):
+    """A candle CSV that cannot be replayed; the message starts with ``path:line:`` (``path:`` for a
+    problem with the whole file: unreadable, not UTF-8, a timeframe that disagrees with the name)."""
 
-    def __init__(self, path: Path, line: int, problem: str) -> None:
-        super().__init__(f"{path}:{line}: {problem}")
+    def __init__(self, path: Path, line: int | None, problem: str) -> None:
+        super().__init__(f"{path}:{line}: {problem}" if line is not None else f"{path}: {problem}")
         self.path = path
         self.line = line
         self.problem = problem
@@ -43,14 +47,14 @@ def resolve_timeframe(path: Path, timeframe: str | None) -> str:
     from_name = timeframe_from_filename(path)
     if timeframe is None:
         if from_name is None:
-            raise ValueError(
-                f"{path}: no timeframe configured and none in the file name (e.g. ETH_BTC-5m.csv)"
+            raise CsvFormatError(
+                path, None, "no timeframe configured and none in the file name (e.g. ETH_BTC-5m.csv)"
             )
         return from_name
     timeframe_ms(timeframe)  # rejects unknown timeframes with the allowed list
     if from_name is not None and from_name != timeframe:
-        raise ValueError(
-            f"{path}: configured timeframe {timeframe!r} differs from {from_name!r} in the file name"
+        raise CsvFormatError(
+            path, None, f"configured timeframe {timeframe!r} differs from {from_name!r} in the file name"
         )
     return timeframe
 
@@ -65,8 +69,8 @@ def load_csv_series(path: str | Path, symbol: str, timeframe: str | None = None)
     try:
         with path.open(newline="", encoding="utf-8") as handle:
             reader = csv.reader(handle)
-            _check_header(path, next(reader, None))
-            for fields in reader:
+            _check_header(path, _next_row(path, reader))
+            while (fields := _next_row(path, reader)) is not None:
                 if not fields or all(not f.strip() for f in fields):
                     continue
                 line = reader.line_num
@@ -76,9 +80,9 @@ def load_csv_series(path: str | Path, symbol: str, timeframe: str | None = None)
                 times.append(timestamp)
                 rows.append(values)
     except OSError as exc:
-        raise ValueError(f"{path}: cannot read candle file: {exc.strerror or exc}") from None
+        raise CsvFormatError(path, None, f"cannot read candle file: {exc.strerror or exc}") from None
     except UnicodeDecodeError:
-        raise ValueError(f"{path}: not a UTF-8 text file") from None
+        raise CsvFormatError(path, None, "not a UTF-8 text file; expected CSV text") from None
     if not rows:
         raise CsvFormatError(path, 2, "no candles after the header")
     columns = np.array(rows, dtype=np.float64).T
@@ -88,6 +92,15 @@ def load_csv_series(path: str | Path, symbol: str, timeframe: str | None = None)
         np.array(times, dtype=np.int64),
         *(np.ascontiguousarray(column) for column in columns),
     )
+
+
+def _next_row(path: Path, reader: Any) -> list[str] | None:
+    """The next row, or None at the end; the csv module's own errors (a NUL byte, a field over its size
+    limit, an unclosed quote) become a :class:`CsvFormatError` on the line they were found."""
+    try:
+        return next(reader, None)
+    except csv.Error as exc:
+        raise CsvFormatError(path, reader.line_num, f"not CSV text: {exc}") from None
 
 
 def _check_header(path: Path, header: list[str] | None) -> None:
@@ -112,19 +125,22 @@ def _parse_row(
         raise CsvFormatError(
             path, line, f"timestamp {raw_time!r} is not an integer (ms since epoch)"
         ) from None
-    if timestamp < 0:
-        raise CsvFormatError(path, line, f"timestamp {timestamp} is negative")
+    if not 0 <= timestamp <= MAX_TIME_MS:
+        raise CsvFormatError(
+            path, line, f"timestamp {raw_time} is out of range; must be ms since 1970 and before year 10000"
+        )
     values: list[float] = []
     for name, raw in zip(EXPECTED_HEADER[1:], fields[1:], strict=True):
         try:
             value = float(raw)
         except ValueError:
             raise CsvFormatError(path, line, f"{name} {raw.strip()!r} is not a number") from None
-        if not math.isfinite(value) or value < 0 or (value == 0 and name != "volume"):
-            allowed = ">= 0" if name == "volume" else "> 0"
-            raise CsvFormatError(
-                path, line, f"{name} {raw.strip()!r} is out of range; must be finite and {allowed}"
-            )
+        if name == "volume":
+            bad, allowed = not math.isfinite(value) or value < 0, "finite and >= 0"
+        else:
+            bad, allowed = not MIN_PRICE <= value <= MAX_PRICE, f"from {MIN_PRICE:g} to {MAX_PRICE:g}"
+        if bad:
+            raise CsvFormatError(path, line, f"{name} {raw.strip()!r} is out of range; must be {allowed}")
         values.append(value)
     open_, high, low, close, volume = values
     if high < max(open_, close, low) or low > min(open_, close):

@@ -19,7 +19,7 @@ from collections.abc import Mapping
 from dataclasses import replace
 from decimal import Decimal
 
-from bot.domain import MarketRules
+from bot.domain import MarketRules, plain_decimal
 
 DEFAULT_FEE = Decimal("0.001")
 OVERRIDABLE_FIELDS = ("tick_size", "step_size", "min_notional", "maker_fee", "taker_fee", "min_quantity")
@@ -35,8 +35,8 @@ def split_symbol(symbol: str) -> tuple[str, str]:
 
 
 def _power_of_ten_at_most(value: Decimal) -> Decimal:
-    """The largest power of ten <= ``value`` (``value`` > 0), exactly."""
-    return Decimal(1).scaleb(value.adjusted())
+    """The largest power of ten <= ``value`` (``value`` > 0), exactly (``10``, not ``1E+1``)."""
+    return plain_decimal(Decimal(1).scaleb(value.adjusted()))
 
 
 def derive_rules(

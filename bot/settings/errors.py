@@ -15,6 +15,7 @@ from pathlib import Path
 
 from pydantic_core import PydanticCustomError
 
+from bot.exits import BadInput
 from bot.logging_setup import is_secret_key, scrub_text
 
 HIDDEN = "(hidden)"
@@ -36,8 +37,9 @@ class ConfigProblem:
         return f"{self.key}: {self.value} — {self.allowed}"
 
 
-class ConfigError(Exception):
-    """The configuration cannot be used. ``str()`` is the full, human-readable explanation.
+class ConfigError(BadInput):
+    """The configuration cannot be used (exit 2). ``str()`` is the full, human-readable explanation: one
+    line for one problem, a list for several.
 
     ``problems`` holds the individual bad keys (empty for file-level errors such as a missing file or
     a TOML syntax error); ``path`` is the config file involved, if any.
@@ -53,8 +55,9 @@ class ConfigError(Exception):
     @classmethod
     def from_problems(cls, problems: Sequence[ConfigProblem], *, path: Path | None) -> ConfigError:
         where = f" in {path}" if path is not None else ""
-        count = f"{len(problems)} problem{'s' if len(problems) != 1 else ''}"
-        lines = [f"invalid configuration{where} ({count}):"]
+        if len(problems) == 1:
+            return cls(f"invalid configuration{where}: {problems[0]}", problems=problems, path=path)
+        lines = [f"invalid configuration{where} ({len(problems)} problems):"]
         lines.extend(f"  - {problem}" for problem in problems)
         return cls("\n".join(lines), problems=problems, path=path)
 

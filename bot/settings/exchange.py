@@ -4,18 +4,46 @@ from __future__ import annotations
 
 from datetime import timedelta
 from decimal import Decimal
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import Field, SecretStr, field_validator
+from pydantic import (
+    Field,
+    PlainSerializer,
+    PlainValidator,
+    SecretStr,
+    TypeAdapter,
+    ValidationError,
+    field_validator,
+)
 
 from bot.domain.portfolio import RISKY_KEY_PERMISSIONS
 from bot.settings.errors import allowed_error
+from bot.settings.numeric import Amount, FloatSetting, IntSetting
 from bot.settings.types import Currency, Duration, ExchangeId, Section
 
 SECRET_FIELDS = ("api_key", "api_secret", "password")
 
 
-LeftAlone = Annotated[Decimal, Field(gt=0)] | Literal["all"]
+_LEFT_AMOUNT = TypeAdapter(Annotated[Amount, Field(gt=0)])
+_LEFT_ALLOWED = "'all', or an amount above 0"
+
+
+def _all_or_amount(value: Any) -> Decimal | Literal["all"]:
+    """One clear error for both shapes (a plain union reports a failure per member, tags and all)."""
+    if value == "all":
+        return "all"
+    try:
+        return _LEFT_AMOUNT.validate_python(value)
+    except ValidationError as exc:
+        message = str(exc.errors(include_url=False)[0]["msg"])
+        raise allowed_error(f"{_LEFT_ALLOWED} ({message[:1].lower()}{message[1:]})") from None
+
+
+LeftAlone = Annotated[
+    Decimal | Literal["all"],
+    PlainValidator(_all_or_amount),
+    PlainSerializer(lambda value: value if value == "all" else str(value), return_type=str, when_used="json"),
+]
 
 
 class ExchangeSettings(Section):
@@ -41,13 +69,13 @@ class ExchangeSettings(Section):
     rate_limit: bool = Field(
         True, description="ccxt's client-side rate limiting (off only for a test or self-hosted exchange)."
     )
-    monitor_seconds: float = Field(
+    monitor_seconds: FloatSetting = Field(
         10.0, ge=1, le=300, description="Seconds between checks of fills, stops and commands."
     )
-    timeout_ms: int = Field(
+    timeout_ms: IntSetting = Field(
         10_000, ge=1_000, le=120_000, description="HTTP timeout per request, milliseconds."
     )
-    recv_window_ms: int = Field(
+    recv_window_ms: IntSetting = Field(
         5000,
         ge=1000,
         le=60000,

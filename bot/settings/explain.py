@@ -13,7 +13,7 @@ from collections.abc import Mapping, Sequence
 from difflib import get_close_matches
 from typing import Any
 
-from pydantic import BaseModel, ValidationError
+from pydantic import ValidationError
 from pydantic_settings import NoDecode
 
 from bot.logging_setup import is_secret_key
@@ -21,6 +21,7 @@ from bot.settings.errors import ALLOWED_ERROR, MISSING, PROBLEMS_ERROR, ConfigPr
 from bot.settings.root import Settings
 from bot.settings.sources import ENV_DELIMITER, ENV_PREFIX, env_name
 from bot.settings.strategies import STRATEGY_KIND_ERROR, STRATEGY_MODELS
+from bot.settings.types import is_model, unwrap
 
 _BOUNDS = {
     "greater_than": "greater than {gt}",
@@ -31,8 +32,11 @@ _BOUNDS = {
     "too_long": "at most {max_length} item(s)",
     "literal_error": "one of {expected}",
     "timezone_aware": "a date-time with a time zone, e.g. 2024-01-01T00:00:00Z",
+    "finite_number": "a finite number (not nan or inf)",
 }
 _FIELD_IN_MESSAGE = re.compile(r'field "(?P<field>\w+)"')
+# A bound declared after a validator (Annotated[DecimalSetting, Field(lt=...)]) reaches ctx as its repr.
+_DECIMAL_REPR = re.compile(r"Decimal\('([^']*)'\)")
 
 
 def explain_env_json_error(message: str, environ: Mapping[str, str]) -> str:
@@ -64,15 +68,15 @@ def _wants_json(path: Sequence[str]) -> bool:
     current: Any = Settings
     field = None
     for part in path:
-        current = _unwrap(current)
-        if not (_is_model(current) and part in current.model_fields):
+        current = unwrap(current)
+        if not (is_model(current) and part in current.model_fields):
             return False
         field = current.model_fields[part]
         current = field.annotation
     if field is None or any(isinstance(item, NoDecode) or item is NoDecode for item in field.metadata):
         return False
-    target = _unwrap(current)
-    return _is_model(target) or typing.get_origin(target) in (dict, list, tuple)
+    target = unwrap(current)
+    return is_model(target) or typing.get_origin(target) in (dict, list, tuple)
 
 
 def _is_json(value: str) -> bool:
@@ -140,7 +144,9 @@ def _allowed(error: Any, raw_loc: tuple[int | str, ...]) -> str:
     if kind in (ALLOWED_ERROR, STRATEGY_KIND_ERROR):
         return str(error["msg"])
     if kind in _BOUNDS:
-        return _BOUNDS[kind].format(**ctx)
+        return _BOUNDS[kind].format(
+            **{name: _DECIMAL_REPR.sub(r"\1", str(bound)) for name, bound in ctx.items()}
+        )
     message = str(error["msg"])
     return message[:1].lower() + message[1:]
 
@@ -160,11 +166,11 @@ def _fields_at(raw_loc: tuple[int | str, ...]) -> list[str]:
     """The keys the model at ``raw_loc`` (pydantic's loc, union tags included) accepts, for hints."""
     current: Any = Settings
     for part in raw_loc:
-        current = _unwrap(current)
+        current = unwrap(current)
         if isinstance(part, int):
             args = typing.get_args(current)
             current = args[0] if args else None
-        elif _is_model(current) and part in current.model_fields:
+        elif is_model(current) and part in current.model_fields:
             current = current.model_fields[part].annotation
         elif part in STRATEGY_MODELS:  # the tag pydantic puts after strategies[i]
             current = STRATEGY_MODELS[part]
@@ -172,19 +178,5 @@ def _fields_at(raw_loc: tuple[int | str, ...]) -> list[str]:
             current = typing.get_args(current)[1]
         else:
             return []
-    current = _unwrap(current)
-    return list(current.model_fields) if _is_model(current) else []
-
-
-def _is_model(value: Any) -> typing.TypeGuard[type[BaseModel]]:
-    return isinstance(value, type) and issubclass(value, BaseModel)
-
-
-def _unwrap(annotation: Any) -> Any:
-    """``Annotated[X, ...]`` -> X; ``X | None`` -> X."""
-    while typing.get_origin(annotation) is typing.Annotated:
-        annotation = typing.get_args(annotation)[0]
-    args = [arg for arg in typing.get_args(annotation) if arg is not type(None)]
-    if len(args) == 1 and typing.get_origin(annotation) in (typing.Union, type(int | None)):
-        return _unwrap(args[0])
-    return annotation
+    current = unwrap(current)
+    return list(current.model_fields) if is_model(current) else []

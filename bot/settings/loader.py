@@ -16,6 +16,7 @@ from bot.logging_setup import MASK, is_secret_key
 from bot.settings.errors import HIDDEN, ConfigError, ConfigProblem
 from bot.settings.explain import explain_env_json_error, problems_from
 from bot.settings.models import SECRET_FIELDS, url_password
+from bot.settings.names import name_problem, not_settings, secret_file_names
 from bot.settings.root import Settings
 from bot.settings.sources import LoadRequest, default_secrets_dir, env_name, loading
 
@@ -33,15 +34,20 @@ def load_settings(
 
     ``env`` replaces ``os.environ`` (tests); ``secrets_dir`` replaces ``$SPOTBOT_SECRETS_DIR`` and
     ``/run/secrets``; ``overrides`` (nested dict, e.g. from command-line flags) beats everything.
+    A ``SPOTBOT_`` variable or secret file that names no key is a problem (:mod:`bot.settings.names`).
     Raises :class:`ConfigError` listing every problem; the message never contains a secret.
     """
     environ: Mapping[str, str] = os.environ if env is None else env
     directory = _secrets_directory(secrets_dir, environ)
     data = _read_toml(path) if path is not None else {}
     problems = _pop_secrets(data)
+    variables, files = not_settings(environ), not_settings(secret_file_names(directory))
+    problems.extend(name_problem(name) for name in variables)
+    problems.extend(name_problem(name, secrets_dir=directory) for name in files)
+    ignored = frozenset(name.upper() for name in variables + files)
     settings: Settings | None = None
     try:
-        with loading(LoadRequest(toml=data, env=dict(environ), secrets_dir=directory)):
+        with loading(LoadRequest(toml=data, env=dict(environ), secrets_dir=directory, ignored=ignored)):
             settings = Settings(**dict(overrides or {}))
     except ValidationError as exc:
         problems.extend(problems_from(exc, environ))

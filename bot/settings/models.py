@@ -19,14 +19,25 @@ from typing import Annotated, Any, Literal
 from pydantic import AwareDatetime, BeforeValidator, Field, field_validator, model_validator
 from pydantic_settings import NoDecode
 
-from bot.domain import TIMEFRAME_SECONDS
+from bot.domain import MAX_TIME_MS, TIMEFRAME_SECONDS
 from bot.logging_setup import MASK
 from bot.settings.errors import MISSING, ConfigProblem, allowed_error, problems_error, show_value
 from bot.settings.exchange import SECRET_FIELDS, ExchangeSettings
+from bot.settings.numeric import (
+    Amount,
+    DecimalSetting,
+    FloatSetting,
+    Increment,
+    IntSetting,
+    MinNotional,
+    Price,
+)
 from bot.settings.types import (
     AbsolutePath,
     BotName,
     Currency,
+    DirectoryPath,
+    FilePath,
     Section,
     Symbol,
     Timeframe,
@@ -64,7 +75,7 @@ class BotSettings(Section):
     mode: Literal["paper", "live"] = Field(
         "paper", description="paper: simulated fills; live: real orders (needs market.source = 'exchange')."
     )
-    data_dir: AbsolutePath = Field(
+    data_dir: DirectoryPath = Field(
         Path("data"),
         description="Where the audit DB and logs go; relative paths are from the working directory.",
     )
@@ -76,7 +87,7 @@ class BotSettings(Section):
     quote_currency: Currency = Field(
         "USDT", description="Currency equity is measured in; every symbol's quote."
     )
-    starting_balances: dict[Currency, Annotated[Decimal, Field(ge=0)]] = Field(
+    starting_balances: dict[Currency, Amount] = Field(
         default_factory=lambda: {"USDT": Decimal("10000")},
         description="Paper mode only: the simulated account's opening balances (currency -> amount).",
     )
@@ -84,8 +95,19 @@ class BotSettings(Section):
     @field_validator("database_url")
     @classmethod
     def _looks_like_url(cls, value: str | None) -> str | None:
-        if value is not None and not _DB_URL.fullmatch(value):
-            raise allowed_error("an SQLAlchemy URL such as 'sqlite:////var/lib/spotbot/audit.sqlite'")
+        if value is None:
+            return value
+        allowed = "an SQLAlchemy URL for sqlite or postgresql, e.g. 'sqlite:////var/lib/spotbot/audit.sqlite'"
+        if not _DB_URL.fullmatch(value):
+            raise allowed_error(allowed)
+        from sqlalchemy.exc import ArgumentError
+
+        from bot.audit.engine import normalize_url  # the audit store's own list of backends
+
+        try:
+            normalize_url(value)
+        except (ValueError, ArgumentError):
+            raise allowed_error(allowed) from None
         return value
 
     @property
@@ -99,12 +121,14 @@ class BotSettings(Section):
 
 
 class SimSettings(Section):
-    seed: int = Field(7, ge=0, description="Random seed of the synthetic market (same seed, same candles).")
-    candles: int = Field(2000, ge=100, le=5_000_000, description="Candles generated per symbol.")
+    seed: IntSetting = Field(
+        7, ge=0, description="Random seed of the synthetic market (same seed, same candles)."
+    )
+    candles: IntSetting = Field(2000, ge=100, le=5_000_000, description="Candles generated per symbol.")
     start: AwareDatetime = Field(
         datetime(2024, 1, 1, tzinfo=UTC), description="Open time of the first candle (with a time zone)."
     )
-    start_prices: dict[Symbol, Annotated[float, Field(gt=0)]] = Field(
+    start_prices: dict[Symbol, Price] = Field(
         default_factory=dict, description="Optional first price per symbol (default chosen by the market)."
     )
 
@@ -117,18 +141,18 @@ class CsvSettings(Section):
 
 
 class RuleOverride(Section):
-    tick_size: Decimal | None = Field(None, gt=0, description="Price increment.")
-    step_size: Decimal | None = Field(None, gt=0, description="Amount increment.")
-    min_notional: Decimal | None = Field(None, gt=0, description="Smallest order value in quote currency.")
+    tick_size: Increment | None = Field(None, description="Price increment.")
+    step_size: Increment | None = Field(None, description="Amount increment.")
+    min_notional: MinNotional | None = Field(None, description="Smallest order value in quote currency.")
 
 
-Fee = Annotated[Decimal, Field(ge=0, lt=Decimal("0.01"))]
+Fee = Annotated[DecimalSetting, Field(ge=0, lt=Decimal("0.01"))]
 
 
 class RulesSettings(Section):
     """Exchange rules of the offline market (sim/csv); the exchange source reads the real ones."""
 
-    min_notional: Decimal = Field(Decimal("10"), gt=0, description="Smallest order value, in quote currency.")
+    min_notional: MinNotional = Field(Decimal("10"), description="Smallest order value, in quote currency.")
     maker_fee: Fee = Field(Decimal("0.001"), description="Maker fee as a fraction (0.001 = 0.1 %).")
     taker_fee: Fee = Field(Decimal("0.001"), description="Taker fee as a fraction (0.001 = 0.1 %).")
     overrides: dict[Symbol, RuleOverride] = Field(
@@ -144,8 +168,11 @@ class MarketSettings(Section):
         ("BTC/USDT", "ETH/USDT", "SOL/USDT"), min_length=1, description="Markets traded, as BASE/QUOTE."
     )
     timeframe: Timeframe = Field("5m", description="Candle timeframe the bot ticks on.")
-    replay_speed: float = Field(
-        100.0, gt=0, le=100_000, description="Offline sources: candles replayed per second of wall time."
+    replay_speed: FloatSetting = Field(
+        100.0,
+        ge=0.001,  # slower, and the wait between candles overflows the timer
+        le=100_000,
+        description="Offline sources: candles replayed per second of wall time.",
     )
     sim: SimSettings = Field(default_factory=SimSettings, description="Synthetic market (source = 'sim').")
     csv: CsvSettings = Field(default_factory=CsvSettings, description="CSV replay (source = 'csv').")
@@ -172,10 +199,19 @@ class MarketSettings(Section):
             problems.append(
                 ConfigProblem("sim.start", show_value(self.sim.start), f"a {self.timeframe} candle boundary")
             )
+        if self.source == "sim" and self._sim_end_ms() > MAX_TIME_MS:
+            allowed = f"a start after which {self.sim.candles} {self.timeframe} candles end by year 9999"
+            problems.append(ConfigProblem("sim.start", show_value(self.sim.start), allowed))
         problems.extend(self._csv_problems())
         if problems:
             raise problems_error(problems)
         return self
+
+    def _sim_end_ms(self) -> int:
+        return (
+            int(self.sim.start.timestamp() * 1000)
+            + self.sim.candles * TIMEFRAME_SECONDS[self.timeframe] * 1000
+        )
 
     def _csv_problems(self) -> list[ConfigProblem]:
         files = self.csv.files
@@ -201,7 +237,7 @@ class MarketSettings(Section):
 
 
 class PaperSettings(Section):
-    slippage_bps: Decimal = Field(
+    slippage_bps: DecimalSetting = Field(
         Decimal("5"),
         ge=0,
         le=500,
@@ -216,7 +252,7 @@ class LoggingSettings(Section):
     format: Literal["console", "json"] = Field(
         "console", description="console: human-readable; json: one object per line."
     )
-    file: AbsolutePath | None = Field(None, description="Also write JSON lines to this file.")
+    file: FilePath | None = Field(None, description="Also write JSON lines to this file.")
 
 
 __all__ = [

@@ -13,6 +13,9 @@
 :func:`load_settings` passes its inputs to :class:`Settings` through a context variable because
 pydantic-settings builds the sources inside ``BaseSettings.__init__``; without a load in progress,
 ``Settings()`` reads ``os.environ`` and the default secrets directory (no file).
+
+A ``SPOTBOT_`` name that maps to no key is an error (:mod:`bot.settings.names`): :func:`load_settings`
+reports it and passes it here in ``LoadRequest.ignored``, so that pydantic does not also trip over it.
 """
 
 from __future__ import annotations
@@ -52,6 +55,7 @@ class LoadRequest:
     toml: dict[str, Any] = field(default_factory=dict)
     env: Mapping[str, str] = field(default_factory=dict)
     secrets_dir: Path | None = None
+    ignored: frozenset[str] = frozenset()  # upper-case names (variables, secret files) that are no setting
 
 
 _request: ContextVar[LoadRequest | None] = ContextVar("spotbot_settings_request", default=None)
@@ -70,12 +74,47 @@ def loading(request: LoadRequest) -> Iterator[None]:
 class MappingEnvSource(EnvSettingsSource):
     """The environment source, reading an injected mapping (tests) instead of ``os.environ``."""
 
-    def __init__(self, settings_cls: type[BaseSettings], environ: Mapping[str, str]) -> None:
+    def __init__(
+        self,
+        settings_cls: type[BaseSettings],
+        environ: Mapping[str, str],
+        ignored: frozenset[str] = frozenset(),
+    ) -> None:
         self._environ = environ
+        self._ignored = ignored
         super().__init__(settings_cls)
 
     def _load_env_vars(self) -> Mapping[str, str | None]:
-        return {name.lower(): value for name, value in self._environ.items()}
+        return {
+            name.lower(): value for name, value in self._environ.items() if name.upper() not in self._ignored
+        }
+
+
+class SecretFilesSource(NestedSecretsSettingsSource):
+    """The secrets directory, without the files named in ``ignored``."""
+
+    def __init__(
+        self,
+        file_secret_settings: PydanticBaseSettingsSource,
+        secrets_dir: Path | None,
+        ignored: frozenset[str],
+    ) -> None:
+        self._ignored = ignored
+        super().__init__(
+            file_secret_settings,
+            secrets_dir=secrets_dir,
+            secrets_dir_missing="ok",
+            secrets_prefix=ENV_PREFIX,
+            secrets_nested_delimiter=ENV_DELIMITER,
+            secrets_case_sensitive=False,
+        )
+
+    def _load_env_vars(self) -> Mapping[str, str | None]:
+        return {
+            name: value
+            for name, value in super()._load_env_vars().items()
+            if name.upper() not in self._ignored
+        }
 
 
 def default_secrets_dir(environ: Mapping[str, str]) -> Path | None:
@@ -84,19 +123,6 @@ def default_secrets_dir(environ: Mapping[str, str]) -> Path | None:
     if configured:
         return Path(configured)
     return DEFAULT_SECRETS_DIR if DEFAULT_SECRETS_DIR.is_dir() else None
-
-
-def _secrets_source(
-    file_secret_settings: PydanticBaseSettingsSource, secrets_dir: Path | None
-) -> NestedSecretsSettingsSource:
-    return NestedSecretsSettingsSource(
-        file_secret_settings,
-        secrets_dir=secrets_dir,
-        secrets_dir_missing="ok",
-        secrets_prefix=ENV_PREFIX,
-        secrets_nested_delimiter=ENV_DELIMITER,
-        secrets_case_sensitive=False,
-    )
 
 
 def build_sources(
@@ -110,11 +136,11 @@ def build_sources(
         return (
             init_settings,
             MappingEnvSource(settings_cls, os.environ),
-            _secrets_source(file_secret_settings, default_secrets_dir(os.environ)),
+            SecretFilesSource(file_secret_settings, default_secrets_dir(os.environ), frozenset()),
         )
     return (
         init_settings,
-        MappingEnvSource(settings_cls, request.env),
-        _secrets_source(file_secret_settings, request.secrets_dir),
+        MappingEnvSource(settings_cls, request.env, request.ignored),
+        SecretFilesSource(file_secret_settings, request.secrets_dir, request.ignored),
         InitSettingsSource(settings_cls, init_kwargs=request.toml),
     )

@@ -36,6 +36,7 @@ from pydantic import (
 )
 
 from bot.settings.errors import ConfigProblem, problems_error, show_value
+from bot.settings.numeric import FloatSetting, IntSetting
 from bot.settings.types import Section, StrategyName, Symbol, Timeframe
 
 DEFAULT_KIND = "ma_crossover"
@@ -47,15 +48,15 @@ class StrategyParams(Section):
 
 
 class MaCrossoverParams(StrategyParams):
-    fast: int = Field(10, ge=2, le=1_000, description="Fast moving-average length, in candles.")
-    slow: int = Field(30, ge=3, le=5_000, description="Slow moving-average length; greater than fast.")
+    fast: IntSetting = Field(10, ge=2, le=1_000, description="Fast moving-average length, in candles.")
+    slow: IntSetting = Field(30, ge=3, le=5_000, description="Slow moving-average length; greater than fast.")
     ma: Literal["ema", "sma"] = Field("ema", description="Moving-average type.")
     stop: Literal["atr", "percent"] = Field("atr", description="How the protective stop is placed.")
-    stop_percent: float = Field(
+    stop_percent: FloatSetting = Field(
         0.03, gt=0, le=0.1, description="stop = 'percent': stop distance below entry as a fraction."
     )
-    atr_period: int = Field(14, ge=2, le=500, description="stop = 'atr': ATR length, in candles.")
-    atr_multiple: float = Field(2.0, gt=0, le=50, description="stop = 'atr': stop distance in ATRs.")
+    atr_period: IntSetting = Field(14, ge=2, le=500, description="stop = 'atr': ATR length, in candles.")
+    atr_multiple: FloatSetting = Field(2.0, gt=0, le=50, description="stop = 'atr': stop distance in ATRs.")
 
     @model_validator(mode="after")
     def _slow_after_fast(self) -> MaCrossoverParams:

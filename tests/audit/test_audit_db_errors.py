@@ -112,7 +112,8 @@ def test_an_unreachable_server_is_unavailable_and_its_password_is_never_shown() 
 
     message = str(raised.value)
     assert "\n" not in message and "s3cret-pw" not in message
-    assert message.startswith("audit DB postgresql+psycopg://spotbot:***@127.0.0.1:1/audit is unavailable (")
+    masked = "postgresql+psycopg://spotbot:**********@127.0.0.1:1/audit"
+    assert message.startswith(f"audit DB {masked} is unavailable (")
     assert "Connection refused" in message
 
 
@@ -144,7 +145,7 @@ def test_postgresql_errors_are_named_by_what_they_mean(
     translated = translate(_wrapped(driver_error), make_url("postgresql+psycopg://bot:pw@db/audit"))
 
     assert type(translated) is expected
-    assert translated.database == "postgresql+psycopg://bot:***@db/audit"
+    assert translated.database == "postgresql+psycopg://bot:**********@db/audit"
 
 
 def test_any_other_database_error_stays_a_bug() -> None:

@@ -6,6 +6,8 @@
 
 from __future__ import annotations
 
+import time
+from collections.abc import Callable
 from datetime import UTC, datetime
 from decimal import Decimal
 from pathlib import Path
@@ -99,3 +101,21 @@ def live_settings(tmp_path: Path, db_url: str, fake: FakeExchange, monkeypatch: 
     monkeypatch.setenv("SPOTBOT_EXECUTION__STOP_ORDER", "stop_limit")
     prepare(fake)
     return config(tmp_path, db_url, fake.url, mode="live")
+
+
+def monitor_until(app: App, done: Callable[[], bool], what: str, limit_s: float = 30.0) -> None:
+    """Run the daemon's monitor job again and again until ``done()`` (an event), failing after ``limit_s``."""
+    deadline = time.monotonic() + limit_s
+    while True:
+        app.engine.monitor()
+        if done():
+            return
+        if time.monotonic() > deadline:
+            raise AssertionError(f"no {what} within {limit_s:.0f} s")
+        time.sleep(0.1)
+
+
+def sends_of(fake: FakeExchange, client_order_id: str) -> int:
+    """How many placement requests under ``client_order_id`` reached the venue (executed or not)."""
+    posts = fake.log(path="/api/v3/order", method="POST")
+    return sum(1 for p in posts if p["params"].get("newClientOrderId") == client_order_id)

@@ -23,6 +23,8 @@ class ExchangeState:
         self.faults = FaultBook()
         self.keys = KeyRing()
         self.stopping = threading.Event()
+        self.released = threading.Condition()
+        self.releases = 0  # how many times ``release`` was called: held requests wait for the next one
         self._log: list[dict[str, Any]] = []
         self._log_lock = threading.Lock()
 
@@ -40,6 +42,18 @@ class ExchangeState:
         with self._log_lock:
             self._log.clear()
 
+    def hold(self) -> None:
+        """Wait (a ``hold`` fault) until the test releases held requests, or the server stops."""
+        with self.released:
+            start = self.releases
+            while self.releases == start and not self.stopping.is_set():
+                self.released.wait(0.1)
+
+    def release(self) -> None:
+        with self.released:
+            self.releases += 1
+            self.released.notify_all()
+
     def requests(self, path: str, method: str, after: int = 0) -> dict[str, int]:
         """How many ``method path`` requests arrived, and how many of those after the first ``after`` are
         still being processed (held by a ``latency`` fault: they reach the matching engine late)."""
@@ -51,7 +65,7 @@ class ExchangeState:
 class Controls:
     NAMES = frozenset(
         {"price", "candles", "balance", "partial", "fees", "clock", "fail", "chaos", "keys", "forget",
-         "reset", "clear_log"}
+         "release", "reset", "clear_log"}
     )  # fmt: skip
 
     def __init__(self, state: ExchangeState) -> None:
@@ -86,6 +100,11 @@ class Controls:
     def fees(self, mode: str) -> dict[str, Any]:
         """Where commissions are taken: "received" (Binance: a buy's from the base) or "quote"."""
         self.state.engine.set_fee_mode(mode)
+        return {"ok": True}
+
+    def release(self) -> dict[str, Any]:
+        """Let every request held by a ``hold`` fault go on to the matching engine (timing checked again)."""
+        self.state.release()
         return {"ok": True}
 
     def forget(self, client_order_id: str) -> dict[str, Any]:

@@ -1,5 +1,8 @@
 """Per-request fault injection: scripted rules for the next N matching requests, and seeded chaos.
 
+A scripted rule matches by method and path (glob patterns) and, with ``where={"type": "STOP_LOSS_LIMIT"}``,
+only requests whose parameters have those values (e.g. only the stop's placement, not the entry's).
+
 Kinds (extra keyword arguments in brackets):
 - ``status``: answer an HTTP status without processing [status=503, body (dict → JSON, str → text;
   default: Binance's -1003 JSON for 418/429, an HTML page otherwise), retry_after (seconds, header
@@ -12,6 +15,8 @@ Kinds (extra keyword arguments in brackets):
 - ``latency``: the request reaches the matching engine late [seconds=0.5]: it is checked on arrival,
   waits, has its timestamp checked again against ``recvWindow`` (refused with -1021 if too old, as Binance
   does since 2025-08), then executes, whether or not the client is still waiting for the answer.
+- ``hold``: like ``latency``, but the request waits until the test calls ``release`` (an event, not a
+  delay): the test decides whether it reaches the matching engine before or after its recvWindow.
 - ``drop``: close the connection before processing (the request never reached the engine).
 - ``drop_after_accept``: process the request (an order IS created or filled), then close the connection
   without an answer: the client sees a network error, the outcome is unknown.
@@ -25,7 +30,7 @@ import threading
 from dataclasses import dataclass, field
 from typing import Any
 
-KINDS = ("status", "code", "raw", "truncate", "latency", "drop", "drop_after_accept")
+KINDS = ("status", "code", "raw", "truncate", "latency", "hold", "drop", "drop_after_accept")
 IMMEDIATE_KINDS = frozenset({"status", "code", "raw"})
 DEFAULT_MESSAGES = {
     -1000: "An unknown error occurred while processing the request.",
@@ -55,9 +60,13 @@ class Fault:
         if self.kind not in KINDS:
             raise ValueError(f"unknown fault kind {self.kind!r}; allowed: {', '.join(KINDS)}")
 
-    def matches(self, method: str, path: str) -> bool:
-        return fnmatch.fnmatchcase(method.upper(), self.method.upper()) and fnmatch.fnmatchcase(
-            path, self.path
+    def matches(self, method: str, path: str, params: dict[str, str] | None = None) -> bool:
+        where = self.params.get("where") or {}
+        given = params or {}
+        return (
+            fnmatch.fnmatchcase(method.upper(), self.method.upper())
+            and fnmatch.fnmatchcase(path, self.path)
+            and all(given.get(key) == str(value) for key, value in where.items())
         )
 
     @property
@@ -130,11 +139,11 @@ class FaultBook:
             self._chaos_kinds = chosen
             self._chaos_path = path
 
-    def take(self, method: str, path: str) -> Fault | None:
+    def take(self, method: str, path: str, params: dict[str, str] | None = None) -> Fault | None:
         """The fault for this request, if any (consuming one use of a scripted rule)."""
         with self._lock:
             for rule in self._rules:
-                if rule.matches(method, path):
+                if rule.matches(method, path, params):
                     rule.times -= 1
                     if rule.times <= 0:
                         self._rules.remove(rule)

@@ -114,6 +114,10 @@ class _ControlApi:
         """apiRestrictions flags, e.g. ``enableWithdrawals=True``, ``ipRestrict=True``."""
         self._control("keys", permissions=flags)
 
+    def release(self) -> None:
+        """Let requests held by a ``hold`` fault reach the matching engine (refused there if too old)."""
+        self._control("release")
+
     def forget(self, client_order_id: str) -> None:
         """The venue loses the orders under ``client_order_id``: look-ups answer -2013, locks are freed."""
         self._control("forget", client_order_id=client_order_id)

@@ -141,7 +141,7 @@ class Handler(BaseHTTPRequestHandler):
             return self._send_json(400, {"error": str(exc)})
 
     def _api(self, method: str, path: str, params: dict[str, str], query: str, body: str) -> None:
-        fault = self.state.faults.take(method, path)
+        fault = self.state.faults.take(method, path, params)
         entry = self.state.record(
             {
                 "method": method,
@@ -180,8 +180,11 @@ class Handler(BaseHTTPRequestHandler):
             if signed:
                 self.state.keys.check(self.headers, query, body, params)
                 check_timing(params, self.state.engine.now())
-            if fault is not None and fault.kind == "latency":
-                self.state.stopping.wait(fault.seconds)
+            if fault is not None and fault.kind in ("latency", "hold"):
+                if fault.kind == "hold":
+                    self.state.hold()
+                else:
+                    self.state.stopping.wait(fault.seconds)
                 if signed:
                     check_timing(params, self.state.engine.now())
             return 200, handler(self.state, params)

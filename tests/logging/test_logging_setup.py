@@ -273,3 +273,15 @@ def test_the_quick_checks_before_the_scrubbing_patterns_never_skip_a_match(text:
     slow = _INLINE_SECRET.sub(lambda m: f"{m['key']}{m['sep']}{MASK}", text)
     slow = _URL_PASSWORD.sub(lambda m: f"{m['head']}{MASK}{m['at']}", slow)
     assert scrub_text(text) == slow
+
+
+def test_decimals_are_logged_in_positional_notation_in_both_formats(tmp_path: Path) -> None:
+    stream = io.StringIO()
+    configure_logging("INFO", "console", stream=stream, file=tmp_path / "bot.jsonl")
+    log = structlog.get_logger("bot.execution")
+
+    log.info("order_submitted", price=Decimal("6.5E+4"), quantity=Decimal("1E-7"), fees=[Decimal("2E+1")])
+
+    (line,) = [json.loads(text) for text in (tmp_path / "bot.jsonl").read_text().splitlines()]
+    assert (line["price"], line["quantity"], line["fees"]) == ("65000", "0.0000001", ["20"])
+    assert "price=65000" in stream.getvalue() and "E+" not in stream.getvalue()

@@ -106,7 +106,7 @@ def test_bad_values_name_what_is_allowed(tmp_path: Path, secrets_dir: Path) -> N
     assert "'paper' or 'live'" in _problem(error, "bot.mode")
     assert "BASE/QUOTE" in _problem(error, "market.symbols[0]")
     assert "one of 1m, 3m, 5m" in _problem(error, "market.timeframe")
-    assert "greater than 0" in _problem(error, "market.replay_speed")
+    assert "at least 0.001" in _problem(error, "market.replay_speed")
     assert "less than 0.01" in _problem(error, "market.rules.taker_fee")
     assert "at least 1" in _problem(error, "execution.entry_timeout_candles")
 
