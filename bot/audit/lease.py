@@ -31,10 +31,8 @@ import structlog
 from sqlalchemy import URL, Connection, Engine, select, text
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-from sqlalchemy.exc import DBAPIError
 
 from bot.audit.engine import make_engine, normalize_url
-from bot.audit.errors import translate
 from bot.audit.models import DaemonLeaseRow, table_of
 from bot.audit.transactions import Transactions
 from bot.exits import ExitCode, ExitError
@@ -170,18 +168,27 @@ class DaemonLease:
         return True
 
     def _lock_advisory(self) -> bool:
-        try:
+        """Try the advisory lock on a connection of its own (kept while it is held); a connection lost
+        on the way is retried like any audit DB call, and its errors are translated the same way."""
+
+        def attempt() -> bool:
             connection = self._engine.execution_options(isolation_level="AUTOCOMMIT").connect()
-            schema = connection.execute(text("SELECT current_schema()")).scalar_one()
-            key = _lock_key(f"spotbot-lease|{schema}|{self._bot}")
-            taken = connection.execute(text("SELECT pg_try_advisory_lock(:key)"), {"key": key}).scalar_one()
-        except DBAPIError as error:
-            raise (translate(error, self._url) or error) from None
-        if not taken:
-            connection.close()
-            return False
-        self._connection = connection
-        return True
+            try:
+                schema = connection.execute(text("SELECT current_schema()")).scalar_one()
+                key = _lock_key(f"spotbot-lease|{schema}|{self._bot}")
+                taken = connection.execute(
+                    text("SELECT pg_try_advisory_lock(:key)"), {"key": key}
+                ).scalar_one()
+            except BaseException:
+                connection.close()
+                raise
+            if not taken:
+                connection.close()
+                return False
+            self._connection = connection
+            return True
+
+        return self._transactions.run(attempt)
 
 
 def sqlite_file(url: URL) -> str | None:

@@ -86,6 +86,8 @@ class CcxtBroker:
         self._client_ids: dict[str, str] = {}  # exchange order id -> client order id
         self._cursors: dict[str, int] = dict(trade_cursors or {})  # symbol -> last trade id reported
         self._unacknowledged: dict[str, Fill] = {}  # trade id -> a fill reported but not yet stored
+        self._unreported: dict[str, Order] = {}  # order changes read by a poll that could not finish
+        self._missing: set[str] = set()
         self._leave_alone = dict(leave_alone or {})
 
     # --- Broker -------------------------------------------------------------------------------
@@ -184,27 +186,31 @@ class CcxtBroker:
     def poll(self, now: datetime) -> BrokerUpdate:
         """Order changes and new fills since the last poll, symbol by symbol.
 
-        A symbol whose reads fail (after retries) is skipped this time and its cursor stays, so nothing is
-        lost; the fills of the other symbols are still reported. Fatal errors propagate.
+        If a symbol's reads fail (after retries) the poll raises ``RetryLater`` (nothing is to be decided
+        on an account that could not be read); what the other symbols reported is kept and reported by the
+        next poll that succeeds, and the failed symbol's cursor stays, so nothing is lost. Fatal errors
+        propagate.
         """
-        changed: dict[str, Order] = {}
-        fills: list[Fill] = []
-        missing: list[str] = []
+        deferred: list[str] = []
         for symbol in sorted(self._poll_symbols()):
             try:
                 orders, new_fills, cursor, gone = self._poll_symbol(symbol)
             except (RetryLater, OutcomeUnknown) as exc:
                 log.warning("exchange_poll_deferred", symbol=symbol, error=str(exc))
+                deferred.append(symbol)
                 continue
             for order in orders:
-                changed[order.client_order_id] = self._remember(order)
-            fills.extend(new_fills)
-            missing.extend(gone)
+                self._unreported[order.client_order_id] = self._remember(order)
+            self._unacknowledged.update((fill.trade_id, fill) for fill in new_fills)
+            self._missing.update(gone)
             if cursor is not None:
                 self._cursors[symbol] = cursor
-        self._unacknowledged.update((fill.trade_id, fill) for fill in fills)
+        if deferred:
+            raise RetryLater(f"poll: the account could not be read for {', '.join(deferred)}")
+        orders_changed, self._unreported = tuple(self._unreported.values()), {}
+        missing, self._missing = tuple(sorted(self._missing)), set()
         reported = tuple(self._unacknowledged.values())  # again, those the caller has not stored yet
-        return BrokerUpdate(orders=tuple(changed.values()), fills=reported, missing=tuple(missing))
+        return BrokerUpdate(orders=orders_changed, fills=reported, missing=missing)
 
     def acknowledge(self, fills: Sequence[Fill]) -> None:
         for fill in fills:

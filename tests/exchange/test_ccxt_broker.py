@@ -123,7 +123,9 @@ def test_cancelling_an_unknown_order_is_order_not_found(fake_exchange: FakeExcha
         make_broker(fake_exchange).cancel_order(SYMBOL, "sbnope")
 
 
-def test_a_marketable_limit_fills_as_taker_and_poll_reports_it_once(fake_exchange: FakeExchange) -> None:
+def test_a_marketable_limit_fills_as_taker_and_poll_reports_it_until_stored(
+    fake_exchange: FakeExchange,
+) -> None:
     broker = make_broker(fake_exchange)
     buy = order("take", Side.BUY, "0.002", "60100.00")
     assert broker.place_order(buy).status is OrderStatus.OPEN  # fills are reported by poll
@@ -143,6 +145,7 @@ def test_a_marketable_limit_fills_as_taker_and_poll_reports_it_once(fake_exchang
     assert fill.fee > 0 and fill.fee_currency
     trade_ids = {t["id"] for t in fake_exchange.state()["trades"]}
     assert fill.trade_id in {str(t) for t in trade_ids}
+    broker.acknowledge(update.fills)
     assert broker.poll(NOW) == BrokerUpdate()
 
 
@@ -280,6 +283,7 @@ def test_after_a_restart_fills_of_our_earlier_orders_are_adopted(fake_exchange: 
     fresh = make_broker(fake_exchange, symbols=(SYMBOL,))  # knows nothing of ``buy``
     update = poll_until(fresh, lambda u: u.fills)
     assert [f.client_order_id for f in update.fills] == [buy.client_order_id]
+    fresh.acknowledge(update.fills)
     assert fresh.poll(NOW).fills == ()
     assert fresh.trade_cursors[SYMBOL] >= 1
 

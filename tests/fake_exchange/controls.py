@@ -65,7 +65,7 @@ class ExchangeState:
 class Controls:
     NAMES = frozenset(
         {"price", "candles", "balance", "partial", "fees", "clock", "fail", "chaos", "keys", "forget",
-         "release", "reset", "clear_log"}
+         "release", "reset", "clear_faults", "clear_log"}
     )  # fmt: skip
 
     def __init__(self, state: ExchangeState) -> None:
@@ -157,6 +157,11 @@ class Controls:
         self.state.faults.reset()
         self.state.keys.reset()
         self.state.clear_log()
+        return {"ok": True}
+
+    def clear_faults(self) -> dict[str, Any]:
+        """Drop every scripted fault still pending and stop chaos (the state of the venue stays)."""
+        self.state.faults.reset()
         return {"ok": True}
 
     def clear_log(self) -> dict[str, Any]:

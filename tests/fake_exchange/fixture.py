@@ -137,6 +137,10 @@ class _ControlApi:
     def reset(self) -> None:
         self._control("reset")
 
+    def reset_faults(self) -> None:
+        """Drop the faults still pending (and chaos); orders, balances and prices stay."""
+        self._control("clear_faults")
+
     def clear_log(self) -> None:
         self._control("clear_log")
 
