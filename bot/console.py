@@ -112,3 +112,11 @@ def print_report(console: Console, report: RunReport, quote: str, *, with_trades
     if report.balances:
         balances = ", ".join(f"{k} {v.normalize():f}" for k, v in sorted(report.balances.items()) if v != 0)
         console.print(f"[bold]balances from fills:[/] {balances}")
+    if report.carried_positions:
+        carried = ", ".join(
+            f"{s} {p.quantity.normalize():f}" for s, p in sorted(report.carried_positions.items())
+        )
+        console.print(f"[bold]positions carried in from earlier runs:[/] {carried}")
+    if report.dust:
+        dust = ", ".join(f"{s} {q.normalize():f}" for s, q in sorted(report.dust.items()))
+        console.print(f"[bold]dust below the lot step (held, not traded):[/] {dust}")

@@ -47,6 +47,7 @@ def report_to_json(report: RunReport) -> dict[str, Any]:
             "symbols_traded": report.symbols_traded,
             "realized_pnl": _dec(report.realized_pnl),
             "unrealized_pnl": _dec(report.unrealized_pnl),
+            "starting_unrealized_pnl": _dec(report.starting_unrealized_pnl),
             "fees": _dec(report.fees),
             "starting_equity": _dec(report.starting_equity),
             "final_equity": _dec(report.final_equity),
@@ -66,6 +67,11 @@ def report_to_json(report: RunReport) -> dict[str, Any]:
             {"symbol": p.symbol, "quantity": _dec(p.quantity), "average_price": _dec(p.average_price)}
             for p in report.open_positions.values()
         ],
+        "carried_positions": [
+            {"symbol": p.symbol, "quantity": _dec(p.quantity), "average_price": _dec(p.average_price)}
+            for p in report.carried_positions.values()
+        ],
+        "dust": {symbol: _dec(quantity) for symbol, quantity in sorted(report.dust.items())},
         "trades": [
             {
                 "symbol": t.symbol,
