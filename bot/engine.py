@@ -16,7 +16,7 @@ import structlog
 from bot.clock import datetime_to_ms, ms_to_datetime
 from bot.domain import Balance, EquitySnapshot, TradingState, TradingStatus, make_intent_id, timeframe_ms
 from bot.engine_status import EngineStatus
-from bot.execution import OrderExecutor
+from bot.execution import OrderExecutor, SyncResult
 from bot.intent_flow import IntentFlow
 from bot.marks import Marks
 from bot.ports import AuditStore, Broker, Clock, MarketData
@@ -131,8 +131,7 @@ class Engine:
             now = self._clock.now()
             report = reconciler.reconcile()
             result = self._executor.adopt_reconciled(report.order_updates, report.adopted_fills, now)
-            for closed in result.closed:
-                self._control.account.on_trade_closed(closed.trade, stopped_out=closed.stopped_out)
+            self._take_in(result, now)
             self._control.impose(report.trading_status())
 
     def _housekeeping(self, now: datetime) -> None:
@@ -151,11 +150,7 @@ class Engine:
 
     def _sync(self, now: datetime) -> None:
         result = self._executor.apply_update(self._broker.poll(now), now)
-        for closed in result.closed:
-            self._control.account.on_trade_closed(closed.trade, stopped_out=closed.stopped_out)
-        for anomaly in result.anomalies:  # the venue ran an order the bot cannot account for
-            self._control.impose(TradingStatus(TradingState.REDUCING, anomaly, now))
-            self.status.trading_state = self._control.state.value
+        self._take_in(result, now)
         new_fills = result.fills
         self.status.fills += len(new_fills)
         self.status.trades = len(self._book.trades)
@@ -163,6 +158,14 @@ class Engine:
         if new_fills:
             last = new_fills[-1]
             self.status.last_event = f"{last.side.value} {last.quantity} {last.symbol} @ {last.price}"
+
+    def _take_in(self, result: SyncResult, now: datetime) -> None:
+        """Closed round trips feed the breakers; an order the bot cannot account for stops entries."""
+        for closed in result.closed:
+            self._control.account.on_trade_closed(closed.trade, stopped_out=closed.stopped_out)
+        for anomaly in result.anomalies:  # the venue ran an order the bot cannot account for
+            self._control.impose(TradingStatus(TradingState.REDUCING, anomaly, now))
+            self.status.trading_state = self._control.state.value
 
     def _run_strategy(self, strategy: Strategy, symbol: str, now: datetime, now_ms: int) -> None:
         candles = self._market.closed_candles(

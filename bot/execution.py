@@ -243,10 +243,11 @@ class OrderExecutor:
                 self._open.pop(order.client_order_id, None)
             else:
                 self._open[order.client_order_id] = order
+        anomalies = self._check_origin(fills)
         closed = [c for c in (self._apply_fill(fill) for fill in fills) if c is not None]
         for symbol in sorted({fill.symbol for fill in fills}):
             self._stops.protect(symbol, now)
-        return SyncResult(list(fills), closed)
+        return SyncResult(list(fills), closed, anomalies)
 
     def cancel_entries(self, now: datetime) -> None:
         """Cancel every working entry order (kill switch); stops and exits stay."""

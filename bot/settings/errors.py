@@ -75,7 +75,7 @@ def show_value(value: object, *, key: str = "") -> str:
     elif isinstance(value, datetime | date):
         text = value.isoformat()
     elif isinstance(value, Path):
-        text = repr(str(value))
+        return repr(str(value))  # whole: a shortened path names no file
     elif isinstance(value, dict):
         return "(a table)"
     elif isinstance(value, list | tuple):
