@@ -34,7 +34,7 @@ from bot.domain import (
     client_order_id_for,
 )
 from bot.execution_policy import ExecutionPolicy, OnUnfilled
-from bot.order_gateway import OrderGateway
+from bot.order_gateway import OrderGateway, duplicate_venue_order
 from bot.ports import AuditStore, Broker, BrokerUpdate
 from bot.positions import PositionBook, Trade
 from bot.quiet import PriceWatch, order_watch, stop_watch
@@ -188,7 +188,7 @@ class OrderExecutor:
             )  # fmt: skip
             if is_stop:
                 missing_stops.add(gone.symbol)
-        anomalies = self._check_origin(update.fills)
+        anomalies = (*self._gateway.take_anomalies(), *self._check_origin(update.fills))
         new_fills = self._gateway.store_fills(update.fills)
         closed: list[ClosedTrade] = []
         for fill in new_fills:
@@ -220,10 +220,7 @@ class OrderExecutor:
                              trade_id=fill.trade_id, symbol=fill.symbol)  # fmt: skip
                 anomalies.append("unknown_venue_order")
                 continue
-            ours, theirs = stored.exchange_order_id, fill.exchange_order_id
-            if ours is not None and theirs is not None and ours != theirs:
-                log.critical("duplicate_venue_order", client_order_id=fill.client_order_id,
-                             exchange_order_ids=[ours, theirs])  # fmt: skip
+            if duplicate_venue_order(fill.client_order_id, stored.exchange_order_id, fill.exchange_order_id):
                 anomalies.append("duplicate_venue_order")
         return tuple(dict.fromkeys(anomalies))
 

@@ -57,6 +57,7 @@ class OrderGateway:
         self._next_attempt: dict[tuple[str, OrderPurpose], int] = {}
         self._last_refusal: tuple[str, OrderRejected] | None = None  # client order id, why it was refused
         self._settles_at: dict[str, datetime] = {}  # client order id -> when "not found" becomes final
+        self._anomalies: list[str] = []
         for order in store.orders(run_id, only_open=True):
             self.adopt(order)
 
@@ -154,8 +155,16 @@ class OrderGateway:
         return cancelled.status is OrderStatus.CANCELED
 
     def transition(self, order: Order, now: datetime, detail: str) -> None:
-        """Record an order's new state (and an event) if anything changed."""
+        """Record an order's new state (and an event) if anything changed.
+
+        The venue reporting another of its orders under a client id we already booked (a request the bot
+        gave up on executed, and so did its re-send) is not booked over the first: it is an anomaly
+        (:meth:`take_anomalies`), and entries stop."""
         previous = self._open.get(order.client_order_id) or self._store.get_order(order.client_order_id)
+        booked = previous.exchange_order_id if previous is not None else None
+        if duplicate_venue_order(order.client_order_id, booked, order.exchange_order_id):
+            self._anomalies.append("duplicate_venue_order")
+            return
         if previous is not None and (
             previous.status,
             previous.filled_quantity,
@@ -173,6 +182,11 @@ class OrderGateway:
             self._settles_at.pop(order.client_order_id, None)
         else:
             self._open[order.client_order_id] = order
+
+    def take_anomalies(self) -> list[str]:
+        """Why entries must stop, found since the last call (each reported once)."""
+        found, self._anomalies = self._anomalies, []
+        return found
 
     def venue_lacks(self, client_order_ids: Sequence[str], now: datetime) -> list[Order]:
         """The venue answered it has none of these (a poll's ``missing``): each acknowledged order past its
@@ -219,3 +233,15 @@ class OrderGateway:
             log.warning("order_lookup_failed", client_order_id=order.client_order_id, error=str(exc))
             return
         self.transition(found, now, "looked up by client order id")
+
+
+def duplicate_venue_order(client_order_id: str, booked: str | None, reported: str | None) -> bool:
+    """Whether the venue order ``reported`` under ``client_order_id`` is not the one ``booked`` for it: two
+    venue orders under one client id (Binance keeps a client id unique only among open orders). Said
+    loudly when it is."""
+    if booked is None or reported is None or booked == reported:
+        return False
+    log.critical(
+        "duplicate_venue_order", client_order_id=client_order_id, exchange_order_ids=[booked, reported]
+    )
+    return True

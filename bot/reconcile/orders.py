@@ -20,6 +20,7 @@ from bot.domain import (
     OrderNotFound,
     OrderStatus,
 )
+from bot.order_gateway import duplicate_venue_order
 from bot.ports import Broker
 from bot.reconcile.report import LookupFailure
 
@@ -64,6 +65,7 @@ class Findings:
     updates: dict[str, Order] = field(default_factory=dict)
     expired: list[Order] = field(default_factory=list)
     unknown: dict[str, Order] = field(default_factory=dict)
+    duplicates: dict[str, Order] = field(default_factory=dict)  # a second venue order under a booked id
     fills: list[Fill] = field(default_factory=list)
     failures: list[LookupFailure] = field(default_factory=list)
 
@@ -129,7 +131,12 @@ class OrderReconciler:
             log.warning("reconcile_unknown_open_order", client_order_id=cid, symbol=venue_order.symbol)
 
     def record(self, stored: Order, venue_order: Order, found: Findings) -> None:
-        """Record the venue's progress on ``stored`` (our details kept) if it says anything new."""
+        """Record the venue's progress on ``stored`` (our details kept) if it says anything new; another
+        venue order under its client id is reported, never booked over it."""
+        cid = stored.client_order_id
+        if duplicate_venue_order(cid, stored.exchange_order_id, venue_order.exchange_order_id):
+            found.duplicates[cid] = venue_order
+            return
         merged = replace(
             stored,
             status=venue_order.status,

@@ -79,6 +79,7 @@ class Reconciler:
             order_updates=tuple(found.updates.values()),
             expired_orders=tuple(found.expired),
             unknown_open_orders=tuple(found.unknown.values()),
+            duplicate_orders=tuple(found.duplicates.values()),
             adopted_fills=tuple(found.fills),
             mismatches=tuple(mismatches),
             failures=tuple(found.failures),

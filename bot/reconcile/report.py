@@ -56,6 +56,7 @@ class ReconcileReport:
       with detail "reconciled"), including the ``expired_orders`` (detail "not at venue after restart").
     - ``unknown_open_orders``: orders open at the venue under our client id prefix that the audit DB does
       not have. Never cancelled here.
+    - ``duplicate_orders``: venue orders under a client id the DB has booked for another venue order.
     - ``adopted_fills``: venue fills stored for the first time by this reconciliation.
     - ``mismatches``: base assets whose venue balance (total) disagrees with the stored fills' positions
       beyond dust; only compared when the balances could be read.
@@ -72,6 +73,7 @@ class ReconcileReport:
     mismatches: tuple[PositionMismatch, ...]
     failures: tuple[LookupFailure, ...]
     quote_balance: Balance | None = None  # the venue's quote balance, None if balances were not read
+    duplicate_orders: tuple[Order, ...] = ()  # a second venue order under a client id the DB has booked
 
     @property
     def adopted_fill_count(self) -> int:
@@ -85,7 +87,9 @@ class ReconcileReport:
         kinds = {m.kind for m in self.mismatches}
         if kinds & {MismatchKind.VENUE_SHORT, MismatchKind.FILLS_INCONSISTENT}:
             return TradingState.HALTED
-        if MismatchKind.VENUE_EXCESS in kinds or self.unknown_open_orders or not self.complete:
+        if MismatchKind.VENUE_EXCESS in kinds or self.unknown_open_orders or self.duplicate_orders:
+            return TradingState.REDUCING
+        if not self.complete:
             return TradingState.REDUCING
         return TradingState.ACTIVE
 
@@ -96,6 +100,8 @@ class ReconcileReport:
         for kind in (MismatchKind.FILLS_INCONSISTENT, MismatchKind.VENUE_SHORT, MismatchKind.VENUE_EXCESS):
             if kind in kinds:
                 return f"reconcile_{kind.value}"
+        if self.duplicate_orders:
+            return "reconcile_duplicate_client_id"
         if self.unknown_open_orders:
             return "reconcile_unknown_venue_orders"
         return "reconciled" if self.complete else "reconcile_incomplete"
@@ -113,6 +119,7 @@ class ReconcileReport:
             "updated_orders": len(self.order_updates),
             "expired_orders": [o.client_order_id for o in self.expired_orders],
             "unknown_open_orders": [o.client_order_id for o in self.unknown_open_orders],
+            "duplicate_orders": [o.client_order_id for o in self.duplicate_orders],
             "adopted_fills": self.adopted_fill_count,
             "mismatches": [f"{m.asset}:{m.kind.value}:{m.difference}" for m in self.mismatches],
             "failures": [f"{f.operation}({f.subject}): {f.error}" for f in self.failures],

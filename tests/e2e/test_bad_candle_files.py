@@ -1,5 +1,9 @@
 """``spotbot run`` on a CSV market refuses a bad candle file as ``spotbot backtest`` does: one line on
-stderr naming the file and the problem, exit 2, no traceback, and no audit run left behind."""
+stderr naming the file and the problem, exit 2, no traceback, and no audit run left behind.
+
+Every kind of bad file is refused by the reader with an error naming the file (in-process, quick); a
+few kinds go through the real ``spotbot run`` to show the one line and the exit code.
+"""
 
 from __future__ import annotations
 
@@ -12,8 +16,7 @@ from pathlib import Path
 import pytest
 
 from bot.audit import SqlAuditStore
-
-pytestmark = pytest.mark.slow  # a daemon start per file: about a minute on 2 cores
+from bot.market.csv_replay import CsvFormatError, load_csv_series
 
 HEADER = "timestamp,open,high,low,close,volume\n"
 T0 = 1_704_067_200_000  # 2024-01-01T00:00:00Z
@@ -107,7 +110,21 @@ def runs_recorded(data_dir: Path) -> list[str]:
         return [run.status for run in store.runs()]
 
 
-@pytest.mark.parametrize("make", BAD_FILES.values(), ids=BAD_FILES.keys())
+READ_BY_THE_RUN = ("empty file", "NaN price", "binary garbage", "a price too large to carry", "a directory",
+                  "a missing file")  # fmt: skip
+
+
+@pytest.mark.parametrize("kind", [k for k in BAD_FILES if k not in ("a directory", "a missing file")])
+def test_every_kind_of_bad_candle_file_is_refused_by_the_reader_naming_it(tmp_path: Path, kind: str) -> None:
+    path = tmp_path / "BTC_USDT-5m.csv"
+    BAD_FILES[kind](path)
+    with pytest.raises(CsvFormatError) as refused:
+        load_csv_series(path, "BTC/USDT", "5m")
+    assert str(path) in str(refused.value) and "\n" not in str(refused.value)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("make", [BAD_FILES[k] for k in READ_BY_THE_RUN], ids=READ_BY_THE_RUN)
 def test_run_refuses_a_bad_candle_file_in_one_line_naming_it(
     tmp_path: Path, make: Callable[[Path], None]
 ) -> None:

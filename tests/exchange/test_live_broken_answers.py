@@ -12,11 +12,15 @@ from structlog.testing import capture_logs
 from tests.exchange.live import last_close, live_settings, start
 from tests.fake_exchange.fixture import FakeExchange
 
+TRUNCATED = {"kind": "truncate", "keep": 20}
+HTML = {"kind": "raw", "body": "<html>gateway</html>"}
 
-@pytest.mark.parametrize("path", ["/api/v3/account", "/api/v3/openOrders", "/api/v3/myTrades"])
+
 @pytest.mark.parametrize(
-    "fault", [{"kind": "truncate", "keep": 20}, {"kind": "raw", "body": "<html>gateway</html>"}], ids=str
-)
+    ("path", "fault"),
+    [("/api/v3/account", TRUNCATED), ("/api/v3/openOrders", HTML), ("/api/v3/myTrades", TRUNCATED)],
+    ids=["balance-truncated", "open-orders-html", "trades-truncated"],
+)  # each read meets each kind of broken body in tests/exchange/test_ccxt_venue_answers.py
 def test_a_read_the_bot_cannot_parse_skips_the_tick_quietly_and_trading_goes_on(
     tmp_path: Path,
     db_url: str,

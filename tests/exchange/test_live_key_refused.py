@@ -23,7 +23,7 @@ def states(app: object, bot: str = "onfake") -> list[tuple[str, str]]:
 def test_a_refused_key_stops_new_entries_at_once_and_lifts_when_the_venue_takes_it_back(
     tmp_path: Path, db_url: str, fake_exchange: FakeExchange, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setenv("SPOTBOT_EXCHANGE__KEY_REFUSED_HALT_AFTER", "30s")  # retried after 7.5 s
+    monkeypatch.setenv("SPOTBOT_EXCHANGE__KEY_REFUSED_HALT_AFTER", "12s")  # the client retries after 3 s
     app = start(live_settings(tmp_path, db_url, fake_exchange, monkeypatch))
     app.engine.tick(last_close())  # a first signed call succeeds: ccxt now calls -2015 a DDoS ban
     fake_exchange.refuse_key()

@@ -93,6 +93,25 @@ def test_a_second_venue_order_under_one_client_id_stops_new_entries(
     assert {f.trade_id for f in app.store.fills()} == venue_trades, "every fill is kept, the second too"
 
 
+def test_a_resting_second_venue_order_under_a_booked_client_id_is_not_booked_over_the_first(
+    tmp_path: Path, db_url: str, fake_exchange: FakeExchange, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    app = start(live_settings(tmp_path, db_url, fake_exchange, monkeypatch))
+    app.engine.tick(last_close())
+    cid = entry_of(app)
+    booked = app.store.get_order(cid)
+    other = ccxt.binance(fake_exchange.ccxt_config())
+    other.create_order("BTC/USDT", "limit", "buy", 0.001, 59_000, {"clientOrderId": cid})  # rests, open
+    app.engine.monitor()
+
+    assert app.engine.status.trading_state == "reducing"
+    assert app.store.get_order(cid) == booked, "the first venue order stays booked, FILLED"
+    app.daemon.reconcile_now()  # type: ignore[union-attr]
+    latest = app.store.latest_trading_state("onfake")
+    assert latest is not None and latest.reason in ("duplicate_venue_order", "reconcile_duplicate_client_id")
+    assert app.store.get_order(cid) == booked
+
+
 def test_an_open_order_under_our_prefix_that_the_db_lacks_stops_new_entries(
     tmp_path: Path, db_url: str, fake_exchange: FakeExchange, monkeypatch: pytest.MonkeyPatch
 ) -> None:
