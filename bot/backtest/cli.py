@@ -8,6 +8,7 @@ from typing import Annotated
 import typer
 from rich.console import Console
 
+from bot.exits import BadInput
 from bot.settings import ConfigError
 
 
@@ -49,12 +50,10 @@ def backtest_command(
     )
     try:
         run_, result, out_dir = execute(request, console)
-    except ConfigError as exc:
-        Console(stderr=True).print(f"[bold red]config error[/]\n{exc}", highlight=False)
-        raise typer.Exit(2) from None
-    except ValueError as exc:
-        Console(stderr=True).print(f"[bold red]backtest error[/]: {exc}", highlight=False)
-        raise typer.Exit(2) from None
+    except ConfigError:
+        raise  # a BadInput: one_line_errors ends the command with it (exit 2)
+    except ValueError as exc:  # a data file, a date, a log level
+        raise BadInput(f"backtest: {exc}") from None
     print_backtest(console, result)
     report_paths(console, out_dir)
     raise typer.Exit(1 if run_.outcome == "failed" else 0)

@@ -7,8 +7,8 @@ from typing import Annotated
 
 import typer
 from rich.console import Console
-from rich.markup import escape
 
+from bot.exits import BadInput, ExitError
 from bot.settings import ConfigError
 
 
@@ -57,14 +57,11 @@ def optimize_command(
     )
     try:
         summary = execute(request, console)
-    except ConfigError as exc:
-        Console(stderr=True).print(f"[bold red]config error[/]\n{escape(str(exc))}", highlight=False)
-        raise typer.Exit(2) from None
+    except ConfigError:
+        raise  # a BadInput: one_line_errors ends the command with it (exit 2)
     except RuntimeError as exc:  # OptimizeError, BacktestFailed, a worker process failed
-        Console(stderr=True).print(f"[bold red]optimize failed[/]: {escape(str(exc))}", highlight=False)
-        raise typer.Exit(1) from None
-    except ValueError as exc:
-        Console(stderr=True).print(f"[bold red]optimize error[/]: {escape(str(exc))}", highlight=False)
-        raise typer.Exit(2) from None
+        raise ExitError(f"optimize failed: {exc}") from None
+    except ValueError as exc:  # a search range, a data file, a date, a study name
+        raise BadInput(f"optimize: {exc}") from None
     print_summary(console, summary)
     console.print(f"wrote {request.out_path} and {request.out_path.with_suffix('.json')}", highlight=False)
