@@ -111,6 +111,10 @@ class Settings(BaseSettings):
 
     def _live_problems(self) -> list[ConfigProblem]:
         problems: list[ConfigProblem] = []
+        quote = self.bot.quote_currency
+        if self.exchange.leave_alone.get(quote) == "all":
+            allowed = f"an amount: 'all' is for a base asset, and {quote} is what the bot trades with"
+            problems.append(ConfigProblem(f"exchange.leave_alone.{quote}", "'all'", allowed))
         source = self.market.source
         if self.bot.mode == "live" and source != "exchange":
             problems.append(

@@ -6,12 +6,13 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+from decimal import Decimal
 from pathlib import Path
 
 import pytest
 
 from bot.bootstrap import check_exchange_id
-from bot.settings import ConfigError
+from bot.settings import ConfigError, load_settings
 from tests.settings.helpers import load, write_toml
 
 
@@ -70,3 +71,11 @@ def test_a_sim_config_is_checked_without_loading_ccxt(tmp_path: Path) -> None:
     imported = [line.rsplit("|", 1)[-1].strip() for line in done.stderr.splitlines() if "|" in line]
     assert "bot.settings" in imported, "-X importtime lists the imports"
     assert not [name for name in imported if name.startswith("ccxt")]
+
+
+def test_leaving_all_of_the_quote_currency_alone_is_refused_naming_the_key() -> None:
+    with pytest.raises(ConfigError) as refused:
+        load_settings(None, env={"SPOTBOT_EXCHANGE__LEAVE_ALONE": '{"USDT": "all", "BTC": "all"}'})
+    assert [p.key for p in refused.value.problems] == ["exchange.leave_alone.USDT"]
+    settings = load_settings(None, env={"SPOTBOT_EXCHANGE__LEAVE_ALONE": '{"USDT": "500", "BTC": "all"}'})
+    assert settings.exchange.leave_alone == {"USDT": Decimal("500"), "BTC": "all"}
