@@ -102,6 +102,8 @@ class OrderExecutor:
         self._repricer = Repricer(
             gateway=self._gateway, store=store, book=book, stops=self._stops, rules=rules, policy=policy
         )
+        # Approved exits waiting for the stop to be cancelled (symbol -> intent), sent on a later pass.
+        self._deferred_exits: dict[str, OrderIntent] = {}
         if resume is not None:
             for order in resume.open_orders:
                 self._gateway.adopt(order)
@@ -147,9 +149,16 @@ class OrderExecutor:
             return self._gateway.send(self._intent_order(intent, OrderPurpose.ENTRY, intent.quantity, now))
         if self._stops.working(intent.symbol, OrderPurpose.EXIT) is not None:
             log.info("exit_already_working", symbol=intent.symbol, intent_id=intent.intent_id)
+            self._deferred_exits.pop(intent.symbol, None)
             return None
         if not self._stops.cancel_protection(intent.symbol, now, "exit requested"):
-            return None  # the stop could not be cancelled (it may have just filled): nothing left to exit
+            # The stop is still working (a cancel that failed, a lost placement not yet settled) or just
+            # filled: the exit waits, and :meth:`manage` sends it once the stop is gone, if anything is left.
+            # Dropping it lost a ``halt --flatten`` for good.
+            self._deferred_exits[intent.symbol] = intent
+            log.info("exit_deferred", symbol=intent.symbol, intent_id=intent.intent_id)
+            return None
+        self._deferred_exits.pop(intent.symbol, None)
         position = self._book.position(intent.symbol)
         if position is None:
             return None
@@ -257,17 +266,25 @@ class OrderExecutor:
     def manage(
         self, now: datetime, prices: Mapping[str, Decimal] = _NO_PRICES, *, entries_allowed: bool = True
     ) -> None:
-        """Resolve orders of unknown outcome, reprice or cancel stale entries, chase unfilled exits, and
-        maintain stops (re-arm, trail, chase a triggered stop-limit).
+        """Send exits deferred until their stop was gone, resolve orders of unknown outcome, reprice or
+        cancel stale entries, chase unfilled exits, and maintain stops (re-arm, trail, chase a triggered
+        stop-limit).
 
         ``prices``: the last price per symbol (the close of its newest candle). A symbol without one is
         handled without repricing: a stale entry is cancelled, an exit and its stop are left as they are.
-        ``entries_allowed``: False (trading state not ACTIVE) cancels stale entries instead of repricing.
+        ``entries_allowed``: False (trading state not ACTIVE) cancels stale entries instead of repricing,
+        and withdraws an entry whose placement was lost instead of sending it again.
         """
+        for symbol, intent in list(self._deferred_exits.items()):
+            if self._book.position(symbol) is None:
+                del self._deferred_exits[symbol]  # the stop filled meanwhile: nothing left to exit
+            else:
+                self.submit(intent, now)
         for order in list(self._open.values()):
             last = prices.get(order.symbol)
             if order.status in (OrderStatus.PENDING, OrderStatus.UNKNOWN):
-                self._gateway.resolve(order, now)
+                entry = order.purpose is OrderPurpose.ENTRY
+                self._gateway.resolve(order, now, resend=entries_allowed or not entry)
             elif order.purpose is OrderPurpose.ENTRY and now - order.created_at >= self._policy.reprice_age:
                 self._repricer.retry_entry(order, last if entries_allowed else None, now)
             elif order.purpose is OrderPurpose.EXIT and order.created_at < now and last is not None:

@@ -16,6 +16,11 @@ Rules it keeps (DESIGN invariants 6 and 7):
   the restart (they were sent before it).
 - An acknowledged order the venue says it does not have, after its deadline, is EXPIRED ("missing at the
   venue"): the stop keeper then places a new stop (next attempt) at once.
+- A cancel is never a send. Cancelling an order whose placement is pending or unknown *withdraws* it: if
+  the venue never got it (final "not found"), it is CANCELED there and then, never re-sent; if the late
+  request did reach the venue, the order found is booked and cancelled on the caller's next pass. (A
+  kill switch once re-sent a lost entry while cancelling it.) ``resolve(resend=False)`` withdraws the
+  same way (a lost entry while entries are stopped).
 - Every state change is one order-event row; a fill is stored once per (venue, trade id).
 - A replacement (a repriced entry, a chased exit, a tightened stop) is a new order under the same intent
   and purpose with the next ``attempt`` number (:meth:`OrderGateway.next_attempt`), never a reused id.
@@ -57,6 +62,7 @@ class OrderGateway:
         self._next_attempt: dict[tuple[str, OrderPurpose], int] = {}
         self._last_refusal: tuple[str, OrderRejected] | None = None  # client order id, why it was refused
         self._settles_at: dict[str, datetime] = {}  # client order id -> when "not found" becomes final
+        self._withdrawn: dict[str, str] = {}  # client order id -> why it must not be (re-)sent
         self._anomalies: list[str] = []
         for order in store.orders(run_id, only_open=True):
             self.adopt(order)
@@ -146,7 +152,7 @@ class OrderGateway:
         try:
             cancelled = self._broker.cancel_order(order.symbol, order.client_order_id)
         except OrderNotFound:
-            self.resolve(order, now)
+            self.resolve(order, now, resend=False, reason=reason)
             return order.client_order_id not in self._open
         except BrokerError as exc:
             log.warning("cancel_failed", client_order_id=order.client_order_id, error=str(exc))
@@ -180,6 +186,7 @@ class OrderGateway:
         if order.status.is_terminal:
             self._open.pop(order.client_order_id, None)
             self._settles_at.pop(order.client_order_id, None)
+            self._withdrawn.pop(order.client_order_id, None)
         else:
             self._open[order.client_order_id] = order
 
@@ -214,25 +221,38 @@ class OrderGateway:
         deadline = self._settles_at.get(client_order_id)
         return deadline is None or now >= deadline
 
-    def resolve(self, order: Order, now: datetime) -> None:
-        """Find out what became of an order the venue may or may not have: look it up by client id."""
+    def resolve(
+        self, order: Order, now: datetime, *, resend: bool = True, reason: str = "entries stopped"
+    ) -> None:
+        """Find out what became of an order the venue may or may not have: look it up by client id.
+
+        ``resend=False`` withdraws a pending or unknown order (``reason`` is stored): once "not found" is
+        final it is CANCELED instead of sent again. If the venue has it after all, it is booked as found
+        and stays open: whoever wanted it gone (kill switch, stop keeper) cancels it on its next pass."""
+        cid = order.client_order_id
+        if not resend and order.status in (OrderStatus.PENDING, OrderStatus.UNKNOWN):
+            self._withdrawn.setdefault(cid, reason)
         try:
-            found = self._broker.fetch_order(order.symbol, order.client_order_id)
+            found = self._broker.fetch_order(order.symbol, cid)
         except OrderNotFound:
-            if not self.not_found_is_final(order.client_order_id, now):
-                log.info("order_not_found_yet", client_order_id=order.client_order_id,
-                         final_after=self._settles_at[order.client_order_id].isoformat())  # fmt: skip
+            if not self.not_found_is_final(cid, now):
+                log.info("order_not_found_yet", client_order_id=cid,
+                         final_after=self._settles_at[cid].isoformat())  # fmt: skip
                 return
-            if order.status in (OrderStatus.PENDING, OrderStatus.UNKNOWN):
-                log.info("order_resent_same_id", client_order_id=order.client_order_id)
-                self.place(order, now)
-            else:
+            if order.status not in (OrderStatus.PENDING, OrderStatus.UNKNOWN):
                 self.transition(replace(order, status=OrderStatus.EXPIRED), now, "venue no longer has it")
+            elif cid in self._withdrawn:
+                why = f"{self._withdrawn[cid]}: withdrawn before it reached the venue"
+                self.transition(replace(order, status=OrderStatus.CANCELED), now, why)
+                log.info("order_withdrawn_unsent", client_order_id=cid, reason=why)
+            else:
+                log.info("order_resent_same_id", client_order_id=cid)
+                self.place(order, now)
             return
         except BrokerError as exc:
-            log.warning("order_lookup_failed", client_order_id=order.client_order_id, error=str(exc))
+            log.warning("order_lookup_failed", client_order_id=cid, error=str(exc))
             return
-        self.transition(found, now, "looked up by client order id")
+        self.transition(found, now, "looked up by client order id")  # working: the caller cancels again
 
 
 def duplicate_venue_order(client_order_id: str, booked: str | None, reported: str | None) -> bool:

@@ -8,6 +8,8 @@ stops new entries; a stop the venue lacks is placed again at once.
 
 from __future__ import annotations
 
+import time
+from datetime import UTC, datetime
 from decimal import Decimal
 from pathlib import Path
 
@@ -15,7 +17,7 @@ import ccxt
 import pytest
 from structlog.testing import capture_logs
 
-from bot.domain import OrderPurpose, OrderStatus
+from bot.domain import OrderPurpose, OrderStatus, TradingState, TradingStatus
 from tests.exchange.live import last_close, live_settings, monitor_until, sends_of, start
 from tests.fake_exchange.fixture import FakeExchange
 
@@ -181,3 +183,89 @@ def test_a_stop_the_venue_no_longer_has_is_replaced_at_once_with_an_alert(
 
 def working_stops(fake: FakeExchange) -> list[dict[str, str]]:
     return [o for o in fake.state()["orders"] if o["type"] == "STOP_LOSS_LIMIT" and o["status"] == "NEW"]
+
+
+def halt(app: object, *, flatten: bool = False) -> None:
+    """The kill switch, as ``spotbot halt`` records it; the daemon applies it on its next monitor."""
+    status = TradingStatus(TradingState.HALTED, "kill_switch", datetime.now(tz=UTC))
+    store = app.store  # type: ignore[attr-defined]
+    store.record_trading_state("onfake", app.engine.run_id, status, "test", flatten=flatten)  # type: ignore[attr-defined]
+
+
+def test_a_halt_withdraws_an_entry_whose_request_was_lost_and_never_sends_it_again(
+    tmp_path: Path, db_url: str, fake_exchange: FakeExchange, monkeypatch: pytest.MonkeyPatch, impatient: None
+) -> None:
+    app = start(live_settings(tmp_path, db_url, fake_exchange, monkeypatch))
+    fake_exchange.fail("POST", ORDERS, "hold")  # the client gives up on it; it reaches the venue too late
+    app.engine.tick(last_close())
+    cid = entry_of(app)
+    halt(app)
+
+    monitor_until(app, lambda: app.store.get_order(cid).status.is_terminal, "the entry settled")  # type: ignore[union-attr]
+    fake_exchange.release()  # the request reaches the matching engine now: too old, refused
+    monitor_until(app, lambda: fake_exchange.requests(ORDERS, "POST")["in_flight"] == 0, "the refusal")
+
+    assert sends_of(fake_exchange, cid) == 1 and fake_exchange.orders_by_client_id(cid) == []
+    assert app.store.get_order(cid).status is OrderStatus.CANCELED  # type: ignore[union-attr]
+    assert app.engine.status.open_positions == 0 and app.engine.status.trading_state == "halted"
+
+
+def test_a_halt_cancels_an_entry_whose_late_request_reached_the_venue_after_all(
+    tmp_path: Path, db_url: str, fake_exchange: FakeExchange, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("SPOTBOT_EXCHANGE__TIMEOUT_MS", "1000")
+    monkeypatch.setenv("SPOTBOT_EXCHANGE__RECV_WINDOW_MS", "60000")  # the held request stays valid
+    app = start(live_settings(tmp_path, db_url, fake_exchange, monkeypatch))
+    fake_exchange.fail("POST", ORDERS, "hold")
+    app.engine.tick(last_close())
+    cid = entry_of(app)
+    halt(app)
+    app.engine.monitor()  # withdrawn: "no such order" is not final yet, and it is not sent again
+    fake_exchange.set_price("BTCUSDT", "61000")  # the entry's limit no longer fills at once
+    fake_exchange.release()  # it rests at the venue now
+
+    monitor_until(app, lambda: app.store.get_order(cid).status.is_terminal, "the entry settled")  # type: ignore[union-attr]
+
+    assert [o["status"] for o in fake_exchange.orders_by_client_id(cid)] == ["CANCELED"]
+    assert sends_of(fake_exchange, cid) == 1
+    assert app.store.get_order(cid).status is OrderStatus.CANCELED  # type: ignore[union-attr]
+    assert app.engine.status.open_positions == 0
+
+
+def test_a_flatten_withdraws_a_stop_whose_request_was_lost_instead_of_sending_it_again(
+    tmp_path: Path, db_url: str, fake_exchange: FakeExchange, monkeypatch: pytest.MonkeyPatch, impatient: None
+) -> None:
+    app = start(live_settings(tmp_path, db_url, fake_exchange, monkeypatch))
+    fake_exchange.fail("POST", ORDERS, "hold", where={"type": "STOP_LOSS_LIMIT"})
+    app.engine.tick(last_close())  # the entry fills; the stop's request is late
+    [stop] = [o for o in app.store.orders() if o.purpose is OrderPurpose.STOP]
+    assert stop.status is OrderStatus.UNKNOWN
+    time.sleep(2.5)  # past the stop's outcome deadline (recvWindow 1 s + 1.25 s): "not found" is final
+    halt(app, flatten=True)  # the flatten cancels the stop before any look-up could send it again
+
+    monitor_until(app, lambda: app.engine.status.open_positions == 0, "the position flattened")
+    fake_exchange.release()  # the stop's request reaches the matching engine now: too old, refused
+    monitor_until(app, lambda: fake_exchange.requests(ORDERS, "POST")["in_flight"] == 0, "the refusal")
+
+    assert sends_of(fake_exchange, stop.client_order_id) == 1
+    assert fake_exchange.orders_by_client_id(stop.client_order_id) == []
+    assert app.store.get_order(stop.client_order_id).status is OrderStatus.CANCELED  # type: ignore[union-attr]
+    assert Decimal(fake_exchange.state()["balances"].get("BTC", {}).get("free", "0")) < Decimal("0.001")
+
+
+def test_a_flatten_whose_stop_cannot_be_cancelled_yet_exits_once_the_venue_answers_again(
+    tmp_path: Path, db_url: str, fake_exchange: FakeExchange, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    app = start(live_settings(tmp_path, db_url, fake_exchange, monkeypatch))
+    app.engine.tick(last_close())
+    assert app.engine.status.open_positions == 1 and len(working_stops(fake_exchange)) == 1
+    fake_exchange.fail("DELETE", ORDERS, "status", times=3, status=503)  # the venue is overloaded
+    halt(app, flatten=True)
+
+    app.engine.monitor()  # the stop stays: the exit waits for it, it is not dropped
+    assert app.engine.status.open_positions == 1
+    monitor_until(app, lambda: app.engine.status.open_positions == 0, "the position flattened")
+
+    assert working_stops(fake_exchange) == []
+    assert Decimal(fake_exchange.state()["balances"].get("BTC", {}).get("free", "0")) < Decimal("0.001")
+    assert app.engine.status.trading_state == "halted"
