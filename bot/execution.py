@@ -31,7 +31,6 @@ from bot.domain import (
     OrderIntent,
     OrderPurpose,
     OrderStatus,
-    client_order_id_for,
 )
 from bot.execution_policy import ExecutionPolicy, OnUnfilled
 from bot.order_gateway import OrderGateway, duplicate_venue_order
@@ -146,7 +145,7 @@ class OrderExecutor:
             if intent.stop_price is None:
                 raise ValueError(f"entry intent {intent.intent_id} reached execution without a stop")
             self._stops.remember_stop(intent.intent_id, intent.stop_price)
-            return self._gateway.send(self._intent_order(intent, OrderPurpose.ENTRY, intent.quantity, now))
+            return self._send_intent(intent, OrderPurpose.ENTRY, intent.quantity, now)
         if self._stops.working(intent.symbol, OrderPurpose.EXIT) is not None:
             log.info("exit_already_working", symbol=intent.symbol, intent_id=intent.intent_id)
             self._deferred_exits.pop(intent.symbol, None)
@@ -163,22 +162,18 @@ class OrderExecutor:
         if position is None:
             return None
         quantity = min(intent.quantity, position.quantity)
-        return self._gateway.send(self._intent_order(intent, OrderPurpose.EXIT, quantity, now))
+        return self._send_intent(intent, OrderPurpose.EXIT, quantity, now)
 
-    def _intent_order(
+    def _send_intent(
         self, intent: OrderIntent, purpose: OrderPurpose, quantity: Decimal, now: datetime
-    ) -> Order:
-        return Order(
-            client_order_id=client_order_id_for(intent.intent_id, purpose, 0),
-            intent_id=intent.intent_id,
-            symbol=intent.symbol,
-            side=intent.side,
-            order_type=intent.order_type,
-            purpose=purpose,
-            quantity=quantity,
-            created_at=now,
-            price=intent.limit_price,
-        )
+    ) -> Order | None:
+        """The intent's first order: the order sent (maybe still unconfirmed), or None if refused."""
+        order = self._gateway.new_order(
+            intent.intent_id, intent.symbol, intent.side, purpose, intent.order_type, quantity, now,
+            price=intent.limit_price, first=True,
+        )  # fmt: skip
+        sent = self._gateway.send(order)
+        return None if sent.refused else sent.order
 
     # ----------------------------------------------------------------- venue updates
 

@@ -29,8 +29,10 @@ Rules it keeps (DESIGN invariants 6 and 7):
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from datetime import datetime
+from decimal import Decimal
+from enum import StrEnum
 
 import structlog
 
@@ -45,10 +47,29 @@ from bot.domain import (
     OutcomeUnknown,
     RetryLater,
 )
-from bot.domain.orders import OrderPurpose, attempt_of
+from bot.domain.orders import OrderPurpose, OrderType, Side, attempt_of, client_order_id_for
 from bot.ports import AuditStore, Broker
 
 log = structlog.get_logger(__name__)
+
+
+class SendOutcome(StrEnum):
+    PLACED = "placed"  # acknowledged by the venue (or stored by an earlier run: not sent again)
+    UNKNOWN = "unknown"  # not sent yet (retry later) or no readable answer: settled by a look-up
+    REFUSED = "refused"  # the venue refused it: it will never work
+
+
+@dataclass(frozen=True, slots=True)
+class SendResult:
+    """What one :meth:`OrderGateway.send` came to: the order as now booked, and why it was refused."""
+
+    outcome: SendOutcome
+    order: Order
+    refusal: OrderRejected | None = None
+
+    @property
+    def refused(self) -> bool:
+        return self.outcome is SendOutcome.REFUSED
 
 
 class OrderGateway:
@@ -60,7 +81,6 @@ class OrderGateway:
         self._run_id = run_id
         self._open: dict[str, Order] = {}
         self._next_attempt: dict[tuple[str, OrderPurpose], int] = {}
-        self._last_refusal: tuple[str, OrderRejected] | None = None  # client order id, why it was refused
         self._settles_at: dict[str, datetime] = {}  # client order id -> when "not found" becomes final
         self._withdrawn: dict[str, str] = {}  # client order id -> why it must not be (re-)sent
         self._anomalies: list[str] = []
@@ -77,17 +97,56 @@ class OrderGateway:
     def open_orders(self) -> dict[str, Order]:
         return self._open
 
-    def send(self, order: Order) -> Order | None:
+    def new_order(
+        self,
+        intent_id: str,
+        symbol: str,
+        side: Side,
+        purpose: OrderPurpose,
+        order_type: OrderType,
+        quantity: Decimal,
+        now: datetime,
+        *,
+        price: Decimal | None = None,
+        stop_price: Decimal | None = None,
+        oco_with: str | None = None,
+        first: bool = False,
+    ) -> Order:
+        """An order of ``intent_id`` for ``purpose`` under the next attempt's client id (not sent yet).
+
+        ``first``: the intent was just decided, so nothing of it can exist yet: attempt 0 without asking
+        the audit DB."""
+        if first:
+            self._next_attempt[(intent_id, purpose)] = 1
+            attempt = 0
+        else:
+            attempt = self.next_attempt(intent_id, purpose)
+        return Order(
+            client_order_id=client_order_id_for(intent_id, purpose, attempt),
+            intent_id=intent_id,
+            symbol=symbol,
+            side=side,
+            order_type=order_type,
+            purpose=purpose,
+            quantity=quantity,
+            created_at=now,
+            price=price,
+            stop_price=stop_price,
+            oco_with=oco_with,
+        )
+
+    def send(self, order: Order) -> SendResult:
+        """Store ``order``, then send it (never twice: an order stored already is not sent again)."""
         if not self._store.save_new_order(self._run_id, order):
-            existing = self._store.get_order(order.client_order_id)
+            existing = self._store.get_order(order.client_order_id) or order
             log.warning("order_already_stored", client_order_id=order.client_order_id)
-            if existing is not None and not existing.status.is_terminal:
+            if not existing.status.is_terminal:
                 self._open[existing.client_order_id] = existing
-            return existing
+            return SendResult(SendOutcome.PLACED, existing)
         self._open[order.client_order_id] = order
         return self.place(order, order.created_at)
 
-    def place(self, order: Order, now: datetime) -> Order | None:
+    def place(self, order: Order, now: datetime) -> SendResult:
         """Send a stored order. The one call site of ``Broker.place_order`` in the bot, and it refuses an
         order the audit DB does not hold: nothing reaches a venue without being stored first."""
         if self._store.get_order(order.client_order_id) is None:
@@ -95,21 +154,22 @@ class OrderGateway:
         try:
             acked = self._broker.place_order(order)
         except OrderRejected as exc:
-            self._last_refusal = (order.client_order_id, exc)
-            self.transition(replace(order, status=OrderStatus.REJECTED), now, str(exc))
+            refused = replace(order, status=OrderStatus.REJECTED)
+            self.transition(refused, now, str(exc))
             log.warning(
                 "order_rejected", client_order_id=order.client_order_id, symbol=order.symbol, error=str(exc)
             )
-            return None
+            return SendResult(SendOutcome.REFUSED, refused, exc)
         except RetryLater as exc:
             log.warning("order_send_deferred", client_order_id=order.client_order_id, error=str(exc))
-            return order
+            return SendResult(SendOutcome.UNKNOWN, order)
         except OutcomeUnknown as exc:
             self._settles_at[order.client_order_id] = self._broker.outcome_deadline()
-            self.transition(replace(order, status=OrderStatus.UNKNOWN), now, str(exc))
+            unknown = replace(order, status=OrderStatus.UNKNOWN)
+            self.transition(unknown, now, str(exc))
             log.warning("order_outcome_unknown", client_order_id=order.client_order_id, error=str(exc),
                         final_after=self._settles_at[order.client_order_id].isoformat())  # fmt: skip
-            return order
+            return SendResult(SendOutcome.UNKNOWN, unknown)
         self._settles_at[order.client_order_id] = self._broker.outcome_deadline()
         self.transition(acked, now, "acknowledged")
         log.info(
@@ -123,14 +183,7 @@ class OrderGateway:
             price=str(order.price) if order.price is not None else None,
             stop_price=str(order.stop_price) if order.stop_price is not None else None,
         )
-        return acked
-
-    def refusal(self, client_order_id: str) -> OrderRejected | None:
-        """Why the venue refused ``client_order_id``, if it was the last order refused (ask right after
-        :meth:`send` returned ``None``)."""
-        if self._last_refusal is None or self._last_refusal[0] != client_order_id:
-            return None
-        return self._last_refusal[1]
+        return SendResult(SendOutcome.PLACED, acked)
 
     def next_attempt(self, intent_id: str, purpose: OrderPurpose) -> int:
         """The attempt number for a new order of ``intent_id``/``purpose``: one past every stored one."""

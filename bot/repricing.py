@@ -68,21 +68,13 @@ class Repricer:
         if quantity <= 0:
             log.info("entry_not_repriced", client_order_id=order.client_order_id, price=str(price))
             return
-        attempt_no = self._gateway.next_attempt(order.intent_id, OrderPurpose.ENTRY)
-        replacement = Order(
-            client_order_id=client_order_id_for(order.intent_id, OrderPurpose.ENTRY, attempt_no),
-            intent_id=order.intent_id,
-            symbol=order.symbol,
-            side=order.side,
-            order_type=OrderType.LIMIT,
-            purpose=OrderPurpose.ENTRY,
-            quantity=quantity,
-            created_at=now,
+        replacement = self._gateway.new_order(
+            order.intent_id, order.symbol, order.side, OrderPurpose.ENTRY, OrderType.LIMIT, quantity, now,
             price=price,
-        )
+        )  # fmt: skip
         log.info("entry_repriced", client_order_id=replacement.client_order_id, price=str(price),
                  quantity=str(quantity), marketable=marketable)  # fmt: skip
-        if self._gateway.send(replacement) is None:
+        if self._gateway.send(replacement).refused:
             log.warning("entry_reprice_refused", client_order_id=replacement.client_order_id)
 
     def _repriced_quantity(self, order: Order, price: Decimal, rules: MarketRules) -> Decimal:

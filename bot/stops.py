@@ -35,7 +35,7 @@ from decimal import Decimal
 
 import structlog
 
-from bot.domain import MarketRules, Order, OrderPurpose, OrderStatus, OrderType, Side, client_order_id_for
+from bot.domain import MarketRules, Order, OrderPurpose, OrderStatus, OrderType, Side
 from bot.domain.errors import UnsupportedOrderType
 from bot.execution_policy import ExecutionPolicy
 from bot.order_gateway import OrderGateway
@@ -217,7 +217,7 @@ class StopKeeper:
             intent_id, symbol, OrderPurpose.TAKE_PROFIT, OrderType.LIMIT, quantity, now,
             price=target, oco_with=oco_with,
         )  # fmt: skip
-        if self._gateway.send(take_profit) is None:
+        if self._gateway.send(take_profit).refused:
             log.warning("take_profit_refused", symbol=symbol, price=str(target))
 
     def _place_stop(
@@ -230,9 +230,10 @@ class StopKeeper:
                 intent_id, symbol, OrderPurpose.STOP, self._policy.stop_order, quantity, now,
                 price=self._policy.stop_limit_price(stop_price, rules), stop_price=stop_price,
             )  # fmt: skip
-            if self._gateway.send(stop) is not None:
+            sent = self._gateway.send(stop)
+            if not sent.refused:
                 return stop.client_order_id
-            if not isinstance(self._gateway.refusal(stop.client_order_id), UnsupportedOrderType):
+            if not isinstance(sent.refusal, UnsupportedOrderType):
                 # refused for a reason of its own (e.g. the market is already below the stop)
                 log.error("stop_refused_closing_position", symbol=symbol, stop_price=str(stop_price))
                 self.send_exit(intent_id, symbol, quantity, None, now)
@@ -258,7 +259,8 @@ class StopKeeper:
             order = self._new_order(
                 intent_id, symbol, OrderPurpose.EXIT, OrderType.LIMIT, quantity, now, price=price
             )
-        return self._gateway.send(order)
+        sent = self._gateway.send(order)
+        return None if sent.refused else sent.order
 
     def _new_order(
         self,
@@ -273,20 +275,10 @@ class StopKeeper:
         stop_price: Decimal | None = None,
         oco_with: str | None = None,
     ) -> Order:
-        attempt = self._gateway.next_attempt(intent_id, purpose)
-        return Order(
-            client_order_id=client_order_id_for(intent_id, purpose, attempt),
-            intent_id=intent_id,
-            symbol=symbol,
-            side=Side.SELL,
-            order_type=order_type,
-            purpose=purpose,
-            quantity=quantity,
-            created_at=now,
-            price=price,
-            stop_price=stop_price,
-            oco_with=oco_with,
-        )
+        return self._gateway.new_order(
+            intent_id, symbol, Side.SELL, purpose, order_type, quantity, now,
+            price=price, stop_price=stop_price, oco_with=oco_with,
+        )  # fmt: skip
 
     def _latest_entry(self, symbol: str) -> Order | None:
         """The entry that opened (or last added to) the position on ``symbol``: its intent owns the stop."""
