@@ -9,7 +9,7 @@ prints one JSON line: the timings, what the run did, and the process's peak memo
 - Data: a seeded one-minute random walk per symbol (3 % daily volatility), consistent OHLC (open =
   previous close, wicks beyond the body), lognormal volume; generated in memory, no files.
 - ``spotbot``: an SMA(20/50) crossover (``ma_crossover``, ``ma = "sma"``, 3 % percent stop) through
-  ``bot.backtest.runner.run_backtest``, i.e. ``spotbot backtest`` without reading CSV files or writing
+  ``bot.app.backtest.runner.run_backtest``, i.e. ``spotbot backtest`` without reading CSV files or writing
   result.json and the chart: the daemon's wiring (strategy, whole risk chain, execution policy, paper
   broker), the event replay, the audit DB (a throwaway SQLite file), the report and the metrics. Logs
   go to a JSON file at WARNING, as ``spotbot backtest`` does by default. Variant ``default``: every
@@ -99,12 +99,12 @@ def maxrss_mb() -> float:
 def worker_spotbot(candles: int, symbols: int, variant: str, profile: Path | None) -> dict[str, Any]:
     from decimal import Decimal
 
-    from bot.backtest.runner import run_backtest
-    from bot.logging_setup import configure_logging
-    from bot.market.offline import OfflineMarket
-    from bot.market.rules import derive_rules
-    from bot.market.series import CandleSeries
-    from bot.settings import load_settings
+    from bot.adapters.market.offline import OfflineMarket
+    from bot.adapters.market.rules import derive_rules
+    from bot.app.backtest.runner import run_backtest
+    from bot.app.logging_setup import configure_logging
+    from bot.app.settings import load_settings
+    from bot.domain.series import CandleSeries
 
     names = symbols_for(symbols)
     series = {

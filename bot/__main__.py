@@ -1,5 +1,5 @@
 """``python -m bot`` is the same as the ``spotbot`` command."""
 
-from bot.cli import main
+from bot.app.cli import main
 
 main()

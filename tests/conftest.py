@@ -42,7 +42,7 @@ def _postgres_leg() -> Iterator[str]:
 def _postgres_schema_url(base_url: str) -> Iterator[str]:
     from sqlalchemy import create_engine, text
 
-    from bot.audit.engine import normalize_url
+    from bot.adapters.audit.engine import normalize_url
 
     url = normalize_url(base_url)
     schema = f"t_{uuid.uuid4().hex[:16]}"

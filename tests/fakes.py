@@ -1,6 +1,6 @@
 """Fakes for engine and execution tests: an in-memory audit store and a scriptable broker.
 
-They implement the ports (bot/ports.py) so the real engine and executor run against them unchanged.
+They implement the ports (bot/core/ports.py) so the real engine and executor run against them unchanged.
 """
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ from dataclasses import replace
 from datetime import UTC, datetime
 from decimal import Decimal
 
-from bot.audit.records import TradingStateEvent
+from bot.core.ports import BrokerUpdate, RunInfo
 from bot.domain import (
     Balance,
     EquitySnapshot,
@@ -27,7 +27,7 @@ from bot.domain import (
     Side,
     TradingStatus,
 )
-from bot.ports import BrokerUpdate, RunInfo
+from bot.domain.records import TradingStateEvent
 
 
 class InMemoryAuditStore:

@@ -15,7 +15,8 @@ from typing import Any
 import pytest
 import sqlalchemy as sa
 
-from bot.audit import SqlAuditStore, make_engine, upgrade
+from bot.adapters.audit import SqlAuditStore, make_engine, upgrade
+from bot.core.ports import RunInfo
 from bot.domain import (
     EquitySnapshot,
     Fill,
@@ -29,7 +30,6 @@ from bot.domain import (
     Side,
     Verdict,
 )
-from bot.ports import RunInfo
 
 T0 = datetime(2024, 3, 1, 12, 0, tzinfo=UTC)
 VENUE = "binance"

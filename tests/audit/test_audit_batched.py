@@ -14,9 +14,10 @@ from typing import Any
 import pytest
 from sqlalchemy.exc import IntegrityError
 
-from bot.audit import SqlAuditStore, upgrade
-from bot.audit.batched import BatchedAuditStore
-from bot.audit.store import UnknownRecordError
+from bot.adapters.audit import SqlAuditStore, upgrade
+from bot.adapters.audit.batched import BatchedAuditStore
+from bot.adapters.audit.store import UnknownRecordError
+from bot.core.ports import RunInfo
 from bot.domain import (
     EquitySnapshot,
     Fill,
@@ -28,7 +29,6 @@ from bot.domain import (
     RiskDecision,
     Verdict,
 )
-from bot.ports import RunInfo
 from tests.conftest import POSTGRES_URL_ENV, _postgres_schema_url
 
 VENUE = "binance"

@@ -16,18 +16,18 @@ import pytest
 from sqlalchemy import event, make_url
 from sqlalchemy.exc import IntegrityError, OperationalError
 
-from bot.audit import SqlAuditStore, upgrade
-from bot.audit.errors import (
+from bot.adapters.audit import SqlAuditStore, upgrade
+from bot.adapters.audit.errors import (
     AuditDbError,
     AuditDbFull,
     AuditDbReadOnly,
     AuditDbUnavailable,
     translate,
 )
-from bot.audit.transactions import RetryPolicy
+from bot.adapters.audit.transactions import RetryPolicy
+from bot.core.ports import RunInfo
 from bot.domain import Fill
-from bot.exits import ExitCode, ExitError
-from bot.ports import RunInfo
+from bot.domain.failures import ExitCode, ExitError
 
 T0 = datetime(2024, 3, 1, 12, 0, tzinfo=UTC)
 FAST = RetryPolicy(attempts=3, first_wait=0.01, max_wait=0.02)

@@ -7,9 +7,9 @@ from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
-from bot.audit import SqlAuditStore
+from bot.adapters.audit import SqlAuditStore
+from bot.core.ports import RunInfo
 from bot.domain import Fill, Order
-from bot.ports import RunInfo
 
 T0 = datetime(2024, 3, 1, 12, 0, tzinfo=UTC)
 

@@ -6,8 +6,8 @@ from decimal import Decimal
 
 from alembic import command
 
-from bot.audit import SqlAuditStore, current_revision, make_engine, upgrade
-from bot.audit.migrate import alembic_config
+from bot.adapters.audit import SqlAuditStore, current_revision, make_engine, upgrade
+from bot.adapters.audit.migrate import alembic_config
 from bot.domain import EquitySnapshot
 from tests.audit.conftest import T0, VENUE, insert_legacy_run
 

@@ -10,10 +10,10 @@ from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from sqlalchemy import inspect
 
-from bot.audit import SqlAuditStore, current_revision, head_revision, make_engine, upgrade
-from bot.audit.migrate import alembic_config
-from bot.audit.models import Base
-from bot.ports import RunInfo
+from bot.adapters.audit import SqlAuditStore, current_revision, head_revision, make_engine, upgrade
+from bot.adapters.audit.migrate import alembic_config
+from bot.adapters.audit.models import Base
+from bot.core.ports import RunInfo
 
 AUDIT_TABLES = {
     "runs",
@@ -107,7 +107,7 @@ def test_concurrent_upgrades_of_a_fresh_database_all_succeed(db_url: str) -> Non
 
 
 def test_migration_scripts_ship_inside_the_package() -> None:
-    migrations = files("bot.audit") / "migrations"
+    migrations = files("bot.adapters.audit") / "migrations"
     assert (migrations / "env.py").is_file()
     assert (migrations / "script.py.mako").is_file()
     assert (migrations / "versions" / "0001_initial.py").is_file()

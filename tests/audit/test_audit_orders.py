@@ -11,9 +11,9 @@ import pytest
 from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError
 
-from bot.audit import SqlAuditStore, UnknownRecordError
+from bot.adapters.audit import SqlAuditStore, UnknownRecordError
+from bot.core.ports import RunInfo
 from bot.domain import Order, OrderEvent, OrderStatus
-from bot.ports import RunInfo
 
 T0 = datetime(2024, 3, 1, 12, 0, tzinfo=UTC)
 

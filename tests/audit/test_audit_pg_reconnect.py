@@ -18,9 +18,10 @@ from typing import Any
 import pytest
 from sqlalchemy import Connection, Engine, create_engine, event, make_url, text
 
-from bot.audit import SqlAuditStore, upgrade
-from bot.audit.errors import AuditDbUnavailable
-from bot.audit.transactions import RetryPolicy
+from bot.adapters.audit import SqlAuditStore, upgrade
+from bot.adapters.audit.errors import AuditDbUnavailable
+from bot.adapters.audit.transactions import RetryPolicy
+from bot.core.ports import RunInfo
 from bot.domain import (
     EquitySnapshot,
     Fill,
@@ -32,7 +33,6 @@ from bot.domain import (
     TradingState,
     TradingStatus,
 )
-from bot.ports import RunInfo
 from tests.pg_faults import PgProxy, terminate
 
 T0 = datetime(2024, 3, 1, 12, 0, tzinfo=UTC)

@@ -8,9 +8,9 @@ from decimal import Decimal
 
 import pytest
 
-from bot.audit import RunRecord, SqlAuditStore, UnknownRecordError
+from bot.adapters.audit import RunRecord, SqlAuditStore, UnknownRecordError
+from bot.core.ports import RunInfo
 from bot.domain import EquitySnapshot, OrderIntent, RiskDecision, Verdict
-from bot.ports import RunInfo
 
 T0 = datetime(2024, 3, 1, 12, 0, tzinfo=UTC)
 

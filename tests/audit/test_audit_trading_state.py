@@ -10,10 +10,17 @@ from alembic import command
 from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError, IntegrityError
 
-from bot.audit import SqlAuditStore, TradingStateEvent, current_revision, head_revision, make_engine, upgrade
-from bot.audit.migrate import alembic_config
+from bot.adapters.audit import (
+    SqlAuditStore,
+    TradingStateEvent,
+    current_revision,
+    head_revision,
+    make_engine,
+    upgrade,
+)
+from bot.adapters.audit.migrate import alembic_config
+from bot.core.ports import RunInfo
 from bot.domain import TradingState, TradingStatus
-from bot.ports import RunInfo
 from tests.audit.conftest import T0, VENUE, at, insert_legacy_run
 
 

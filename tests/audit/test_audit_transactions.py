@@ -11,11 +11,11 @@ import pytest
 from sqlalchemy import text
 from sqlalchemy.exc import IntegrityError, StatementError
 
-from bot.audit import RunRecord, SqlAuditStore, make_engine, upgrade
-from bot.audit.engine import normalize_url
-from bot.audit.models import Base
+from bot.adapters.audit import RunRecord, SqlAuditStore, make_engine, upgrade
+from bot.adapters.audit.engine import normalize_url
+from bot.adapters.audit.models import Base
+from bot.core.ports import RunInfo
 from bot.domain import EquitySnapshot, Fill, Order, OrderIntent, RiskDecision
-from bot.ports import RunInfo
 
 
 def test_a_failed_write_rolls_back_and_the_store_keeps_working(

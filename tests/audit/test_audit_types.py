@@ -12,8 +12,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy.exc import StatementError
 
-from bot.audit import SqlAuditStore
-from bot.audit.types import normalize_decimal, to_storable_decimal
+from bot.adapters.audit import SqlAuditStore
+from bot.adapters.audit.types import normalize_decimal, to_storable_decimal
 from bot.domain import Order
 
 

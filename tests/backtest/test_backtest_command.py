@@ -10,9 +10,9 @@ from typing import Any
 import pytest
 from typer.testing import CliRunner
 
-from bot.audit.store import SqlAuditStore
-from bot.cli import app
-from bot.reporting import RunReport, build_report
+from bot.adapters.audit.store import SqlAuditStore
+from bot.app.cli import app
+from bot.app.reporting import RunReport, build_report
 
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
 

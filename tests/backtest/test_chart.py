@@ -6,7 +6,7 @@ from pathlib import Path
 
 import numpy as np
 
-from bot.backtest.chart import MOST_POINTS, chart_points, drawdown_curve, write_equity_chart
+from bot.app.backtest.chart import MOST_POINTS, chart_points, drawdown_curve, write_equity_chart
 
 
 def test_a_short_curve_is_drawn_whole() -> None:

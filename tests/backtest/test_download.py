@@ -8,11 +8,11 @@ from typing import Any
 
 from typer.testing import CliRunner
 
-from bot.cli import app
-from bot.clock import ms_to_datetime
-from bot.exchange import ExchangeCaller, make_client
-from bot.exchange.download import download, existing_timestamps, find_gaps
-from bot.market.csv_replay import load_csv_series
+from bot.adapters.exchange import ExchangeCaller, make_client
+from bot.adapters.market.csv_replay import load_csv_series
+from bot.app.cli import app
+from bot.app.download import download, existing_timestamps, find_gaps
+from bot.domain.clock import ms_to_datetime
 from tests.fake_exchange.fixture import FakeExchange, candles_ending_now, fake_exchange
 
 __all__ = ["fake_exchange"]  # the fixture, imported for pytest

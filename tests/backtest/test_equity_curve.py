@@ -9,13 +9,13 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from bot.backtest.curve import equity_curve
-from bot.bootstrap import build_app, build_market, finish_app
-from bot.clock import datetime_to_ms, ms_to_datetime
+from bot.adapters.market.offline import OfflineMarket
+from bot.app.backtest.curve import equity_curve
+from bot.app.bootstrap import build_app, build_market, finish_app
+from bot.app.settings import load_settings
 from bot.domain import Fill, Liquidity, MarketRules, Side
-from bot.market.offline import OfflineMarket
-from bot.market.series import CandleSeries
-from bot.settings import load_settings
+from bot.domain.clock import datetime_to_ms, ms_to_datetime
+from bot.domain.series import CandleSeries
 
 STEP_MS = 300_000
 T0 = datetime_to_ms(datetime(2024, 1, 1, tzinfo=UTC))

@@ -10,13 +10,13 @@ from pathlib import Path
 
 import numpy as np
 
-from bot.backtest.event_replay import event_replay
-from bot.bootstrap import build_app, finish_app
-from bot.clock import datetime_to_ms
+from bot.adapters.market.offline import OfflineMarket
+from bot.app.backtest.event_replay import event_replay
+from bot.app.bootstrap import build_app, finish_app
+from bot.app.settings import load_settings
 from bot.domain import MarketRules, OrderIntent, OrderPurpose
-from bot.market.offline import OfflineMarket
-from bot.market.series import CandleSeries
-from bot.settings import load_settings
+from bot.domain.clock import datetime_to_ms
+from bot.domain.series import CandleSeries
 from strategies.base import StrategyView
 from strategies.ma_crossover import MaCrossover, MaCrossoverParams
 

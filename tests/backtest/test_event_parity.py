@@ -19,12 +19,12 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from bot.backtest.event_replay import event_replay
-from bot.bootstrap import build_app, finish_app
-from bot.market.factory import build_offline_market
-from bot.market.offline import OfflineMarket
-from bot.market.series import CandleSeries
-from bot.settings import load_settings
+from bot.adapters.market.factory import build_offline_market
+from bot.adapters.market.offline import OfflineMarket
+from bot.app.backtest.event_replay import event_replay
+from bot.app.bootstrap import build_app, finish_app
+from bot.app.settings import load_settings
+from bot.domain.series import CandleSeries
 
 SYMBOLS = ("BTC/USDT", "ETH/USDT", "SOL/USDT")
 START_PRICES = {"BTC/USDT": 42_000.0, "ETH/USDT": 2_300.0, "SOL/USDT": 95.0}
@@ -196,7 +196,7 @@ def test_trailing_stops_move_at_the_same_closes_when_closes_are_skipped(tmp_path
 def test_the_outcomes_counted_in_the_database_are_those_of_the_stored_decisions(
     db_url: str, tmp_path: Path
 ) -> None:
-    from bot.reporting import build_report
+    from bot.app.reporting import build_report
 
     risk = toml_of(
         {"risk": {"daily_loss_limit": "0.01", "max_drawdown": "0.04", "max_asset_fraction": "0.1"}}

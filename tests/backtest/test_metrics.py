@@ -11,7 +11,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from bot.backtest.metrics import (
+from bot.app.backtest.metrics import (
     YEAR_SECONDS,
     cagr,
     compute_metrics,
@@ -24,8 +24,8 @@ from bot.backtest.metrics import (
     simple_returns,
     sortino_ratio,
 )
-from bot.clock import datetime_to_ms
-from bot.positions import Trade
+from bot.core.positions import Trade
+from bot.domain.clock import datetime_to_ms
 
 T0 = datetime(2024, 1, 1, tzinfo=UTC)
 STEP = timedelta(minutes=5)

@@ -9,8 +9,8 @@ import sys
 from decimal import Decimal
 from pathlib import Path
 
-from bot.audit import SqlAuditStore
-from bot.reporting import build_report
+from bot.adapters.audit import SqlAuditStore
+from bot.app.reporting import build_report
 
 ROOT = Path(__file__).resolve().parents[2]
 

@@ -8,7 +8,7 @@ few ticks, as the daemon's job would), refreshing the fake's candles so the newe
 closed, and moving the price at random. The strategy flips: flat -> a marketable entry with a 2 % stop;
 holding -> an exit. Decisions are keyed to the wall-clock second, so a restart within the same second
 re-makes the same decision (and must not send it twice). It starts as ``spotbot run`` does
-(:func:`bot.daemon_start.open_daemon`: the bot's lease, the killed runs closed), and runs until killed.
+(:func:`bot.app.daemon_start.open_daemon`: the bot's lease, the killed runs closed), and runs until killed.
 
 ``--settle``: the final pass after the kills. It halts the bot (``spotbot halt``: working entries are
 cancelled, stops and exits keep working) and monitors until nothing is left in flight: no order of
@@ -25,10 +25,11 @@ from datetime import UTC, datetime
 from decimal import Decimal
 from pathlib import Path
 
-from bot.bootstrap import App
-from bot.clock import datetime_to_ms, ms_to_datetime
-from bot.daemon import WallClockDaemon
-from bot.daemon_start import open_daemon
+from bot.app.bootstrap import App
+from bot.app.daemon import WallClockDaemon
+from bot.app.daemon_start import open_daemon
+from bot.app.logging_setup import configure_logging
+from bot.app.settings import load_settings
 from bot.domain import (
     IntentKind,
     OrderIntent,
@@ -40,8 +41,7 @@ from bot.domain import (
     TradingStatus,
     make_intent_id,
 )
-from bot.logging_setup import configure_logging
-from bot.settings import load_settings
+from bot.domain.clock import datetime_to_ms, ms_to_datetime
 from strategies.base import StrategyView
 from tests.fake_exchange.fixture import RemoteFakeExchange
 from tests.fake_exchange.market_data import candles_ending_now

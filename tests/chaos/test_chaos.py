@@ -27,10 +27,10 @@ from pathlib import Path
 
 import pytest
 
-from bot.audit import SqlAuditStore
+from bot.adapters.audit import SqlAuditStore
+from bot.core.positions import PositionBook
+from bot.core.run_books import balances_from_fills
 from bot.domain import OrderPurpose
-from bot.positions import PositionBook
-from bot.run_books import balances_from_fills
 from tests.fake_exchange.fixture import API_KEY, API_SECRET, RemoteFakeExchange
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -9,8 +9,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from bot.adapters.market.rules import derive_rules
 from bot.domain import MarketRules, plain_decimal
-from bot.market.rules import derive_rules
 
 RULES = MarketRules(
     symbol="BTC/USDT",

@@ -24,9 +24,9 @@ from typing import Any
 import pytest
 from sqlalchemy import Engine, create_engine, make_url, text
 
-from bot.audit import SqlAuditStore, upgrade
-from bot.report_json import report_to_json
-from bot.reporting import build_report
+from bot.adapters.audit import SqlAuditStore, upgrade
+from bot.app.report_json import report_to_json
+from bot.app.reporting import build_report
 from tests.pg_faults import terminate
 
 ROOT = Path(__file__).resolve().parents[2]

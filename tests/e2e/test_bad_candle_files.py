@@ -15,8 +15,8 @@ from pathlib import Path
 
 import pytest
 
-from bot.audit import SqlAuditStore
-from bot.market.csv_replay import CsvFormatError, load_csv_series
+from bot.adapters.audit import SqlAuditStore
+from bot.adapters.market.csv_replay import CsvFormatError, load_csv_series
 
 HEADER = "timestamp,open,high,low,close,volume\n"
 T0 = 1_704_067_200_000  # 2024-01-01T00:00:00Z

@@ -13,10 +13,10 @@ import sys
 from datetime import UTC, datetime
 from pathlib import Path
 
-from bot.audit import SqlAuditStore
-from bot.audit.migrate import current_revision, head_revision
+from bot.adapters.audit import SqlAuditStore
+from bot.adapters.audit.migrate import current_revision, head_revision
+from bot.core.ports import RunInfo
 from bot.domain import TradingState
-from bot.ports import RunInfo
 
 ROOT = Path(__file__).resolve().parents[2]
 SECRET = "sk-live-do-not-print-7f3a9c"

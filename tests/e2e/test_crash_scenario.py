@@ -11,8 +11,9 @@ from pathlib import Path
 
 import numpy as np
 
-from bot.bootstrap import build_app, finish_app
-from bot.clock import datetime_to_ms
+from bot.adapters.market.offline import OfflineMarket
+from bot.app.bootstrap import build_app, finish_app
+from bot.app.settings import load_settings
 from bot.domain import (
     IntentKind,
     MarketRules,
@@ -23,9 +24,8 @@ from bot.domain import (
     TradingStatus,
     make_intent_id,
 )
-from bot.market.offline import OfflineMarket
-from bot.market.series import CandleSeries
-from bot.settings import load_settings
+from bot.domain.clock import datetime_to_ms
+from bot.domain.series import CandleSeries
 from strategies.base import StrategyView
 
 DAY1 = datetime(2024, 1, 1, tzinfo=UTC)

@@ -13,10 +13,10 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from bot.audit import SqlAuditStore
+from bot.adapters.audit import SqlAuditStore
+from bot.core.positions import PositionBook
+from bot.core.run_books import balances_from_fills
 from bot.domain import OrderPurpose, OrderStatus
-from bot.positions import PositionBook
-from bot.run_books import balances_from_fills
 
 ROOT = Path(__file__).resolve().parents[2]
 

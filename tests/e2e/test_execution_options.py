@@ -5,9 +5,9 @@ from __future__ import annotations
 from decimal import Decimal
 from pathlib import Path
 
-from bot.bootstrap import build_app, finish_app
+from bot.app.bootstrap import build_app, finish_app
+from bot.app.settings import load_settings
 from bot.domain import OrderPurpose, OrderStatus, Side
-from bot.settings import load_settings
 
 
 def test_a_sim_run_with_trailing_stops_and_take_profits_keeps_every_position_protected(

@@ -10,9 +10,9 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-from bot.audit import SqlAuditStore
+from bot.adapters.audit import SqlAuditStore
+from bot.core.positions import PositionBook
 from bot.domain import OrderPurpose, OrderStatus
-from bot.positions import PositionBook
 from tests.e2e.test_daemon import ROOT, spotbot, write_config
 
 

@@ -13,7 +13,7 @@ from collections.abc import Callable
 from decimal import Decimal
 from pathlib import Path
 
-from bot.audit import SqlAuditStore
+from bot.adapters.audit import SqlAuditStore
 from tests.e2e.test_daemon import ROOT, spotbot, write_config
 
 

@@ -5,9 +5,9 @@ from __future__ import annotations
 from decimal import Decimal
 from pathlib import Path
 
-from bot.bootstrap import build_app, finish_app
+from bot.app.bootstrap import build_app, finish_app
+from bot.app.settings import load_settings
 from bot.domain import OrderPurpose
-from bot.settings import load_settings
 
 
 def test_real_eth_btc_and_ltc_btc_candles_trade_and_account_exactly(

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from bot.bootstrap import build_app, finish_app
-from bot.reporting import RunReport
-from bot.settings import load_settings
+from bot.app.bootstrap import build_app, finish_app
+from bot.app.reporting import RunReport
+from bot.app.settings import load_settings
 
 
 def run_once(config: Path, max_ticks: int) -> RunReport:

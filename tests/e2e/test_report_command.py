@@ -13,8 +13,8 @@ from pathlib import Path
 import pytest
 from sqlalchemy import make_url
 
-from bot.audit import SqlAuditStore, current_revision, upgrade
-from bot.ports import RunInfo
+from bot.adapters.audit import SqlAuditStore, current_revision, upgrade
+from bot.core.ports import RunInfo
 from tests.conftest import POSTGRES_URL_ENV
 
 

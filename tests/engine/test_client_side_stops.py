@@ -1,5 +1,5 @@
 """Client-side stops: where the venue refuses the stop's order type as unsupported, the bot watches the
-stop itself and sends the exit once the last price reaches it (bot/stops.py)."""
+stop itself and sends the exit once the last price reaches it (bot/core/stops.py)."""
 
 from __future__ import annotations
 
@@ -9,6 +9,9 @@ from types import SimpleNamespace
 
 import pytest
 
+from bot.adapters.exchange.requests import check_supported
+from bot.core.execution import ExecutionPolicy, OrderExecutor
+from bot.core.positions import PositionBook
 from bot.domain import (
     IntentKind,
     InvalidOrder,
@@ -20,9 +23,6 @@ from bot.domain import (
     Side,
 )
 from bot.domain.errors import UnsupportedOrderType
-from bot.exchange.requests import check_supported
-from bot.execution import ExecutionPolicy, OrderExecutor
-from bot.positions import PositionBook
 from tests.fakes import InMemoryAuditStore, ScriptedBroker
 
 T0 = datetime(2024, 1, 1, tzinfo=UTC)

@@ -11,12 +11,12 @@ import pytest
 from sqlalchemy import make_url
 from structlog.testing import capture_logs
 
-from bot.audit import SqlAuditStore, upgrade
-from bot.audit.transactions import RetryPolicy
-from bot.daemon import WallClockDaemon
+from bot.adapters.audit import SqlAuditStore, upgrade
+from bot.adapters.audit.transactions import RetryPolicy
+from bot.app.daemon import WallClockDaemon
+from bot.core.engine import Engine
+from bot.core.ports import RunInfo
 from bot.domain import EquitySnapshot
-from bot.engine import Engine
-from bot.ports import RunInfo
 from tests.pg_faults import PgProxy
 
 T0 = datetime(2024, 1, 1, 10, 5, 3, tzinfo=UTC)

@@ -7,6 +7,8 @@ from decimal import Decimal
 
 import pytest
 
+from bot.core.execution import ExecutionPolicy, OrderExecutor
+from bot.core.positions import PositionBook
 from bot.domain import (
     IntentKind,
     InvalidOrder,
@@ -19,8 +21,6 @@ from bot.domain import (
     RetryLater,
     Side,
 )
-from bot.execution import ExecutionPolicy, OrderExecutor
-from bot.positions import PositionBook
 from tests.fakes import InMemoryAuditStore, ScriptedBroker
 
 T0 = datetime(2024, 1, 1, tzinfo=UTC)
@@ -197,8 +197,8 @@ def test_an_order_the_venue_lost_before_acknowledging_is_resent_under_its_id(s: 
 
 
 def test_an_order_missing_from_the_audit_db_can_never_be_sent(s: Setup) -> None:
+    from bot.core.order_gateway import OrderGateway
     from bot.domain import Order
-    from bot.order_gateway import OrderGateway
 
     gateway = OrderGateway(s.broker, s.store, run_id=1)
     stray = Order("sbstray", "i9", "BTC/USDT", Side.BUY, OrderType.LIMIT, OrderPurpose.ENTRY, Decimal(1), T0)

@@ -11,9 +11,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from bot.core.execution import ExecutionPolicy, OrderExecutor
+from bot.core.positions import PositionBook
 from bot.domain import InsufficientFunds, OrderPurpose, OrderStatus, OrderType, Side
-from bot.execution import ExecutionPolicy, OrderExecutor
-from bot.positions import PositionBook
 from tests.engine.test_execution import RULES, T0, entry, exit_intent
 from tests.fakes import InMemoryAuditStore, ScriptedBroker
 

@@ -5,8 +5,8 @@ from decimal import Decimal
 
 import pytest
 
+from bot.core.positions import PositionBook
 from bot.domain import Fill, Liquidity, Side
-from bot.positions import PositionBook
 
 T0 = datetime(2024, 1, 1, tzinfo=UTC)
 

@@ -9,10 +9,10 @@ from decimal import ROUND_FLOOR, ROUND_HALF_UP, Decimal
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from bot.audit.records import RunRecord
+from bot.core.positions import PositionBook, in_venue_order
+from bot.core.run_books import run_books
 from bot.domain import EquitySnapshot, Fill, Liquidity, Side
-from bot.positions import PositionBook, in_venue_order
-from bot.run_books import run_books
+from bot.domain.records import RunRecord
 
 T0 = datetime(2024, 1, 1, tzinfo=UTC)
 SYMBOL = "BTC/USDT"

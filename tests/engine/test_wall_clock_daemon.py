@@ -9,8 +9,8 @@ from typing import cast
 
 import pytest
 
-from bot.daemon import WallClockDaemon, candle_close_trigger
-from bot.engine import Engine
+from bot.app.daemon import WallClockDaemon, candle_close_trigger
+from bot.core.engine import Engine
 
 
 class FixedClock:

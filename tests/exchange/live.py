@@ -14,10 +14,10 @@ from pathlib import Path
 
 import pytest
 
-from bot.bootstrap import App, build_app
-from bot.clock import datetime_to_ms, ms_to_datetime
+from bot.app.bootstrap import App, build_app
+from bot.app.settings import load_settings
 from bot.domain import IntentKind, OrderIntent, OrderType, Side, make_intent_id
-from bot.settings import load_settings
+from bot.domain.clock import datetime_to_ms, ms_to_datetime
 from strategies.base import Strategy, StrategyView
 from tests.fake_exchange.fixture import API_KEY, API_SECRET, FakeExchange
 from tests.fake_exchange.market_data import candles_ending_now

@@ -8,6 +8,8 @@ from decimal import Decimal
 
 import pytest
 
+from bot.adapters.exchange import CcxtBroker, ExchangeCaller, RetryPolicy, make_client
+from bot.core.ports import BrokerUpdate
 from bot.domain import (
     AccessRefused,
     FatalBrokerError,
@@ -25,8 +27,6 @@ from bot.domain import (
     client_order_id_for,
     make_intent_id,
 )
-from bot.exchange import CcxtBroker, ExchangeCaller, RetryPolicy, make_client
-from bot.ports import BrokerUpdate
 from tests.fake_exchange.fixture import API_KEY, API_SECRET, FakeExchange
 
 SYMBOL = "BTC/USDT"

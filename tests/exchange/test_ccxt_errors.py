@@ -7,6 +7,8 @@ from typing import Any
 import ccxt
 import pytest
 
+from bot.adapters.exchange.errors import CallKind, retry_after_seconds, safe_detail, translate
+from bot.adapters.exchange.retry import ExchangeCaller, RetryPolicy, Throttle
 from bot.domain.errors import (
     FatalBrokerError,
     InsufficientFunds,
@@ -15,8 +17,6 @@ from bot.domain.errors import (
     OutcomeUnknown,
     RetryLater,
 )
-from bot.exchange.errors import CallKind, retry_after_seconds, safe_detail, translate
-from bot.exchange.retry import ExchangeCaller, RetryPolicy, Throttle
 
 READ, PLACE, CANCEL = CallKind.READ, CallKind.PLACE, CallKind.CANCEL
 
@@ -213,7 +213,7 @@ def test_clock_skew_resyncs_time_and_is_retried_later() -> None:
 def test_ccxt_request_logging_never_shows_the_api_key(caplog: pytest.LogCaptureFixture) -> None:
     import logging
 
-    from bot.exchange import make_client
+    from bot.adapters.exchange import make_client
 
     logging.getLogger("ccxt.base.exchange").setLevel(logging.NOTSET)
     with caplog.at_level(logging.DEBUG):
@@ -223,7 +223,7 @@ def test_ccxt_request_logging_never_shows_the_api_key(caplog: pytest.LogCaptureF
 
 
 def test_make_client_points_every_rest_url_at_the_override_and_stays_spot_only() -> None:
-    from bot.exchange import make_client
+    from bot.adapters.exchange import make_client
 
     client = make_client("binance", urls_override="http://127.0.0.1:9")
     rest = [url for url in client.urls["api"].values() if isinstance(url, str) and url.startswith("http")]

@@ -8,9 +8,9 @@ from decimal import Decimal
 
 import pytest
 
-from bot.clock import datetime_to_ms, ms_to_datetime
+from bot.adapters.exchange import CcxtMarketData, ExchangeCaller, RetryPolicy, make_client
 from bot.domain import InvalidOrder, RetryLater
-from bot.exchange import CcxtMarketData, ExchangeCaller, RetryPolicy, make_client
+from bot.domain.clock import datetime_to_ms, ms_to_datetime
 from tests.fake_exchange.fixture import API_KEY, API_SECRET, FakeExchange, candles_ending_now
 
 MINUTE = 60_000

@@ -5,8 +5,8 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from decimal import Decimal
 
+from bot.adapters.exchange.orders import client_order_id_of, fill_from_trade, order_from_ccxt
 from bot.domain import Liquidity, OrderPurpose, OrderStatus, OrderType, Side, client_order_id_for
-from bot.exchange.orders import client_order_id_of, fill_from_trade, order_from_ccxt
 
 NOW = datetime(2024, 1, 1, tzinfo=UTC)
 INTENT = "0123456789abcdef01234567"

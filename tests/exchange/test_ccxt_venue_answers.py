@@ -12,8 +12,8 @@ from decimal import Decimal
 
 import pytest
 
+from bot.adapters.exchange import CcxtBroker, ExchangeCaller, RetryPolicy, make_client
 from bot.domain import AccessRefused, FatalBrokerError, OutcomeUnknown, RetryLater, Side
-from bot.exchange import CcxtBroker, ExchangeCaller, RetryPolicy, make_client
 from tests.exchange.test_ccxt_broker import NOW, SYMBOL, FixedClock, make_broker, order
 from tests.fake_exchange.fixture import API_KEY, API_SECRET, FakeExchange
 

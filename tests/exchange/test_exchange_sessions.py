@@ -8,10 +8,10 @@ from pathlib import Path
 import ccxt
 import pytest
 
-from bot.bootstrap import build_app, finish_app
-from bot.daemon import WallClockDaemon
+from bot.app.bootstrap import build_app, finish_app
+from bot.app.daemon import WallClockDaemon
+from bot.app.settings import load_settings
 from bot.domain import OrderPurpose, OrderStatus
-from bot.settings import load_settings
 from tests.exchange.live import EnterWhenFlat, config, last_close, live_settings, prepare, start
 from tests.fake_exchange.fixture import API_KEY, API_SECRET, FakeExchange
 

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.bootstrap import finish_app
+from bot.app.bootstrap import finish_app
 from bot.domain import OrderPurpose, OrderStatus
 from tests.exchange.live import last_close, live_settings, start
 from tests.fake_exchange.fixture import FakeExchange

@@ -9,9 +9,9 @@ from pathlib import Path
 
 import pytest
 
-from bot.audit import SqlAuditStore, upgrade
+from bot.adapters.audit import SqlAuditStore, upgrade
+from bot.core.ports import RunInfo
 from bot.domain import Fill, Liquidity, Order, OrderPurpose, OrderStatus, OrderType, Side, client_order_id_for
-from bot.ports import RunInfo
 from tests.exchange.live import last_close, live_settings, start
 from tests.fake_exchange.fixture import FakeExchange
 

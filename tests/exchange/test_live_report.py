@@ -9,8 +9,10 @@ from pathlib import Path
 
 import pytest
 
-from bot.audit import SqlAuditStore, upgrade
-from bot.bootstrap import finish_app
+from bot.adapters.audit import SqlAuditStore, upgrade
+from bot.app.bootstrap import finish_app
+from bot.app.reporting import build_report
+from bot.core.ports import RunInfo
 from bot.domain import (
     EquitySnapshot,
     Fill,
@@ -21,8 +23,6 @@ from bot.domain import (
     Side,
     client_order_id_for,
 )
-from bot.ports import RunInfo
-from bot.reporting import build_report
 from tests.exchange.live import last_close, live_settings, start
 from tests.fake_exchange.fixture import FakeExchange
 

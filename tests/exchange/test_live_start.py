@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.audit import SqlAuditStore
+from bot.adapters.audit import SqlAuditStore
 from tests.exchange.live import config, last_close, live_settings, prepare, start
 from tests.fake_exchange.fixture import API_KEY, API_SECRET, FakeExchange
 

@@ -14,11 +14,11 @@ from decimal import Decimal
 
 import pytest
 
-from bot.clock import ms_to_datetime
+from bot.adapters.exchange import CcxtMarketData, ExchangeCaller, RetryPolicy, make_client
+from bot.adapters.paper import PaperBroker
+from bot.core.ports import BookDepth
 from bot.domain import InvalidOrder, Liquidity, Order, OrderPurpose, OrderStatus, OrderType, Side
-from bot.exchange import CcxtMarketData, ExchangeCaller, RetryPolicy, make_client
-from bot.paper import PaperBroker
-from bot.ports import BookDepth
+from bot.domain.clock import ms_to_datetime
 from tests.fake_exchange.fixture import API_KEY, API_SECRET, FakeExchange
 
 FIRST_ASK, SECOND_ASK = Decimal(60_003), Decimal(60_006)

@@ -16,16 +16,8 @@ import structlog
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from bot.logging_setup import (
-    MASK,
-    THIRD_PARTY_LOGGERS,
-    clear_secrets,
-    configure_logging,
-    is_secret_key,
-    register_secrets,
-    reset_logging,
-    scrub_text,
-)
+from bot.app.logging_setup import THIRD_PARTY_LOGGERS, configure_logging, reset_logging
+from bot.domain.secrets import MASK, clear_secrets, is_secret_key, register_secrets, scrub_text
 
 API_KEY = "vmPUZE6mv9SD5VNHk4HlWFsOr6aKE2zvsw0MuIgwCIPy6utIco14y7Ju91duEh8A"
 
@@ -49,7 +41,7 @@ def _json_lines(stream: io.StringIO) -> list[dict[str, Any]]:
 def test_json_format_writes_one_object_per_line_with_bound_context() -> None:
     stream = io.StringIO()
     configure_logging("INFO", "json", stream=stream)
-    log = structlog.get_logger("bot.engine")
+    log = structlog.get_logger("bot.core.engine")
 
     structlog.contextvars.bind_contextvars(strategy="ma_cross", symbol="BTC/USDT", tick_id=7)
     log.info("order_submitted", client_order_id="sb-1", price=Decimal("42000.5"))
@@ -60,7 +52,7 @@ def test_json_format_writes_one_object_per_line_with_bound_context() -> None:
     assert first["strategy"] == "ma_cross" and first["symbol"] == "BTC/USDT" and first["tick_id"] == 7
     assert first["price"] == "42000.5"
     assert first["level"] == "info"
-    assert first["logger"] == "bot.engine"
+    assert first["logger"] == "bot.core.engine"
     assert first["timestamp"].endswith("Z")
     assert datetime.fromisoformat(first["timestamp"]).tzinfo == UTC
     assert second["event"] == "multi\nline"
@@ -69,7 +61,7 @@ def test_json_format_writes_one_object_per_line_with_bound_context() -> None:
 def test_levels_below_the_configured_one_are_dropped() -> None:
     stream = io.StringIO()
     configure_logging("WARNING", "json", stream=stream)
-    log = structlog.get_logger("bot.engine")
+    log = structlog.get_logger("bot.core.engine")
 
     log.info("chatty")
     log.warning("important")
@@ -80,7 +72,7 @@ def test_levels_below_the_configured_one_are_dropped() -> None:
 def test_at_error_only_errors_exceptions_and_critical_lines_are_written() -> None:
     stream = io.StringIO()
     configure_logging("ERROR", "json", stream=stream)
-    log = structlog.get_logger("bot.engine")
+    log = structlog.get_logger("bot.core.engine")
     for method in ("debug", "info", "warning", "error", "critical"):
         getattr(log, method)(method)
     try:
@@ -159,11 +151,11 @@ def test_third_party_loggers_are_held_at_warning_by_default() -> None:
     logging.getLogger("sqlalchemy.engine").info("SELECT 1")
     logging.getLogger("apscheduler.scheduler").info("job added")
     logging.getLogger("alembic.runtime").warning("migration needed")
-    structlog.get_logger("bot.engine").debug("tick")
+    structlog.get_logger("bot.core.engine").debug("tick")
 
     assert [(line["logger"], line["event"]) for line in _json_lines(stream)] == [
         ("alembic.runtime", "migration needed"),
-        ("bot.engine", "tick"),
+        ("bot.core.engine", "tick"),
     ]
 
 
@@ -172,7 +164,7 @@ def test_configuring_twice_replaces_the_first_configuration() -> None:
     configure_logging("INFO", "json", stream=first)
     configure_logging("INFO", "json", stream=second)
 
-    structlog.get_logger("bot.engine").info("once")
+    structlog.get_logger("bot.core.engine").info("once")
     logging.getLogger("ccxt").warning("once too")
 
     assert first.getvalue() == ""
@@ -184,7 +176,7 @@ def test_console_format_is_key_value_and_redacted() -> None:
     configure_logging("INFO", "console", stream=stream)
     register_secrets(API_KEY)
 
-    structlog.get_logger("bot.engine").info(
+    structlog.get_logger("bot.core.engine").info(
         "order_filled", price=Decimal("1.5"), api_secret="x", note=API_KEY
     )
 
@@ -199,7 +191,7 @@ def test_a_log_file_gets_json_lines_and_the_stream_can_be_turned_off(tmp_path: P
     log_file = tmp_path / "logs" / "spotbot.jsonl"
     configure_logging("INFO", "console", stream=None, file=log_file)
 
-    structlog.get_logger("bot.engine").info("started", api_key=API_KEY)
+    structlog.get_logger("bot.core.engine").info("started", api_key=API_KEY)
     reset_logging()  # closes the file
 
     (line,) = [json.loads(text) for text in log_file.read_text().splitlines()]
@@ -268,7 +260,7 @@ def test_a_registered_secret_never_appears_in_the_output(
     ).map("".join)
 )  # fmt: skip
 def test_the_quick_checks_before_the_scrubbing_patterns_never_skip_a_match(text: str) -> None:
-    from bot.logging_setup import _INLINE_SECRET, _URL_PASSWORD  # the patterns themselves, unguarded
+    from bot.domain.secrets import _INLINE_SECRET, _URL_PASSWORD  # the patterns themselves, unguarded
 
     slow = _INLINE_SECRET.sub(lambda m: f"{m['key']}{m['sep']}{MASK}", text)
     slow = _URL_PASSWORD.sub(lambda m: f"{m['head']}{MASK}{m['at']}", slow)
@@ -278,7 +270,7 @@ def test_the_quick_checks_before_the_scrubbing_patterns_never_skip_a_match(text:
 def test_decimals_are_logged_in_positional_notation_in_both_formats(tmp_path: Path) -> None:
     stream = io.StringIO()
     configure_logging("INFO", "console", stream=stream, file=tmp_path / "bot.jsonl")
-    log = structlog.get_logger("bot.execution")
+    log = structlog.get_logger("bot.core.execution")
 
     log.info("order_submitted", price=Decimal("6.5E+4"), quantity=Decimal("1E-7"), fees=[Decimal("2E+1")])
 

@@ -7,7 +7,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from bot.market import CsvFormatError, load_csv_series
+from bot.adapters.market import CsvFormatError, load_csv_series
 
 HEADER = "timestamp,open,high,low,close,volume\n"
 T0 = 1_515_560_100_000

@@ -6,7 +6,7 @@ from decimal import Decimal
 
 import pytest
 
-from bot.market import derive_rules, split_symbol
+from bot.adapters.market import derive_rules, split_symbol
 
 
 @pytest.mark.parametrize(

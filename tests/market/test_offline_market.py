@@ -10,7 +10,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from bot.market import CandleSeries, OfflineMarket, build_offline_market, derive_rules
+from bot.adapters.market import CandleSeries, OfflineMarket, build_offline_market, derive_rules
 
 MINUTE = 60_000
 T0 = 1_704_067_200_000

@@ -8,7 +8,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from bot.market import build_offline_market
+from bot.adapters.market import build_offline_market
 
 START = 1_704_067_200_000
 

@@ -8,7 +8,13 @@ import numpy as np
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from bot.market import CandleSeries, Regime, SyntheticSymbol, generate_synthetic, generate_synthetic_market
+from bot.adapters.market import (
+    CandleSeries,
+    Regime,
+    SyntheticSymbol,
+    generate_synthetic,
+    generate_synthetic_market,
+)
 
 START_MS = 1_704_067_200_000
 SPECS = [

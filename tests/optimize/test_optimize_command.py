@@ -15,8 +15,8 @@ import optuna
 from optuna.trial import TrialState
 from typer.testing import CliRunner
 
-from bot.cli import app
-from bot.settings import load_settings
+from bot.app.cli import app
+from bot.app.settings import load_settings
 
 WINDOW = ("--from", "2018-01-11", "--to", "2018-01-12")
 HALF_DAY = ("--from", "2018-01-11", "--to", "2018-01-11T12:00")

@@ -7,8 +7,8 @@ from pathlib import Path
 import pytest
 from optuna.distributions import CategoricalDistribution, FloatDistribution, IntDistribution
 
-from bot.optimize.space import SearchSpaceError, baseline, search_space
-from bot.settings import ConfigError, Settings, load_settings
+from bot.app.optimize.space import SearchSpaceError, baseline, search_space
+from bot.app.settings import ConfigError, Settings, load_settings
 
 BASE = """
 [[strategies]]

@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from bot.optimize.evaluate import Evaluator, InvalidParams, OptimizeSetup
-from bot.optimize.study import StudyMismatch, open_storage, open_study, shares, storage_url
+from bot.app.optimize.evaluate import Evaluator, InvalidParams, OptimizeSetup
+from bot.app.optimize.study import StudyMismatch, open_storage, open_study, shares, storage_url
 from tests.optimize.test_optimize_command import write_config
 
 

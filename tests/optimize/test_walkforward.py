@@ -12,12 +12,12 @@ from decimal import Decimal
 import numpy as np
 import pytest
 
-from bot.backtest.data import DataError
-from bot.backtest.metrics import BacktestMetrics
-from bot.optimize.evaluate import TrialScores
-from bot.optimize.objective import PENALTY, score
-from bot.optimize.tomlwrite import dumps
-from bot.optimize.walkforward import split_windows
+from bot.app.backtest.data import DataError
+from bot.app.backtest.metrics import BacktestMetrics
+from bot.app.optimize.evaluate import TrialScores
+from bot.app.optimize.objective import PENALTY, score
+from bot.app.optimize.tomlwrite import dumps
+from bot.app.optimize.walkforward import split_windows
 
 STEP = 300_000
 

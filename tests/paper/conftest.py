@@ -14,11 +14,11 @@ from decimal import Decimal
 import numpy as np
 import pytest
 
-from bot.clock import ms_to_datetime
+from bot.adapters.market import CandleSeries, OfflineMarket
+from bot.adapters.paper import PaperBroker
+from bot.core.ports import BrokerUpdate
 from bot.domain import Balance, MarketRules, Order, OrderPurpose, OrderType, Side
-from bot.market import CandleSeries, OfflineMarket
-from bot.paper import PaperBroker
-from bot.ports import BrokerUpdate
+from bot.domain.clock import ms_to_datetime
 
 T0 = 1_704_067_200_000
 MINUTE = 60_000

@@ -9,10 +9,10 @@ from typing import Any
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from bot.clock import ms_to_datetime
+from bot.adapters.market import OfflineMarket, SyntheticSymbol, generate_synthetic
+from bot.adapters.paper import PaperBroker
 from bot.domain import Fill, Liquidity, MarketRules, Order, OrderPurpose, OrderRejected, OrderType, Side
-from bot.market import OfflineMarket, SyntheticSymbol, generate_synthetic
-from bot.paper import PaperBroker
+from bot.domain.clock import ms_to_datetime
 
 T0 = 1_704_067_200_000
 MINUTE = 60_000

@@ -1,4 +1,4 @@
-"""Each fill rule of the paper broker, on hand-made candles (see bot/paper/fill_rules.py)."""
+"""Each fill rule of the paper broker, on hand-made candles (see bot/adapters/paper/fill_rules.py)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Arrival fills against an order book (bot/paper/arrival.py) on a market that provides one, and the
+"""Arrival fills against an order book (bot/adapters/paper/arrival.py) on a market that provides one, and the
 offline market, which has none, filling at the next open as before."""
 
 from __future__ import annotations
@@ -9,11 +9,11 @@ from typing import Any
 
 import pytest
 
+from bot.adapters.market import OfflineMarket
+from bot.adapters.paper import PaperBroker
+from bot.adapters.paper.arrival import walk
+from bot.core.ports import BookDepth, BookLevels
 from bot.domain import Candle, InvalidOrder, MarketRules, OrderStatus, OrderType, Side
-from bot.market import OfflineMarket
-from bot.paper import PaperBroker
-from bot.paper.arrival import walk
-from bot.ports import BookDepth, BookLevels
 from tests.paper.conftest import MINUTE, T0, FakeClock, PaperWorld, market_of
 
 BUY, SELL = Side.BUY, Side.SELL

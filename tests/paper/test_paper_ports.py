@@ -5,9 +5,9 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from decimal import Decimal
 
-from bot.market import OfflineMarket, build_offline_market
-from bot.paper import PaperBroker
-from bot.ports import Broker, MarketData
+from bot.adapters.market import OfflineMarket, build_offline_market
+from bot.adapters.paper import PaperBroker
+from bot.core.ports import Broker, MarketData
 
 
 class FixedClock:

@@ -14,6 +14,8 @@ from typing import Any
 
 import pytest
 
+from bot.core.execution import ExecutionPolicy, OrderExecutor
+from bot.core.positions import PositionBook
 from bot.domain import (
     IntentKind,
     InvalidOrder,
@@ -24,8 +26,6 @@ from bot.domain import (
     OrderType,
     Side,
 )
-from bot.execution import ExecutionPolicy, OrderExecutor
-from bot.positions import PositionBook
 from tests.fakes import InMemoryAuditStore
 from tests.paper.conftest import RULES, SYMBOL
 

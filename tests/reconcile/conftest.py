@@ -10,11 +10,11 @@ from collections.abc import Callable, Iterator
 
 import pytest
 
-from bot.audit import SqlAuditStore, upgrade
-from bot.exchange import CcxtBroker, CcxtMarketData, ExchangeCaller, RetryPolicy, make_client
-from bot.order_gateway import OrderGateway
-from bot.ports import RunInfo
-from bot.reconcile import Reconciler, stored_trade_cursors
+from bot.adapters.audit import SqlAuditStore, upgrade
+from bot.adapters.exchange import CcxtBroker, CcxtMarketData, ExchangeCaller, RetryPolicy, make_client
+from bot.core.order_gateway import OrderGateway
+from bot.core.ports import RunInfo
+from bot.core.reconcile import Reconciler, stored_trade_cursors
 from tests.fake_exchange.fixture import API_KEY, API_SECRET, FakeExchange, fake_exchange
 from tests.reconcile.helpers import NOW, SYMBOL, VENUE, Bot, FixedClock
 

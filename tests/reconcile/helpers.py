@@ -6,10 +6,10 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from decimal import Decimal
 
+from bot.adapters.exchange import CcxtBroker
+from bot.core.order_gateway import OrderGateway
+from bot.core.reconcile import Reconciler
 from bot.domain import Order, OrderPurpose, OrderType, Side, client_order_id_for, make_intent_id
-from bot.exchange import CcxtBroker
-from bot.order_gateway import OrderGateway
-from bot.reconcile import Reconciler
 
 VENUE = "binance"
 SYMBOL = "BTC/USDT"

@@ -6,9 +6,9 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from bot.audit import SqlAuditStore
+from bot.adapters.audit import SqlAuditStore
+from bot.core.order_gateway import SendOutcome
 from bot.domain import OrderRejected, OrderStatus
-from bot.order_gateway import SendOutcome
 from tests.fake_exchange.fixture import FakeExchange
 from tests.reconcile.helpers import Bot, buy
 

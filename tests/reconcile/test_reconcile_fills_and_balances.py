@@ -7,9 +7,9 @@ from dataclasses import replace
 from datetime import timedelta
 from decimal import Decimal
 
-from bot.audit import SqlAuditStore
+from bot.adapters.audit import SqlAuditStore
+from bot.core.reconcile import MismatchKind, compare_holdings, stored_trade_cursors
 from bot.domain import Balance, Fill, Liquidity, OrderStatus, Side, TradingState
-from bot.reconcile import MismatchKind, compare_holdings, stored_trade_cursors
 from tests.fake_exchange.fixture import FakeExchange
 from tests.reconcile.helpers import NOW, SYMBOL, VENUE, Bot, buy
 

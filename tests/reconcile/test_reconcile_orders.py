@@ -5,9 +5,9 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import replace
 
-from bot.audit import SqlAuditStore
+from bot.adapters.audit import SqlAuditStore
+from bot.core.reconcile import NOT_AT_VENUE, RECONCILED
 from bot.domain import OrderStatus, TradingState
-from bot.reconcile import NOT_AT_VENUE, RECONCILED
 from tests.fake_exchange.fixture import FakeExchange
 from tests.reconcile.helpers import SYMBOL, Bot, buy
 

@@ -6,7 +6,7 @@ import textwrap
 from collections.abc import Mapping
 from pathlib import Path
 
-from bot.settings import Settings, load_settings
+from bot.app.settings import Settings, load_settings
 
 REPO = Path(__file__).resolve().parents[2]
 PAPER_TOML = REPO / "config" / "paper.toml"

@@ -11,8 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from bot.settings import ConfigError
-from bot.settings.names import NON_SETTING_VARIABLES, not_settings
+from bot.app.settings import ConfigError
+from bot.app.settings.names import NON_SETTING_VARIABLES, not_settings
 from tests.settings.helpers import REPO, load
 
 
@@ -142,7 +142,7 @@ def test_every_spotbot_variable_the_project_names_is_a_setting_or_listed() -> No
     names: set[str] = set()
     for name in files.stdout.split():
         path = REPO / name
-        if name.startswith("tests/settings/") or name == "bot/settings/names.py" or not path.is_file():
+        if name.startswith("tests/settings/") or name == "bot/app/settings/names.py" or not path.is_file():
             continue
         for line in path.read_text(errors="replace").splitlines():
             if "not a setting" not in line:  # examples of the error itself

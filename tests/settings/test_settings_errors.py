@@ -9,7 +9,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from bot.settings import ConfigError
+from bot.app.settings import ConfigError
 from tests.settings.helpers import load, write_toml
 
 
@@ -240,7 +240,7 @@ def test_a_missing_config_file_is_a_clear_error(tmp_path: Path, secrets_dir: Pat
 
 def test_a_missing_secrets_dir_is_a_clear_error(tmp_path: Path) -> None:
     with pytest.raises(ConfigError, match="SPOTBOT_SECRETS_DIR"):
-        from bot.settings import load_settings
+        from bot.app.settings import load_settings
 
         load_settings(None, env={"SPOTBOT_SECRETS_DIR": str(tmp_path / "absent")})
 

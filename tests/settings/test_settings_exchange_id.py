@@ -11,8 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from bot.bootstrap import check_exchange_id
-from bot.settings import ConfigError, load_settings
+from bot.app.bootstrap import check_exchange_id
+from bot.app.settings import ConfigError, load_settings
 from tests.settings.helpers import load, write_toml
 
 
@@ -69,7 +69,7 @@ def test_a_sim_config_is_checked_without_loading_ccxt(tmp_path: Path) -> None:
 
     assert done.returncode == 0, done.stderr[-2000:]
     imported = [line.rsplit("|", 1)[-1].strip() for line in done.stderr.splitlines() if "|" in line]
-    assert "bot.settings" in imported, "-X importtime lists the imports"
+    assert "bot.app.settings" in imported, "-X importtime lists the imports"
     assert not [name for name in imported if name.startswith("ccxt")]
 
 

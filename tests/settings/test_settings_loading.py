@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from pydantic import ValidationError
 
-from bot.settings import MaCrossoverParams, Settings, load_settings
+from bot.app.settings import MaCrossoverParams, Settings, load_settings
 from tests.settings.helpers import LIVE_EXAMPLE_TOML, LIVE_KEYS, PAPER_TOML, load, write_toml
 
 

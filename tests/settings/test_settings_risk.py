@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from bot.settings import ConfigError, RiskSettings, risk_limits
-from bot.settings.types import format_duration, parse_duration
+from bot.app.settings import ConfigError, RiskSettings, risk_limits
+from bot.app.settings.types import format_duration, parse_duration
 from risk.limits import RiskLimits
 from tests.settings.helpers import LIVE_EXAMPLE_TOML, LIVE_KEYS, PAPER_TOML, load, write_toml
 

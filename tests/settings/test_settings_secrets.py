@@ -10,7 +10,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from bot.settings import ConfigError, config_hash, load_settings, redacted_dict
+from bot.app.settings import ConfigError, config_hash, load_settings, redacted_dict
 from tests.settings.helpers import LIVE_EXAMPLE_TOML, LIVE_KEYS, load, write_toml
 
 TOML_SECRET = "tomlSecretValue-9f8e7d6c"

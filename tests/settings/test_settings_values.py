@@ -12,9 +12,9 @@ from typing import Any
 
 import pytest
 
-from bot.settings import ConfigError, Settings
-from bot.settings.strategies import STRATEGY_PARAMS
-from bot.settings.types import is_model, unwrap
+from bot.app.settings import ConfigError, Settings
+from bot.app.settings.strategies import STRATEGY_PARAMS
+from bot.app.settings.types import is_model, unwrap
 from tests.settings.helpers import load, write_toml
 
 NUMBERS = (int, float, Decimal)

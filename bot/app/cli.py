@@ -1,0 +1,302 @@
+"""The ``spotbot`` command line: run, report, halt, resume, backtest, optimize, download, config check,
+db upgrade."""
+
+from __future__ import annotations
+
+import getpass
+import json
+import signal
+import socket
+import sys
+import threading
+from contextlib import closing
+from pathlib import Path
+from types import FrameType
+from typing import Annotated
+
+import structlog
+import typer
+from rich.console import Console
+from rich.live import Live
+
+from bot import __version__
+from bot.adapters.audit.lease import DaemonLease, LeaseHeld
+from bot.adapters.audit.migrate import upgrade
+from bot.adapters.audit.store import SqlAuditStore
+from bot.app.backtest.cli import backtest_command
+from bot.app.bootstrap import App, check_exchange_id, finish_app
+from bot.app.console import print_report, print_trading_state, status_line
+from bot.app.daemon import WallClockDaemon
+from bot.app.daemon_start import open_daemon
+from bot.app.exits import one_line_errors
+from bot.app.logging_setup import configure_logging
+from bot.app.optimize.cli import optimize_command
+from bot.app.report_json import report_to_json
+from bot.app.report_source import read_report
+from bot.app.reporting import RunReport
+from bot.app.settings import Settings, config_hash, load_settings, redacted_dict
+from bot.domain import TradingState, TradingStatus
+from bot.domain.clock import SystemClock
+from bot.domain.failures import BadInput, ExitCode
+from bot.domain.secrets import register_secrets
+
+DEFAULT_CONFIG = Path("config/paper.toml")
+
+app = typer.Typer(
+    help="spotbot: an automated crypto spot-trading daemon with risk guards.", no_args_is_help=True
+)
+config_app = typer.Typer(help="Inspect configuration files.", no_args_is_help=True)
+db_app = typer.Typer(help="Manage the audit database.", no_args_is_help=True)
+app.add_typer(config_app, name="config")
+app.add_typer(db_app, name="db")
+
+ConfigOption = Annotated[
+    Path | None,
+    typer.Option(
+        "--config", "-c", help="TOML config file [default: config/paper.toml if present, else built-in]"
+    ),
+]
+
+
+def _load(path: Path | None) -> Settings:
+    """Load settings; a bad config ends the command (exit 2) naming each bad key, its value and what is
+    allowed (a :class:`~bot.app.settings.ConfigError` is a :class:`~bot.domain.failures.BadInput`)."""
+    if path is None and DEFAULT_CONFIG.exists():
+        path = DEFAULT_CONFIG
+    settings = load_settings(path)
+    check_exchange_id(settings, path)
+    register_secrets(*settings.secret_values())
+    return settings
+
+
+def _start_logging(settings: Settings, fmt: str) -> Path | None:
+    """Where a run logs. console: to a file only (the status line owns the terminal), ``logging.file`` or
+    ``data_dir/spotbot.log``; json: on stdout and, when set, to ``logging.file`` too (for a log shipper).
+    The file always gets JSON lines. Returns the file, if any."""
+    log_file = settings.logging.file
+    if fmt == "console" and log_file is None:
+        log_file = settings.bot.data_dir / "spotbot.log"
+    try:
+        settings.bot.data_dir.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise BadInput(f"bot.data_dir: cannot create {settings.bot.data_dir}: {exc.strerror}") from None
+    stream = sys.stdout if fmt == "json" else None
+    try:
+        configure_logging(settings.logging.level, "json", stream=stream, file=log_file)
+    except OSError as exc:
+        key = "logging.file" if settings.logging.file is not None else "bot.data_dir"
+        raise BadInput(f"{key}: cannot write the log file {log_file}: {exc.strerror}") from None
+    return log_file
+
+
+@app.command()
+@one_line_errors
+def run(
+    config: ConfigOption = None,
+    max_ticks: Annotated[
+        int | None, typer.Option(min=1, help="Stop after this many candle closes (sim).")
+    ] = None,
+    log_format: Annotated[
+        str | None, typer.Option(help="console (live status line, logs to a file) or json (logs on stdout).")
+    ] = None,
+    live: Annotated[
+        bool, typer.Option("--live", help="Required, with mode = live, to send real orders.")
+    ] = False,
+) -> None:
+    """Run the trading daemon until the replay ends (sim) or Ctrl-C / SIGTERM."""
+    settings = _load(config)
+    fmt = log_format or settings.logging.format
+    if fmt not in ("console", "json"):
+        raise typer.BadParameter(f"{fmt!r}; allowed: console, json", param_hint="--log-format")
+    if settings.bot.mode == "live" and not live:
+        Console(stderr=True).print(
+            "[bold red]refusing to trade live[/]: mode = live also needs --live on the command line"
+        )
+        raise typer.Exit(2)
+    log_file = _start_logging(settings, fmt)
+    stop = threading.Event()
+
+    def _request_stop(signum: int, _frame: FrameType | None) -> None:
+        structlog.get_logger("bot.app.cli").info("stop_requested", signal=signal.Signals(signum).name)
+        stop.set()
+
+    signal.signal(signal.SIGTERM, _request_stop)
+    signal.signal(signal.SIGINT, _request_stop)
+    application, lease = open_daemon(settings, max_ticks=max_ticks)  # an ExitError ends it: one line
+    with closing(lease):  # the lease is given back however the run ends
+        outcome, report = _run_until_done(application, lease, stop, fmt, log_file)
+    console = Console()
+    quote = settings.bot.quote_currency
+    if fmt == "console":
+        print_report(console, report, quote, with_trades=False)
+        console.print(f"details: spotbot report{' --config ' + str(config) if config else ''}")
+    else:
+        structlog.get_logger("bot.app.cli").info("run_summary", **report_to_json(report)["summary"])
+    if outcome == "lease_lost":
+        raise LeaseHeld("another daemon took this bot's lease while it ran: stopped")
+    raise typer.Exit(ExitCode.FAILED if outcome == "failed" else ExitCode.OK)
+
+
+def _run_until_done(
+    application: App, lease: DaemonLease, stop: threading.Event, fmt: str, log_file: Path | None
+) -> tuple[str, RunReport]:
+    """Run the daemon (with the live status line on a console) until it ends; close the run."""
+    settings = application.settings
+    if isinstance(application.daemon, WallClockDaemon):
+        application.daemon.watch_lease(lease.still_held)
+    console = Console()
+    quote = settings.bot.quote_currency
+    if fmt == "console":
+        console.print(
+            f"spotbot {__version__}: run {application.run_id}, {settings.bot.mode} on "
+            f"{settings.market.source} market {', '.join(settings.market.symbols)}; "
+            f"audit DB {settings.effective_database_url_redacted}; log {log_file}"
+        )
+        with Live(console=console, refresh_per_second=8, transient=True) as display:
+
+            def refresh() -> None:
+                display.update(status_line(application.engine.status, application.daemon.progress, quote))
+
+            outcome = application.daemon.run(stop, on_idle=refresh)
+    else:
+        outcome = application.daemon.run(stop)
+    return outcome, finish_app(application, outcome)
+
+
+@app.command()
+@one_line_errors
+def report(
+    config: ConfigOption = None,
+    as_json: Annotated[
+        bool, typer.Option("--json", help="Print one JSON object (fields in README).")
+    ] = False,
+    run_id: Annotated[int | None, typer.Option("--run", help="Run id [default: the latest run].")] = None,
+) -> None:
+    """Print a run's trades, fills, fees, P&L and risk decisions, read from the audit DB only."""
+    settings = _load(config)
+    result = read_report(settings, run_id)
+    if as_json:
+        sys.stdout.write(json.dumps(report_to_json(result), indent=2) + "\n")
+    else:
+        print_report(Console(), result, settings.bot.quote_currency)
+
+
+ReasonOption = Annotated[str | None, typer.Option("--reason", help="Why, for the audit trail.")]
+
+
+def cli_actor() -> str:
+    """Who is at the keyboard, as stored with a trading state change: ``cli:<user>@<host>``."""
+    try:
+        user = getpass.getuser()
+    except (KeyError, OSError):  # no login name (e.g. a container user without a passwd entry)
+        user = "unknown"
+    return f"cli:{user}@{socket.gethostname()}"
+
+
+def _set_trading_state(config: Path | None, state: TradingState, reason: str, *, flatten: bool) -> None:
+    """Append a trading state event for this config's bot; a running daemon picks it up on its next tick."""
+    settings = _load(config)
+    settings.bot.data_dir.mkdir(parents=True, exist_ok=True)
+    url = settings.effective_database_url
+    upgrade(url)
+    status = TradingStatus(state=state, reason=reason, since=SystemClock().now())
+    with SqlAuditStore(url, venue=settings.venue) as store:
+        run_id = store.latest_run_id()
+        event_id = store.record_trading_state(settings.bot.name, run_id, status, cli_actor(), flatten=flatten)
+        event = store.latest_trading_state(settings.bot.name)
+    console = Console()
+    if event is not None and event.id == event_id:
+        print_trading_state(console, settings.bot.name, event)
+    run = f"run {run_id}" if run_id is not None else "no run yet"
+    console.print(
+        f"recorded as event {event_id} ({run}) in {settings.effective_database_url_redacted}; "
+        "a running daemon applies it on its next tick",
+        highlight=False,
+    )
+
+
+@app.command()
+@one_line_errors
+def halt(
+    config: ConfigOption = None,
+    flatten: Annotated[
+        bool, typer.Option("--flatten", help="Also close open positions (limit-first exits).")
+    ] = False,
+    reason: ReasonOption = None,
+) -> None:
+    """Kill switch: stop new entries (open entry orders are cancelled; stops and exits keep working)."""
+    _set_trading_state(config, TradingState.HALTED, reason or "kill_switch", flatten=flatten)
+
+
+@app.command()
+@one_line_errors
+def resume(config: ConfigOption = None, reason: ReasonOption = None) -> None:
+    """Let the bot enter new trades again after a halt (or a max-drawdown stop)."""
+    _set_trading_state(config, TradingState.ACTIVE, reason or "resumed", flatten=False)
+
+
+@config_app.command("check")
+@one_line_errors
+def config_check(path: Annotated[Path, typer.Argument(help="The TOML config file to validate.")]) -> None:
+    """Validate a config file and print the effective settings, secrets redacted."""
+    settings = _load(path)
+    console = Console()
+    console.print_json(json.dumps(redacted_dict(settings)))
+    console.print(f"[green]ok[/]: {path} is valid (config hash {config_hash(settings)[:12]})")
+
+
+@db_app.command("upgrade")
+@one_line_errors
+def db_upgrade(config: ConfigOption = None) -> None:
+    """Apply the audit DB migrations (the daemon also does this on start)."""
+    settings = _load(config)
+    settings.bot.data_dir.mkdir(parents=True, exist_ok=True)
+    upgrade(settings.effective_database_url)
+    Console().print(f"[green]audit DB at head[/]: {settings.effective_database_url_redacted}")
+
+
+app.command("backtest")(one_line_errors(backtest_command))
+app.command("optimize")(one_line_errors(optimize_command))
+
+
+@app.command()
+@one_line_errors
+def download(
+    symbols: Annotated[str, typer.Option("--symbols", help="Comma-separated, e.g. BTC/USDT,ETH/USDT.")],
+    since: Annotated[str, typer.Option("--since", help="First candle open time (YYYY-MM-DD or ISO, UTC).")],
+    exchange: Annotated[str, typer.Option("--exchange", help="ccxt exchange id.")] = "binance",
+    timeframe: Annotated[str, typer.Option("--timeframe", help="Candle timeframe, e.g. 1m, 5m, 1h.")] = "5m",
+    to: Annotated[
+        str | None, typer.Option("--to", help="Only candles opening before this (exclusive, UTC).")
+    ] = None,
+    directory: Annotated[Path, typer.Option("--dir", help="Where the CSV files go.")] = Path("data/candles"),
+    url: Annotated[str | None, typer.Option("--url", hidden=True, help="Exchange base URL (tests).")] = None,
+) -> None:
+    """Fetch closed OHLCV candles into BASE_QUOTE-TF.csv files, only what is missing; report gaps."""
+    from bot.app.download import run_download
+
+    raise typer.Exit(
+        run_download(
+            exchange=exchange,
+            symbols=[s.strip() for s in symbols.split(",") if s.strip()],
+            timeframe=timeframe,
+            since=since,
+            to=to,
+            directory=directory,
+            url=url,
+            console=Console(),
+        )
+    )
+
+
+@app.command()
+def version() -> None:
+    """Print the version."""
+    Console().print(__version__)
+
+
+def main() -> None:
+    """The ``spotbot`` entry point. Every command is wrapped in :func:`bot.app.exits.one_line_errors`: an
+    :class:`~bot.domain.failures.ExitError` (bad input, a refused start, an audit DB fault) ends it with
+    ``error: <one line>`` on stderr and its documented exit code, never a traceback."""
+    app()

@@ -1,0 +1,265 @@
+"""The daemon: APScheduler drives engine ticks until the replay ends or a signal asks it to stop.
+
+In sim mode one replay job per timeframe advances the simulated clock one candle close per firing, at
+``replay_speed`` firings a second, and ticks the engine there. Settings require every strategy on an
+offline market to use the market's timeframe, so today that is one job. One job (rather than a job per
+strategy) keeps the order of strategies within a candle fixed, so a sim run is deterministic and
+matches a backtest of the same candles (DESIGN invariant 9).
+
+Jobs never overlap (``max_instances=1``) and misfires coalesce: if a tick takes longer than the replay
+interval the replay simply runs slower. A stop request lets the tick in progress finish
+(``shutdown(wait=True)``) before the caller closes the run. A failed tick ends a replay as "failed";
+a dropped audit DB connection is not a failed tick unless the store's reconnect retries gave up.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import UTC
+
+import numpy as np
+import structlog
+from apscheduler.schedulers.background import BackgroundScheduler
+from apscheduler.triggers.cron import CronTrigger
+from apscheduler.triggers.interval import IntervalTrigger
+
+from bot.app.exits import log_failure
+from bot.core.engine import Engine
+from bot.core.ports import Clock
+from bot.domain import TIMEFRAME_SECONDS, timeframe_ms
+from bot.domain.clock import SimClock, datetime_to_ms, ms_to_datetime
+from bot.domain.series import IntArray
+
+log = structlog.get_logger(__name__)
+
+
+@dataclass(slots=True)
+class ReplayProgress:
+    done: int
+    total: int
+
+
+class SimReplay:
+    """Walks a simulated clock through the candle close times of an offline market."""
+
+    def __init__(
+        self, engine: Engine, clock: SimClock, close_times_ms: Sequence[int] | IntArray, max_ticks: int | None
+    ) -> None:
+        self._engine = engine
+        self._clock = clock
+        limit = len(close_times_ms) if max_ticks is None else min(max_ticks, len(close_times_ms))
+        self._close_times = np.asarray(close_times_ms[:limit], dtype=np.int64)  # no Python int per close
+        self._next = 0
+        self.finished = threading.Event()
+        self.error: BaseException | None = None
+
+    @property
+    def progress(self) -> ReplayProgress:
+        return ReplayProgress(self._next, len(self._close_times))
+
+    @property
+    def clock(self) -> SimClock:
+        return self._clock
+
+    @property
+    def close_times_ms(self) -> IntArray:
+        """The candle close times replayed, ascending (read-only)."""
+        view = self._close_times.view()
+        view.flags.writeable = False
+        return view
+
+    def run_to_end(self, on_step: Callable[[int], None] | None = None) -> None:
+        """Step through every remaining candle close at once, with no scheduler (backtests, tests).
+        ``on_step`` gets the count of closes done after each; a failed tick ends it (see ``error``)."""
+        while not self.finished.is_set():
+            self.step()
+            if on_step is not None:
+                on_step(self._next)
+
+    def step(self) -> None:
+        """One scheduler firing: advance to the next candle close and tick. Never raises."""
+        if self.finished.is_set():
+            return
+        if self._next >= len(self._close_times):
+            self.finished.set()
+            return
+        try:
+            self._clock.advance_to(ms_to_datetime(int(self._close_times[self._next])))
+            self._engine.tick()
+        except Exception as exc:  # a failed tick ends the replay; the caller reports it
+            log_failure(log, "tick_failed", exc)
+            self.error = exc
+            self.finished.set()
+            return
+        self._next += 1
+        if self._next >= len(self._close_times):
+            self.finished.set()
+
+
+class Daemon:
+    """Runs scheduled jobs until ``stop`` is set or the replay finishes."""
+
+    def __init__(self, replay: SimReplay, *, timeframe: str, replay_speed: float) -> None:
+        self._replay = replay
+        self._timeframe = timeframe
+        self._interval = 1.0 / replay_speed
+        # APScheduler warns on every skipped overlapping run; with max_instances=1 that is by design.
+        logging.getLogger("apscheduler").setLevel(logging.ERROR)
+
+    def run(self, stop: threading.Event, on_idle: Callable[[], None] | None = None) -> str:
+        """Block until stopped. Returns "completed", "stopped" or "failed"."""
+        scheduler = BackgroundScheduler(timezone=UTC)
+        scheduler.add_job(
+            self._replay.step,
+            IntervalTrigger(seconds=self._interval, timezone=UTC),
+            id=f"replay:{self._timeframe}",
+            name=f"sim replay {self._timeframe}",
+            max_instances=1,
+            coalesce=True,
+            misfire_grace_time=None,
+        )
+        scheduler.start()
+        log.info("daemon_started", job=f"replay:{self._timeframe}", interval_s=self._interval)
+        try:
+            while not stop.is_set() and not self._replay.finished.is_set():
+                stop.wait(0.1)
+                if on_idle is not None:
+                    on_idle()
+        finally:
+            scheduler.shutdown(wait=True)  # the tick in progress finishes before we return
+        if self._replay.error is not None:
+            return "failed"
+        return "stopped" if stop.is_set() and not self._replay.finished.is_set() else "completed"
+
+    @property
+    def replay(self) -> SimReplay:
+        return self._replay
+
+    @property
+    def progress(self) -> ReplayProgress | None:
+        return self._replay.progress
+
+
+def candle_close_trigger(timeframe: str, settle_seconds: int) -> CronTrigger:
+    """Fire ``settle_seconds`` after each close of a ``timeframe`` candle (UTC-aligned, like exchanges)."""
+    seconds = TIMEFRAME_SECONDS[timeframe]
+    if seconds < 3600:
+        return CronTrigger(minute=f"*/{seconds // 60}", second=settle_seconds, timezone=UTC)
+    if seconds < 86400:
+        return CronTrigger(hour=f"*/{seconds // 3600}", minute=0, second=settle_seconds, timezone=UTC)
+    return CronTrigger(hour=0, minute=0, second=settle_seconds, timezone=UTC)
+
+
+class WallClockDaemon:
+    """Live and paper trading on a real exchange: one job per timeframe at each candle close, plus a
+    monitor job between closes (fills, stops, timeouts, kill-switch commands). Jobs never overlap:
+    APScheduler allows one instance per job and the engine serializes a tick against a monitor run.
+    A failed job is logged and the daemon keeps running (the next run retries); it never crashes on
+    an exchange outage, nor on an audit DB that is away for longer than the store's own reconnect
+    retries (the job that met it fails; the next one reconnects).
+    """
+
+    def __init__(
+        self,
+        engine: Engine,
+        clock: Clock,
+        *,
+        timeframes: Sequence[str],
+        settle_seconds: int = 3,
+        monitor_seconds: float = 10.0,
+        reconcile: Callable[[], None] | None = None,
+        reconcile_minutes: float = 15.0,
+        still_leased: Callable[[], bool] | None = None,
+        lease_check_seconds: float = 15.0,
+    ) -> None:
+        self._engine = engine
+        self._clock = clock
+        self._timeframes = sorted(set(timeframes), key=timeframe_ms)
+        self._settle = settle_seconds
+        self._monitor_seconds = monitor_seconds
+        self._reconcile = reconcile
+        self._reconcile_minutes = reconcile_minutes
+        self._still_leased = still_leased
+        self._lease_check_seconds = lease_check_seconds
+        self._lease_lost = threading.Event()
+        self.failures = 0
+
+    def watch_lease(self, still_leased: Callable[[], bool]) -> None:
+        """Check every ``lease_check_seconds`` that this daemon still holds its bot's lease; stop if not."""
+        self._still_leased = still_leased
+
+    def _check_lease(self) -> None:
+        if self._still_leased is not None and not self._still_leased():
+            log.critical("daemon_lease_lost_stopping")
+            self._lease_lost.set()
+
+    @property
+    def progress(self) -> ReplayProgress | None:
+        return None  # a wall-clock daemon runs until stopped
+
+    def reconcile_now(self) -> None:
+        """Run the periodic reconciliation job once, now (as the scheduler would)."""
+        if self._reconcile is not None:
+            self._guarded(self._reconcile, "reconcile")
+
+    def _tick(self, timeframe: str) -> None:
+        step = timeframe_ms(timeframe)
+        close_ms = datetime_to_ms(self._clock.now()) // step * step
+        self._guarded(lambda: self._engine.tick(ms_to_datetime(close_ms)), f"tick:{timeframe}")
+
+    def _guarded(self, job: Callable[[], None], name: str) -> None:
+        try:
+            job()
+        except Exception as exc:  # e.g. the audit DB gone: the next run reconnects (or fails again)
+            self.failures += 1
+            log_failure(log, "job_failed", exc, job=name, failures=self.failures)
+
+    def run(self, stop: threading.Event, on_idle: Callable[[], None] | None = None) -> str:
+        scheduler = BackgroundScheduler(timezone=UTC)
+        for timeframe in self._timeframes:
+            scheduler.add_job(
+                self._tick,
+                candle_close_trigger(timeframe, self._settle),
+                args=[timeframe],
+                id=f"tick:{timeframe}",
+                max_instances=1,
+                coalesce=True,
+                misfire_grace_time=60,
+            )
+        scheduler.add_job(
+            lambda: self._guarded(self._engine.monitor, "monitor"),
+            IntervalTrigger(seconds=self._monitor_seconds, timezone=UTC),
+            id="monitor",
+            max_instances=1,
+            coalesce=True,
+        )
+        if self._reconcile is not None:
+            reconcile = self._reconcile
+            scheduler.add_job(
+                lambda: self._guarded(reconcile, "reconcile"),
+                IntervalTrigger(minutes=self._reconcile_minutes, timezone=UTC),
+                id="reconcile",
+                max_instances=1,
+                coalesce=True,
+            )
+        if self._still_leased is not None:
+            scheduler.add_job(
+                lambda: self._guarded(self._check_lease, "lease"),
+                IntervalTrigger(seconds=self._lease_check_seconds, timezone=UTC),
+                id="lease",
+                max_instances=1,
+                coalesce=True,
+            )
+        scheduler.start()
+        log.info("daemon_started", jobs=[job.id for job in scheduler.get_jobs()])
+        try:
+            while not stop.is_set() and not self._lease_lost.is_set():
+                stop.wait(0.2)
+                if on_idle is not None:
+                    on_idle()
+        finally:
+            scheduler.shutdown(wait=True)
+        return "lease_lost" if self._lease_lost.is_set() else "stopped"

@@ -1,0 +1,190 @@
+"""The Optuna study: storage, a seeded TPE sampler, and trials run in worker processes.
+
+The study lives in an RDB storage (SQLite by default, ``--storage postgresql://...`` to share it):
+``--jobs J`` starts J processes (``spawn``: the engine is CPU-bound Python, threads would share one
+core) that each load the study by name and run their share of the trials; other machines running the
+same command with the same ``--storage`` and ``--study`` join the same study.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+import socket
+import warnings
+from collections.abc import Callable
+from multiprocessing.connection import wait
+from pathlib import Path
+from typing import Any
+
+import optuna
+from optuna.storages import RDBStorage
+from optuna.trial import Trial, TrialState
+
+from bot.app.logging_setup import configure_logging
+from bot.app.optimize.evaluate import Evaluator, InvalidParams, OptimizeSetup
+from bot.app.optimize.space import suggest
+
+FINISHED = (TrialState.COMPLETE, TrialState.PRUNED, TrialState.FAIL)
+SETUP_ATTR = "spotbot_setup"
+Progress = Callable[[int], None]  # trials finished by this command so far
+
+
+class StudyMismatch(ValueError):
+    """The named study exists but was created for another config, data window or objective."""
+
+
+def storage_url(url: str) -> str:
+    """A bare ``postgresql://`` URL uses psycopg 3 (the driver the project installs)."""
+    for prefix in ("postgres://", "postgresql://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url.removeprefix(prefix)
+    return url
+
+
+def open_storage(url: str) -> RDBStorage:
+    url = storage_url(url)
+    engine_kwargs: dict[str, Any] = {}
+    if url.startswith("sqlite"):
+        engine_kwargs["connect_args"] = {"timeout": 60}  # several worker processes write one file
+    with warnings.catch_warnings():  # heartbeats are "experimental" in Optuna, and stable since 2.x
+        warnings.simplefilter("ignore", optuna.exceptions.ExperimentalWarning)
+        return RDBStorage(url, engine_kwargs=engine_kwargs, heartbeat_interval=60, grace_period=180)
+
+
+def sampler(seed: int | None, worker: int) -> optuna.samplers.TPESampler:
+    """TPE, seeded per worker (``seed + worker``) so parallel workers do not propose the same trials."""
+    return optuna.samplers.TPESampler(seed=None if seed is None else seed + worker, constant_liar=True)
+
+
+def open_study(storage: RDBStorage, name: str, setup: dict[str, Any], first: dict[str, Any]) -> optuna.Study:
+    """Create the study (maximising), or load it if its setup matches; a new study's first trial is
+    the config's own params (the baseline)."""
+    study = optuna.create_study(storage=storage, study_name=name, direction="maximize", load_if_exists=True)
+    existing = study.user_attrs.get(SETUP_ATTR)
+    if existing is None:
+        study.set_user_attr(SETUP_ATTR, setup)
+        if not study.trials:
+            study.enqueue_trial(first)
+    elif existing != setup:
+        changed = sorted(k for k in set(existing) | set(setup) if existing.get(k) != setup.get(k))
+        raise StudyMismatch(
+            f"study {name!r} exists with a different {', '.join(changed)}: "
+            "give another --study name (or the same settings) to continue"
+        )
+    return study
+
+
+def trial_objective(evaluator: Evaluator) -> Callable[[Trial], float]:
+    def objective(trial: Trial) -> float:
+        trial.set_user_attr("worker", f"{socket.gethostname()}:{os.getpid()}")  # which machine/process
+        values = suggest(trial, evaluator.dimensions)
+        try:
+            scores = evaluator.evaluate(values)
+        except InvalidParams as exc:
+            trial.set_user_attr("invalid", str(exc))
+            raise optuna.TrialPruned(str(exc)) from None
+        trial.set_user_attr("is_score", scores.in_sample)
+        trial.set_user_attr("oos_score", scores.out_of_sample)
+        trial.set_user_attr("gap", scores.gap)
+        trial.set_user_attr("window_scores", scores.window_scores)
+        trial.set_user_attr("window_trades", scores.window_trades)
+        return scores.out_of_sample
+
+    return objective
+
+
+def quiet(log_file: str | None) -> None:
+    """Per-tick engine logs off (warnings to ``log_file``), Optuna's per-trial lines off."""
+    configure_logging("WARNING", "json", stream=None, file=None if log_file is None else Path(log_file))
+    optuna.logging.set_verbosity(optuna.logging.WARNING)
+
+
+def optimize_here(
+    evaluator: Evaluator,
+    storage: RDBStorage,
+    name: str,
+    trials: int,
+    seed: int | None,
+    worker: int,
+    on_trial: Callable[[], None] | None = None,
+) -> None:
+    """Run ``trials`` trials of the study in this process."""
+    study = optuna.load_study(study_name=name, storage=storage, sampler=sampler(seed, worker))
+    callbacks = [lambda _study, _trial: on_trial()] if on_trial is not None else []
+    study.optimize(trial_objective(evaluator), n_trials=trials, callbacks=callbacks, gc_after_trial=False)
+
+
+def worker_main(
+    setup: OptimizeSetup,
+    url: str,
+    name: str,
+    trials: int,
+    seed: int | None,
+    worker: int,
+    log_file: str | None,
+) -> None:
+    """Entry point of a worker process (spawned: it imports and loads everything itself)."""
+    quiet(log_file)
+    optimize_here(Evaluator(setup), open_storage(url), name, trials, seed, worker)
+
+
+def shares(trials: int, jobs: int) -> list[int]:
+    """``trials`` split over ``jobs`` workers as evenly as possible (no worker with nothing to do)."""
+    jobs = max(1, min(jobs, trials))
+    return [trials // jobs + (1 if i < trials % jobs else 0) for i in range(jobs)]
+
+
+def finished_count(storage: RDBStorage, name: str) -> int:
+    study_id = storage.get_study_id_from_name(name)
+    return len(storage.get_all_trials(study_id, deepcopy=False, states=FINISHED))
+
+
+def optimize_in_processes(
+    setup: OptimizeSetup,
+    url: str,
+    name: str,
+    trials: int,
+    seed: int | None,
+    jobs: int,
+    log_file: str | None,
+    on_progress: Progress,
+    poll_seconds: float = 0.5,
+) -> None:
+    """Start one spawned process per share of the trials; report progress until all have exited."""
+    storage = open_storage(url)
+    before = finished_count(storage, name)
+    # Enqueued trials (the baseline) run here first: with SQLite storage two workers can both pop the
+    # same WAITING trial, and the second to finish fails with "Cannot tell a COMPLETE trial".
+    waiting = optuna.load_study(study_name=name, storage=storage).get_trials(
+        deepcopy=False, states=(optuna.trial.TrialState.WAITING,)
+    )
+    if waiting:
+        quiet(log_file)
+        optimize_here(Evaluator(setup), storage, name, len(waiting), seed, jobs)
+        trials -= len(waiting)
+        on_progress(finished_count(storage, name) - before)
+    if trials <= 0:
+        return
+    context = multiprocessing.get_context("spawn")
+    processes = [
+        context.Process(
+            target=worker_main, args=(setup, url, name, share, seed, worker, log_file), daemon=True
+        )
+        for worker, share in enumerate(shares(trials, jobs))
+    ]
+    for process in processes:
+        process.start()
+    try:
+        while alive := [p.sentinel for p in processes if p.is_alive()]:
+            on_progress(finished_count(storage, name) - before)
+            wait(alive, timeout=poll_seconds)  # returns at once when a worker exits
+    finally:
+        for process in processes:
+            if process.is_alive():
+                process.terminate()
+            process.join()
+    on_progress(finished_count(storage, name) - before)
+    failed = [p.exitcode for p in processes if p.exitcode != 0]
+    if failed:
+        raise RuntimeError(f"{len(failed)} of {len(processes)} worker processes failed (exit {failed})")

@@ -1,0 +1,118 @@
+"""The documented JSON shape of ``spotbot report --json`` (README: "Report JSON")."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+from bot.app.reporting import RunReport
+from bot.domain.records import TradingStateEvent
+
+
+def _dec(value: Decimal | None) -> str | None:
+    return None if value is None else format(value.normalize(), "f")
+
+
+def trading_state_json(event: TradingStateEvent | None) -> dict[str, Any] | None:
+    """``{state, reason, actor, since}`` of the state in force, or None when none was ever recorded."""
+    if event is None:
+        return None
+    return {
+        "state": event.state.value,
+        "reason": event.reason,
+        "actor": event.actor,
+        "since": event.occurred_at.isoformat(),
+    }
+
+
+def report_to_json(report: RunReport) -> dict[str, Any]:
+    """The documented JSON shape of ``spotbot report --json`` (see README: "Report JSON")."""
+    run = report.run
+    return {
+        "run": {
+            "id": run.id,
+            "status": run.status,
+            "mode": run.mode,
+            "venue": run.venue,
+            "version": run.version,
+            "config_hash": run.config_hash,
+            "started_at": run.started_at.isoformat(),
+            "stopped_at": run.stopped_at.isoformat() if run.stopped_at else None,
+        },
+        "summary": {
+            "trades": len(report.trades),
+            "wins": sum(1 for t in report.trades if t.net_pnl > 0),
+            "losses": sum(1 for t in report.trades if t.net_pnl <= 0),
+            "fills": len(report.fills),
+            "symbols_traded": report.symbols_traded,
+            "realized_pnl": _dec(report.realized_pnl),
+            "unrealized_pnl": _dec(report.unrealized_pnl),
+            "starting_unrealized_pnl": _dec(report.starting_unrealized_pnl),
+            "fees": _dec(report.fees),
+            "starting_equity": _dec(report.starting_equity),
+            "final_equity": _dec(report.final_equity),
+            "max_drawdown": _dec(report.max_drawdown),
+        },
+        "trading_state": trading_state_json(report.trading_state),
+        "risk": {
+            "intents": report.outcomes.total,
+            "approved": report.outcomes.approved,
+            "resized": report.outcomes.resized,
+            "denied": report.outcomes.denied,
+            "by_reason": report.outcomes.by_reason,
+        },
+        "balances": {k: _dec(v) for k, v in sorted(report.balances.items())},
+        "orders_by_status": report.orders_by_status,
+        "open_positions": [
+            {"symbol": p.symbol, "quantity": _dec(p.quantity), "average_price": _dec(p.average_price)}
+            for p in report.open_positions.values()
+        ],
+        "carried_positions": [
+            {"symbol": p.symbol, "quantity": _dec(p.quantity), "average_price": _dec(p.average_price)}
+            for p in report.carried_positions.values()
+        ],
+        "dust": {symbol: _dec(quantity) for symbol, quantity in sorted(report.dust.items())},
+        "trades": [
+            {
+                "symbol": t.symbol,
+                "opened_at": t.opened_at.isoformat(),
+                "closed_at": t.closed_at.isoformat(),
+                "quantity": _dec(t.quantity),
+                "entry_price": _dec(t.entry_price),
+                "exit_price": _dec(t.exit_price),
+                "gross_pnl": _dec(t.gross_pnl),
+                "fees": _dec(t.fees),
+                "net_pnl": _dec(t.net_pnl),
+            }
+            for t in report.trades
+        ],
+        "fills": [
+            {
+                "venue": f.venue,
+                "trade_id": f.trade_id,
+                "client_order_id": f.client_order_id,
+                "symbol": f.symbol,
+                "side": f.side.value,
+                "price": _dec(f.price),
+                "quantity": _dec(f.quantity),
+                "fee": _dec(f.fee),
+                "fee_currency": f.fee_currency,
+                "liquidity": f.liquidity.value,
+                "occurred_at": f.occurred_at.isoformat(),
+            }
+            for f in report.fills
+        ],
+        "decisions": [
+            {
+                "intent_id": d.intent_id,
+                "guard": d.guard,
+                "verdict": d.verdict.value,
+                "reason": d.reason,
+                "detail": d.detail,
+                "quantity_before": _dec(d.quantity_before),
+                "quantity_after": _dec(d.quantity_after),
+                "decided_at": d.decided_at.isoformat(),
+            }
+            for d in report.decisions
+        ],
+    }

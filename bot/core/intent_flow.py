@@ -1,0 +1,148 @@
+"""One intent's way from a strategy (or the kill switch) to the venue: shaped into the order that would
+really be sent, judged by the whole risk chain, recorded with every decision, then submitted.
+
+DESIGN invariant 1: nothing reaches the executor without passing the chain, and a denial is data (the
+intent and its decisions are stored, nothing is sent). The engine calls :meth:`IntentFlow.decide` for
+every intent a strategy returns and :meth:`IntentFlow.flatten` for ``spotbot halt --flatten``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+from decimal import Decimal
+
+import structlog
+
+from bot.core.engine_status import EngineStatus
+from bot.core.execution import OrderExecutor
+from bot.core.marks import Marks
+from bot.core.ports import AuditStore, Broker, MarketData
+from bot.core.positions import PositionBook
+from bot.core.trading_control import TradingControl
+from bot.domain import IntentKind, OrderIntent, OrderType, RiskContext, Side, Verdict, make_intent_id
+from bot.domain.clock import datetime_to_ms, ms_to_datetime
+from risk.chain import RiskChain
+
+log = structlog.get_logger(__name__)
+ZERO = Decimal(0)
+
+
+class IntentFlow:
+    def __init__(
+        self,
+        *,
+        market: MarketData,
+        broker: Broker,
+        store: AuditStore,
+        chain: RiskChain,
+        executor: OrderExecutor,
+        book: PositionBook,
+        control: TradingControl,
+        marks: Marks,
+        status: EngineStatus,
+        quote_currency: str,
+        run_id: int,
+        id_scope: str,
+        sync: Callable[[datetime], None],
+    ) -> None:
+        self._market = market
+        self._broker = broker
+        self._store = store
+        self._chain = chain
+        self._executor = executor
+        self._book = book
+        self._control = control
+        self._marks = marks
+        self._status = status
+        self._quote = quote_currency
+        self._run_id = run_id
+        self._id_scope = id_scope
+        self._sync = sync  # take in what the venue did (an order may fill on arrival)
+
+    @property
+    def needs_volatility(self) -> bool:
+        """Whether a guard uses the symbol's volatility ratio (volatility targeting is on)."""
+        return self._chain.needs_volatility
+
+    def decide(
+        self, intent: OrderIntent, now: datetime, timeframe_seconds: int, vol_ratio: Decimal | None = None
+    ) -> None:
+        # The chain must judge the order that will really be sent (e.g. a market entry's slippage).
+        intent = self._executor.shape(intent, self._market.rules(intent.symbol))
+        ctx = self.risk_context(intent.symbol, now, timeframe_seconds, vol_ratio)
+        result = self._chain.evaluate(intent, ctx)
+        if not self._store.record_intent(self._run_id, intent, result.decisions):
+            log.info("intent_already_decided", intent_id=intent.intent_id)
+            return
+        verdicts = {d.verdict for d in result.decisions}
+        outcome = (
+            Verdict.DENIED
+            if result.intent is None
+            else Verdict.RESIZED
+            if Verdict.RESIZED in verdicts
+            else Verdict.APPROVED
+        )
+        self._status.verdicts[outcome.value] += 1
+        last = result.decisions[-1] if result.decisions else None
+        log.info(
+            "intent_decided",
+            intent_id=intent.intent_id,
+            kind=intent.kind.value,
+            side=intent.side.value,
+            verdict=outcome.value,
+            guard=last.guard if last else None,
+            reason=last.reason if last else None,
+            quantity=str(result.intent.quantity) if result.intent else None,
+        )
+        if result.intent is not None:
+            sent = self._executor.submit(result.intent, now)
+            if sent is not None and intent.kind is IntentKind.ENTRY:
+                self._control.account.on_entry_sent()
+            # An order may fill at once (market, marketable limit): take its fills into the positions now,
+            # so the next intent's equity sees the position, not just the cash that paid for it, and the
+            # stop goes on without waiting for the next poll.
+            self._sync(now)
+
+    def flatten(self, now: datetime) -> None:
+        """Kill switch with --flatten: exit every position (through the chain, like any exit)."""
+        for symbol, position in self._book.positions().items():
+            price = self._marks.prices.get(symbol, position.average_price)
+            intent = OrderIntent(
+                intent_id=make_intent_id(self._id_scope, "flatten", symbol, datetime_to_ms(now)),
+                strategy="kill_switch",
+                symbol=symbol,
+                side=Side.SELL,
+                kind=IntentKind.EXIT,
+                order_type=OrderType.MARKET,
+                reference_price=price,
+                created_at=now,
+                reason="flatten",
+                quantity=position.quantity,
+            )
+            self.decide(intent, now, 0)
+
+    def risk_context(
+        self, symbol: str, now: datetime, timeframe_seconds: int, vol_ratio: Decimal | None = None
+    ) -> RiskContext:
+        """Everything the guards may look at for an intent on ``symbol``, as of now."""
+        balances = self._broker.balances()
+        quote = balances.get(self._quote)
+        equity, _, _ = self._marks.equity(balances, self._book, self._quote)
+        last_close = self._marks.closes.get(symbol)
+        return RiskContext(
+            now=now,
+            equity=equity,
+            quote_currency=self._quote,
+            free_quote=quote.free if quote else ZERO,
+            rules=self._market.rules(symbol),
+            last_price=self._marks.prices[symbol],
+            positions=self._book.positions(),
+            open_orders=self._executor.open_orders(),
+            trading_state=self._control.state,
+            prices=dict(self._marks.prices),
+            account=self._control.account_state(equity),
+            last_candle_close=ms_to_datetime(last_close) if last_close is not None else None,
+            timeframe_seconds=timeframe_seconds,
+            volatility_ratio=vol_ratio,
+        )

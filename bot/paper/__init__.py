@@ -1,6 +1,0 @@
-"""The paper broker: simulated fills against the offline (or any) market's closed candles."""
-
-from bot.paper.balances import BalanceBook
-from bot.paper.broker import PaperBroker
-
-__all__ = ["BalanceBook", "PaperBroker"]
