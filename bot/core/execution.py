@@ -87,19 +87,15 @@ class OrderExecutor:
         run_id: int,
         resume: Resume | None = None,
     ) -> None:
-        self._store = store
         self._book = book
         self._rules = rules
         self._policy = policy
-        self._gateway = OrderGateway(broker, store, run_id)
-        self._open = self._gateway.open_orders  # the gateway keeps it current
         history = resume.runs if resume is not None else ()
-        self._stops = StopKeeper(
-            gateway=self._gateway, store=store, book=book, rules=rules, policy=policy, run_id=run_id,
-            history=history,
-        )  # fmt: skip
+        self._gateway = OrderGateway(broker, store, run_id, history)
+        self._open = self._gateway.open_orders  # the gateway keeps it current
+        self._stops = StopKeeper(gateway=self._gateway, book=book, rules=rules, policy=policy)
         self._repricer = Repricer(
-            gateway=self._gateway, store=store, book=book, stops=self._stops, rules=rules, policy=policy
+            gateway=self._gateway, book=book, stops=self._stops, rules=rules, policy=policy
         )
         # Approved exits waiting for the stop to be cancelled (symbol -> intent), sent on a later pass.
         self._deferred_exits: dict[str, OrderIntent] = {}
@@ -218,7 +214,7 @@ class OrderExecutor:
         request the bot had given up on, and its re-send too), or of an order the audit DB never stored."""
         anomalies: list[str] = []
         for fill in fills:
-            stored = self._store.get_order(fill.client_order_id)
+            stored = self._gateway.order(fill.client_order_id)
             if stored is None:
                 log.critical("fill_of_unknown_order", client_order_id=fill.client_order_id,
                              trade_id=fill.trade_id, symbol=fill.symbol)  # fmt: skip
@@ -233,17 +229,14 @@ class OrderExecutor:
         trade = self._book.apply(fill)
         if trade is None:
             return None
-        closing = self._store.get_order(fill.client_order_id)
+        closing = self._gateway.order(fill.client_order_id)
         return ClosedTrade(trade, stopped_out=closing is not None and closing.purpose is OrderPurpose.STOP)
 
     def adopt_reconciled(self, orders: Sequence[Order], fills: Sequence[Fill], now: datetime) -> SyncResult:
         """Take in what a reconciliation already stored (order states, adopted fills): track the orders,
         apply the fills to positions and re-protect the symbols they touched. Writes no events."""
         for order in orders:
-            if order.status.is_terminal:
-                self._open.pop(order.client_order_id, None)
-            else:
-                self._open[order.client_order_id] = order
+            self._gateway.take_in(order)
         anomalies = self._check_origin(fills)
         closed = [c for c in (self._apply_fill(fill) for fill in fills) if c is not None]
         for symbol in sorted({fill.symbol for fill in fills}):

@@ -24,7 +24,7 @@ Rules it keeps (DESIGN invariants 6 and 7):
   same way (a lost entry while entries are stopped).
 - Every state change is one order-event row; a fill is stored once per (venue, trade id).
 - A replacement (a repriced entry, a chased exit, a tightened stop) is a new order under the same intent
-  and purpose with the next ``attempt`` number (:meth:`OrderGateway.next_attempt`), never a reused id.
+  and purpose with the next ``attempt`` number (:meth:`OrderGateway.new_order`), never a reused id.
 """
 
 from __future__ import annotations
@@ -37,6 +37,7 @@ from enum import StrEnum
 
 import structlog
 
+from bot.core.order_state import OrderState
 from bot.core.ports import AuditStore, Broker
 from bot.domain import (
     BrokerError,
@@ -49,7 +50,7 @@ from bot.domain import (
     OutcomeUnknown,
     RetryLater,
 )
-from bot.domain.orders import OrderPurpose, OrderType, Side, attempt_of, client_order_id_for
+from bot.domain.orders import OrderPurpose, OrderType, Side, client_order_id_for
 
 log = structlog.get_logger(__name__)
 
@@ -76,22 +77,38 @@ class SendResult:
 class OrderGateway:
     """Sends, cancels and looks up orders, keeping the audit DB and the set of open orders in step."""
 
-    def __init__(self, broker: Broker, store: AuditStore, run_id: int) -> None:
+    def __init__(self, broker: Broker, store: AuditStore, run_id: int, history: Sequence[int] = ()) -> None:
+        """Rebuilds the order state from the journal, once: the orders of ``history`` (the bot's earlier
+        runs on this venue, oldest first) and of ``run_id``; it follows this run's working orders."""
         self._broker = broker
         self._store = store
         self._run_id = run_id
-        self._open: dict[str, Order] = {}
-        self._next_attempt: dict[tuple[str, OrderPurpose], int] = {}
+        self._state = OrderState(order for run in (*history, run_id) for order in store.orders(run))
+        self._open = self._state.working
         self._settles_at: dict[str, datetime] = {}  # client order id -> when "not found" becomes final
         self._withdrawn: dict[str, str] = {}  # client order id -> why it must not be (re-)sent
         self._anomalies: list[str] = []
         for order in store.orders(run_id, only_open=True):
             self.adopt(order)
 
+    def order(self, client_order_id: str) -> Order | None:
+        """An order of this bot as the bot knows it now (any run, any state)."""
+        return self._state.get(client_order_id)
+
+    def first_entry(self, intent_id: str) -> Order | None:
+        return self._state.first_entry(intent_id)
+
+    def latest_filled_entry(self, symbol: str) -> Order | None:
+        return self._state.latest_filled_entry(symbol)
+
+    def take_in(self, order: Order) -> None:
+        """An order state a reconciliation already journalled: known, and followed while it works."""
+        self._state.put(order)
+
     def adopt(self, order: Order) -> None:
         """Follow a working order from the audit DB (a restart): whatever was sent before now is done or
         dead by the broker's outcome deadline from now."""
-        self._open[order.client_order_id] = order
+        self._state.put(order)
         self._settles_at[order.client_order_id] = self._broker.outcome_deadline()
 
     @property
@@ -113,15 +130,12 @@ class OrderGateway:
         oco_with: str | None = None,
         first: bool = False,
     ) -> Order:
-        """An order of ``intent_id`` for ``purpose`` under the next attempt's client id (not sent yet).
+        """An order of ``intent_id`` for ``purpose`` under the next attempt's client id (not sent yet): the
+        one place attempt numbers are handed out, so a replacement never reuses an id.
 
-        ``first``: the intent was just decided, so nothing of it can exist yet: attempt 0 without asking
-        the audit DB."""
-        if first:
-            self._next_attempt[(intent_id, purpose)] = 1
-            attempt = 0
-        else:
-            attempt = self.next_attempt(intent_id, purpose)
+        ``first``: the intent's own order, attempt 0 whatever is known: its client id is a function of
+        the decision alone, so a decision run again (a restart) finds its order stored, never sent twice."""
+        attempt = 0 if first else self._state.next_attempt(intent_id, purpose)
         return Order(
             client_order_id=client_order_id_for(intent_id, purpose, attempt),
             intent_id=intent_id,
@@ -138,19 +152,20 @@ class OrderGateway:
 
     def send(self, order: Order) -> SendResult:
         """Store ``order``, then send it (never twice: an order stored already is not sent again)."""
-        if not self._store.save_new_order(self._run_id, order):
-            existing = self._store.get_order(order.client_order_id) or order
+        known = self._state.get(order.client_order_id)
+        if known is not None or not self._store.save_new_order(self._run_id, order):
+            existing = known or order
             log.warning("order_already_stored", client_order_id=order.client_order_id)
             if not existing.status.is_terminal:
                 self._open[existing.client_order_id] = existing
             return SendResult(SendOutcome.PLACED, existing)
-        self._open[order.client_order_id] = order
+        self._state.put(order)
         return self.place(order, order.created_at)
 
     def place(self, order: Order, now: datetime) -> SendResult:
         """Send a stored order. The one call site of ``Broker.place_order`` in the bot, and it refuses an
         order the audit DB does not hold: nothing reaches a venue without being stored first."""
-        if self._store.get_order(order.client_order_id) is None:
+        if order.client_order_id not in self._state:  # it enters the state only once journalled
             raise RuntimeError(f"order {order.client_order_id} is not in the audit DB: refusing to send it")
         try:
             acked = self._broker.place_order(order)
@@ -186,18 +201,6 @@ class OrderGateway:
         )
         return SendResult(SendOutcome.PLACED, acked)
 
-    def next_attempt(self, intent_id: str, purpose: OrderPurpose) -> int:
-        """The attempt number for a new order of ``intent_id``/``purpose``: one past every stored one."""
-        key = (intent_id, purpose)
-        if key not in self._next_attempt:  # first use since start: learn what the audit DB already holds
-            # Every run: a restarted bot's intents (and so its client ids) carry over.
-            stored = self._store.orders_for_intent(intent_id)
-            used = [attempt_of(o) for o in stored if o.purpose is purpose]
-            self._next_attempt[key] = max(used, default=-1) + 1
-        attempt = self._next_attempt[key]
-        self._next_attempt[key] = attempt + 1
-        return attempt
-
     def cancel(self, order: Order, now: datetime, reason: str = "cancel requested") -> bool:
         """Cancel an order; True if it is no longer working (cancelled or already gone).
 
@@ -220,7 +223,7 @@ class OrderGateway:
         The venue reporting another of its orders under a client id we already booked (a request the bot
         gave up on executed, and so did its re-send) is not booked over the first: it is an anomaly
         (:meth:`take_anomalies`), and entries stop."""
-        previous = self._open.get(order.client_order_id) or self._store.get_order(order.client_order_id)
+        previous = self._state.get(order.client_order_id)
         booked = previous.exchange_order_id if previous is not None else None
         if duplicate_venue_order(order.client_order_id, booked, order.exchange_order_id):
             self._anomalies.append("duplicate_venue_order")
@@ -237,12 +240,10 @@ class OrderGateway:
             return
         event = OrderEvent(order.client_order_id, order.status, now, detail, order.exchange_order_id)
         self._store.record_order_update(order, event)
+        self._state.put(order)
         if order.status.is_terminal:
-            self._open.pop(order.client_order_id, None)
             self._settles_at.pop(order.client_order_id, None)
             self._withdrawn.pop(order.client_order_id, None)
-        else:
-            self._open[order.client_order_id] = order
 
     def take_anomalies(self) -> list[str]:
         """Why entries must stop, found since the last call (each reported once)."""

@@ -19,10 +19,9 @@ import structlog
 
 from bot.core.execution_policy import ExecutionPolicy
 from bot.core.order_gateway import OrderGateway
-from bot.core.ports import AuditStore
 from bot.core.positions import PositionBook
 from bot.core.stops import StopKeeper
-from bot.domain import MarketRules, Order, OrderPurpose, OrderType, client_order_id_for
+from bot.domain import MarketRules, Order, OrderPurpose, OrderType
 from bot.domain.orders import attempt_of
 
 log = structlog.get_logger(__name__)
@@ -33,14 +32,12 @@ class Repricer:
         self,
         *,
         gateway: OrderGateway,
-        store: AuditStore,
         book: PositionBook,
         stops: StopKeeper,
         rules: Callable[[str], MarketRules],
         policy: ExecutionPolicy,
     ) -> None:
         self._gateway = gateway
-        self._store = store
         self._book = book
         self._stops = stops
         self._rules = rules
@@ -63,7 +60,7 @@ class Repricer:
         price = policy.buy_cap(last, rules) if marketable else rules.round_price_down(last)
         if not self._gateway.cancel(order, now, "marketable after reprices" if marketable else "repriced"):
             return  # it filled (or is gone) meanwhile
-        cancelled = self._store.get_order(order.client_order_id) or order
+        cancelled = self._gateway.order(order.client_order_id) or order
         quantity = self._repriced_quantity(cancelled, price, rules)
         if quantity <= 0:
             log.info("entry_not_repriced", client_order_id=order.client_order_id, price=str(price))
@@ -81,7 +78,7 @@ class Repricer:
         """The remaining quantity, lowered so that buying it at ``price`` risks no more (to the stop) than
         the risk chain approved at the first price; 0 if nothing sensible is left."""
         stop = self._stops.stop_for(order.intent_id)
-        first = self._store.get_order(client_order_id_for(order.intent_id, OrderPurpose.ENTRY, 0))
+        first = self._gateway.first_entry(order.intent_id)
         approved = first.price if first is not None and first.price is not None else order.price
         if stop is None or approved is None or price <= stop:
             return Decimal(0)  # the risk cannot be bounded, or the market is at/below the stop
@@ -100,7 +97,7 @@ class Repricer:
             return  # already resting at today's worst acceptable price
         if not self._gateway.cancel(order, now, "exit re-priced"):
             return
-        cancelled = self._store.get_order(order.client_order_id) or order
+        cancelled = self._gateway.order(order.client_order_id) or order
         position = self._book.position(order.symbol)
         if position is None or cancelled.remaining_quantity <= 0:
             return

@@ -28,7 +28,7 @@ take-profit.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
@@ -37,7 +37,6 @@ import structlog
 
 from bot.core.execution_policy import ExecutionPolicy
 from bot.core.order_gateway import OrderGateway
-from bot.core.ports import AuditStore
 from bot.core.positions import PositionBook
 from bot.domain import MarketRules, Order, OrderPurpose, OrderStatus, OrderType, Side
 from bot.domain.errors import UnsupportedOrderType
@@ -63,21 +62,14 @@ class StopKeeper:
         self,
         *,
         gateway: OrderGateway,
-        store: AuditStore,
         book: PositionBook,
         rules: Callable[[str], MarketRules],
         policy: ExecutionPolicy,
-        run_id: int,
-        history: Sequence[int] = (),
     ) -> None:
         self._gateway = gateway
-        self._store = store
         self._book = book
-        # Runs whose positions this one carries on (a restart on a real exchange): their entries own stops.
-        self._runs = (*history, run_id)
         self._rules = rules
         self._policy = policy
-        self._run_id = run_id
         self._stop_for_intent: dict[str, Decimal] = {}
         self._client_stops: dict[str, ClientStop] = {}  # by symbol
         self._no_native_stop: set[str] = set()  # symbols whose venue refused the stop order type
@@ -282,4 +274,4 @@ class StopKeeper:
 
     def _latest_entry(self, symbol: str) -> Order | None:
         """The entry that opened (or last added to) the position on ``symbol``: its intent owns the stop."""
-        return self._store.latest_filled_entry(symbol, self._runs)
+        return self._gateway.latest_filled_entry(symbol)

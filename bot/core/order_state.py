@@ -1,0 +1,63 @@
+"""The one owner of order state in memory: every order of this bot (this run's and its earlier runs'),
+the next attempt number per intent and purpose, which orders are working, and the newest filled entry
+per symbol (whose intent owns the position's stop).
+
+Trading decisions read orders from here, never from the audit DB: the DB is the journal, written as the
+gateway learns and read once, at start-up, to rebuild this (compare NautilusTrader's cache). Only the
+order gateway writes to it (:meth:`OrderState.put`), after journalling the change.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from bot.domain import Order, OrderPurpose
+from bot.domain.orders import attempt_of, client_order_id_for
+
+
+class OrderState:
+    def __init__(self, orders: Iterable[Order] = ()) -> None:
+        """``orders``: what the journal holds of this bot, oldest run first (nothing is tracked as working
+        from it: the gateway adopts the orders it follows)."""
+        self._orders: dict[str, Order] = {}
+        self._next_attempt: dict[tuple[str, OrderPurpose], int] = {}
+        self._filled_entry: dict[str, Order] = {}  # symbol -> newest entry with a fill
+        self.working: dict[str, Order] = {}  # client order id -> a non-terminal order the bot follows
+        for order in orders:
+            self.put(order, track=False)
+
+    def __contains__(self, client_order_id: str) -> bool:
+        return client_order_id in self._orders
+
+    def get(self, client_order_id: str) -> Order | None:
+        return self._orders.get(client_order_id)
+
+    def put(self, order: Order, *, track: bool = True) -> None:
+        """Record an order's newest state (``track``: follow it while it works)."""
+        cid = order.client_order_id
+        self._orders[cid] = order
+        key = (order.intent_id, order.purpose)
+        self._next_attempt[key] = max(self._next_attempt.get(key, 0), attempt_of(order) + 1)
+        if order.purpose is OrderPurpose.ENTRY and order.filled_quantity > 0:
+            newest = self._filled_entry.get(order.symbol)
+            if newest is None or newest.client_order_id == cid or order.created_at >= newest.created_at:
+                self._filled_entry[order.symbol] = order
+        if order.status.is_terminal:
+            self.working.pop(cid, None)
+        elif track:
+            self.working[cid] = order
+
+    def next_attempt(self, intent_id: str, purpose: OrderPurpose) -> int:
+        """The attempt number for a new order of ``intent_id``/``purpose`` (taken: never handed out twice)."""
+        key = (intent_id, purpose)
+        attempt = self._next_attempt.get(key, 0)
+        self._next_attempt[key] = attempt + 1
+        return attempt
+
+    def first_entry(self, intent_id: str) -> Order | None:
+        """The intent's first entry order: the price the risk chain approved."""
+        return self._orders.get(client_order_id_for(intent_id, OrderPurpose.ENTRY, 0))
+
+    def latest_filled_entry(self, symbol: str) -> Order | None:
+        """The newest entry on ``symbol`` with a fill: the one whose intent owns the position's stop."""
+        return self._filled_entry.get(symbol)
