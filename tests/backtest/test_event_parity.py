@@ -40,6 +40,7 @@ class Scenario:
     volatility: float
     gaps: bool
     toml: str
+    gap_fraction: float = 0.03  # of the candles dropped when ``gaps``
 
 
 def market_of(scenario: Scenario) -> OfflineMarket:
@@ -55,7 +56,7 @@ def market_of(scenario: Scenario) -> OfflineMarket:
     series = {}
     for symbol in symbols:
         one = market.series(symbol)
-        keep = rng.random(len(one)) > 0.03  # drop about 3 % of the candles: gaps, never filled
+        keep = rng.random(len(one)) > scenario.gap_fraction  # dropped candles: gaps, never filled
         keep[0] = True
         series[symbol] = CandleSeries(
             symbol, "5m", one.open_time[keep].copy(), one.open[keep].copy(), one.high[keep].copy(),
@@ -175,13 +176,18 @@ def scenarios(draw: st.DrawFn) -> Scenario:
     toml = toml_of({"execution": execution, "risk": risk}) + (
         '[[strategies]]\nname = "ma"\n' + toml_of({"strategies.params": params})
     )
+    gaps = draw(st.booleans())
+    # Many gaps give opens far from the last close: stop-limits that trigger without filling
+    # (stop_limit_slippage), exits chased past max_slippage.
+    gap_fraction = draw(st.sampled_from([0.03, 0.25])) if gaps else 0.03
     return Scenario(
         symbols=draw(st.integers(1, 3)),
         candles=draw(st.integers(400, 1200)),
         seed=draw(st.integers(0, 10_000)),
         volatility=draw(st.sampled_from([0.02, 0.08, 0.25])),
-        gaps=draw(st.booleans()),
+        gaps=gaps,
         toml=toml,
+        gap_fraction=gap_fraction,
     )
 
 
@@ -244,6 +250,18 @@ def test_trailing_stops_move_at_the_same_closes_when_closes_are_skipped(tmp_path
     stops = [o for o in every["orders"] if o.purpose.value == "stop"]
     assert len(stops) > len({o.intent_id for o in stops}), "some stop was trailed"
     assert Decimal(0) < every["max_drawdown"] < 1
+
+
+def test_a_gapped_stop_limit_and_its_chased_exit_are_the_same_when_closes_are_skipped(tmp_path: Path) -> None:
+    """A candle opening below a stop-limit's limit leaves it triggered and unfilled (stop_limit_slippage 0):
+    it is replaced by an exit, which a tiny max_slippage leaves to be chased."""
+    execution = toml_of({"execution": {"trailing_stop": "0.004", "stop_order": "stop_limit",
+                                       "stop_limit_slippage": "0", "max_slippage": "0.0001"}})  # fmt: skip
+    ma = '[[strategies]]\nname = "ma"\n'
+    scenario = Scenario(1, 1200, 8, 0.08, True, execution + ma, gap_fraction=0.25)
+    every, _ = assert_same_run(tmp_path, scenario)
+    details = {e.detail for e in every["order_events"]}
+    assert {"stop-limit triggered without filling", "exit re-priced"} <= details
 
 
 def test_the_outcomes_counted_in_the_database_are_those_of_the_stored_decisions(
