@@ -24,6 +24,8 @@ from bot.adapters.market.offline import OfflineMarket
 from bot.app.backtest.event_replay import event_replay
 from bot.app.bootstrap import build_app, finish_app
 from bot.app.settings import load_settings
+from bot.app.settings.trading import ExecutionSettings, RiskSettings
+from bot.app.settings.types import Section
 from bot.domain.series import CandleSeries
 
 SYMBOLS = ("BTC/USDT", "ETH/USDT", "SOL/USDT")
@@ -38,6 +40,7 @@ class Scenario:
     volatility: float
     gaps: bool
     toml: str
+    gap_fraction: float = 0.03  # of the candles dropped when ``gaps``
 
 
 def market_of(scenario: Scenario) -> OfflineMarket:
@@ -53,7 +56,7 @@ def market_of(scenario: Scenario) -> OfflineMarket:
     series = {}
     for symbol in symbols:
         one = market.series(symbol)
-        keep = rng.random(len(one)) > 0.03  # drop about 3 % of the candles: gaps, never filled
+        keep = rng.random(len(one)) > scenario.gap_fraction  # dropped candles: gaps, never filled
         keep[0] = True
         series[symbol] = CandleSeries(
             symbol, "5m", one.open_time[keep].copy(), one.open[keep].copy(), one.high[keep].copy(),
@@ -117,46 +120,74 @@ def toml_of(sections: dict[str, dict[str, object]]) -> str:
     return "\n".join(lines).replace("'", '"') + "\n"
 
 
+# The values each [execution] and [risk] key is drawn from: every key of ExecutionSettings and
+# RiskSettings is here (test_the_generator_draws_every_execution_and_risk_key checks it against the models'
+# fields), so a new key cannot silently run at its default. ``None`` leaves the key unset (its default).
+# The values sit near the branches each key controls: a cap that binds and one that does not, a band or a
+# stop distance the entries fall either side of, a slippage cap a falling market runs through.
+EXECUTION_VALUES: dict[str, tuple[object, ...]] = {
+    "entry_order": ("limit", "market"),
+    "exit_order": ("market", "limit"),
+    "stop_order": ("stop_market", "stop_limit"),
+    "entry_timeout_candles": (1, 2, 3, 4),
+    "max_reprices": (0, 1, 2),
+    "on_unfilled": ("cancel", "marketable"),
+    "entry_offset": ("0", "0.002"),
+    "max_slippage": ("0.005", "0.0001", "0.002", "0.05"),  # tiny: marketable orders miss, exits are chased
+    "stop_limit_slippage": ("0.005", "0", "0.001", "0.05"),  # 0: a stop-limit's limit is its stop
+    "trailing_stop": (None, "0.004", "0.01", "0.03"),
+    "take_profit_r": (None, "0.8", "1.5", "3"),
+}
+RISK_VALUES: dict[str, tuple[object, ...]] = {
+    "risk_per_trade": ("0.005", "0.01", "0.02"),
+    "max_stop_distance": ("0.1", "0.01", "0.03", "0.5"),  # ~ a 3 % stop: denied below, passed above
+    "slippage_allowance": ("0.001", "0", "0.02"),
+    "volatility_target": (False, True),
+    "max_leverage": ("1.0", "0.2", "0.6"),
+    "max_asset_fraction": ("0.25", "0.05", "1"),
+    "max_open_positions": (1, 2, 3),
+    "max_order_notional": (None, "15", "300", "2000"),  # 15: resized to about the 10 USDT minimum
+    "price_band": ("0.02", "0.001", "0.005", "0.5"),  # 0.001: an entry limit 0.2 % below is denied
+    "stale_after_candles": (2, 1, 3),
+    "daily_loss_limit": ("0.005", "0.01", "0.03"),
+    "max_drawdown": ("0.01", "0.03", "0.1"),
+    "max_consecutive_losses": (1, 2, 3, 4),
+    "loss_cooldown": ("0", "30m", "4h"),
+    "max_trades_per_day": (2, 5, 10, 20),
+    "symbol_cooldown": ("0", "1h"),
+}
+# Keys deliberately not drawn, by section, each with its reason. Empty: every key is drawn.
+NOT_DRAWN: dict[str, dict[str, str]] = {"execution": {}, "risk": {}}
+
+
+def draw_section(draw: st.DrawFn, values: dict[str, tuple[object, ...]]) -> dict[str, object]:
+    drawn = {key: draw(st.sampled_from(choices)) for key, choices in values.items()}
+    return {key: value for key, value in drawn.items() if value is not None}
+
+
 @st.composite
 def scenarios(draw: st.DrawFn) -> Scenario:
     fast = draw(st.integers(3, 10))
     params: dict[str, object] = {"fast": fast, "slow": fast + draw(st.integers(2, 20)),
                                  "ma": draw(st.sampled_from(["ema", "sma"])),
                                  "stop": draw(st.sampled_from(["atr", "percent"]))}  # fmt: skip
-    execution: dict[str, object] = {
-        "entry_order": draw(st.sampled_from(["limit", "market"])),
-        "exit_order": draw(st.sampled_from(["market", "limit"])),
-        "stop_order": draw(st.sampled_from(["stop_market", "stop_limit"])),
-        "entry_timeout_candles": draw(st.integers(1, 4)),
-        "max_reprices": draw(st.integers(0, 2)),
-        "on_unfilled": draw(st.sampled_from(["cancel", "marketable"])),
-        "entry_offset": draw(st.sampled_from(["0", "0.002"])),
-    }
-    if draw(st.booleans()):
-        execution["trailing_stop"] = draw(st.sampled_from(["0.004", "0.01", "0.03"]))
-    if draw(st.booleans()):
-        execution["take_profit_r"] = draw(st.sampled_from(["0.8", "1.5", "3"]))
-    risk: dict[str, object] = {
-        "risk_per_trade": draw(st.sampled_from(["0.005", "0.01", "0.02"])),
-        "daily_loss_limit": draw(st.sampled_from(["0.005", "0.01", "0.03"])),
-        "max_drawdown": draw(st.sampled_from(["0.01", "0.03", "0.1"])),
-        "max_consecutive_losses": draw(st.integers(1, 4)),
-        "loss_cooldown": draw(st.sampled_from(["0", "30m", "4h"])),
-        "symbol_cooldown": draw(st.sampled_from(["0", "1h"])),
-        "max_trades_per_day": draw(st.integers(2, 20)),
-        "max_open_positions": draw(st.integers(1, 3)),
-        "volatility_target": draw(st.booleans()),
-    }
+    execution = draw_section(draw, EXECUTION_VALUES)
+    risk = draw_section(draw, RISK_VALUES)
     toml = toml_of({"execution": execution, "risk": risk}) + (
         '[[strategies]]\nname = "ma"\n' + toml_of({"strategies.params": params})
     )
+    gaps = draw(st.booleans())
+    # Many gaps give opens far from the last close: stop-limits that trigger without filling
+    # (stop_limit_slippage), exits chased past max_slippage.
+    gap_fraction = draw(st.sampled_from([0.03, 0.25])) if gaps else 0.03
     return Scenario(
         symbols=draw(st.integers(1, 3)),
         candles=draw(st.integers(400, 1200)),
         seed=draw(st.integers(0, 10_000)),
         volatility=draw(st.sampled_from([0.02, 0.08, 0.25])),
-        gaps=draw(st.booleans()),
+        gaps=gaps,
         toml=toml,
+        gap_fraction=gap_fraction,
     )
 
 
@@ -167,6 +198,34 @@ def test_skipping_quiet_closes_changes_nothing_the_audit_trail_records(
     tmp_path_factory: pytest.TempPathFactory, scenario: Scenario
 ) -> None:
     assert_same_run(tmp_path_factory.mktemp("parity"), scenario)
+
+
+SECTIONS: dict[str, tuple[type[Section], dict[str, tuple[object, ...]]]] = {
+    "execution": (ExecutionSettings, EXECUTION_VALUES),
+    "risk": (RiskSettings, RISK_VALUES),
+}
+
+
+@pytest.mark.parametrize("section", sorted(SECTIONS))
+def test_the_generator_draws_every_execution_and_risk_key(section: str) -> None:
+    model, values = SECTIONS[section]
+    excluded = NOT_DRAWN[section]
+    assert all(reason.strip() for reason in excluded.values()), "every excluded key needs its reason"
+    fields = set(model.model_fields)
+    missing = fields - set(values) - set(excluded)
+    assert not missing, f"[{section}] keys the parity generator never draws: {sorted(missing)}"
+    assert not set(values) & set(excluded), "a key is either drawn or excluded"
+    gone = (set(values) | set(excluded)) - fields
+    assert not gone, f"[{section}] has no keys {sorted(gone)} any more"
+
+
+@pytest.mark.parametrize("section", sorted(SECTIONS))
+def test_every_drawn_value_is_valid_and_each_key_leaves_its_default(section: str) -> None:
+    model, values = SECTIONS[section]
+    default = model()
+    for key, choices in values.items():
+        loaded = [getattr(model.model_validate({key: v}), key) for v in choices if v is not None]
+        assert any(v != getattr(default, key) for v in loaded), f"[{section}] {key} only ever its default"
 
 
 def test_a_backtest_ticks_far_fewer_closes_than_the_daemon(tmp_path: Path) -> None:
@@ -191,6 +250,18 @@ def test_trailing_stops_move_at_the_same_closes_when_closes_are_skipped(tmp_path
     stops = [o for o in every["orders"] if o.purpose.value == "stop"]
     assert len(stops) > len({o.intent_id for o in stops}), "some stop was trailed"
     assert Decimal(0) < every["max_drawdown"] < 1
+
+
+def test_a_gapped_stop_limit_and_its_chased_exit_are_the_same_when_closes_are_skipped(tmp_path: Path) -> None:
+    """A candle opening below a stop-limit's limit leaves it triggered and unfilled (stop_limit_slippage 0):
+    it is replaced by an exit, which a tiny max_slippage leaves to be chased."""
+    execution = toml_of({"execution": {"trailing_stop": "0.004", "stop_order": "stop_limit",
+                                       "stop_limit_slippage": "0", "max_slippage": "0.0001"}})  # fmt: skip
+    ma = '[[strategies]]\nname = "ma"\n'
+    scenario = Scenario(1, 1200, 8, 0.08, True, execution + ma, gap_fraction=0.25)
+    every, _ = assert_same_run(tmp_path, scenario)
+    details = {e.detail for e in every["order_events"]}
+    assert {"stop-limit triggered without filling", "exit re-priced"} <= details
 
 
 def test_the_outcomes_counted_in_the_database_are_those_of_the_stored_decisions(
