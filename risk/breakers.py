@@ -24,6 +24,7 @@ from decimal import Decimal, localcontext
 from bot.domain import AccountState, OrderIntent, RiskContext, Verdict
 from risk._common import PRECISION, fmt, is_exit
 from risk.base import GuardOutcome
+from risk.limits import check_limit
 
 
 def loss_reached(reference: Decimal, equity: Decimal, limit: Decimal) -> bool:
@@ -41,24 +42,6 @@ def loss_fraction(reference: Decimal, equity: Decimal) -> Decimal:
 
 def in_cooldown(since: datetime | None, now: datetime, cooldown: timedelta) -> bool:
     return since is not None and now - since < cooldown
-
-
-def _fraction(name: str, value: Decimal) -> Decimal:
-    if not isinstance(value, Decimal) or not Decimal(0) < value < Decimal(1):
-        raise ValueError(f"{name}={value!r} is invalid: allowed a Decimal fraction 0 < x < 1")
-    return value
-
-
-def _count(name: str, value: int) -> int:
-    if not isinstance(value, int) or value < 1:
-        raise ValueError(f"{name}={value!r} is invalid: allowed a whole number >= 1")
-    return value
-
-
-def _duration(name: str, value: timedelta) -> timedelta:
-    if not isinstance(value, timedelta) or value < timedelta(0):
-        raise ValueError(f"{name}={value!r} is invalid: allowed a duration >= 0")
-    return value
 
 
 class _Breaker:
@@ -81,7 +64,7 @@ class DailyLossBreaker(_Breaker):
     name = "daily_loss"
 
     def __init__(self, limit: Decimal) -> None:
-        self.limit = _fraction("daily_loss_limit", limit)
+        self.limit = check_limit("daily_loss_limit", limit)
 
     def _trip(self, intent: OrderIntent, ctx: RiskContext, account: AccountState) -> GuardOutcome | None:
         start = account.day_start_equity
@@ -98,7 +81,7 @@ class DrawdownBreaker(_Breaker):
     name = "drawdown"
 
     def __init__(self, limit: Decimal) -> None:
-        self.limit = _fraction("max_drawdown", limit)
+        self.limit = check_limit("max_drawdown", limit)
 
     def _trip(self, intent: OrderIntent, ctx: RiskContext, account: AccountState) -> GuardOutcome | None:
         peak = account.peak_equity
@@ -115,8 +98,8 @@ class LossStreakBreaker(_Breaker):
     name = "loss_streak"
 
     def __init__(self, max_losses: int, cooldown: timedelta) -> None:
-        self.max_losses = _count("max_consecutive_losses", max_losses)
-        self.cooldown = _duration("loss_cooldown", cooldown)
+        self.max_losses = check_limit("max_consecutive_losses", max_losses)
+        self.cooldown = check_limit("loss_cooldown", cooldown)
 
     def _trip(self, intent: OrderIntent, ctx: RiskContext, account: AccountState) -> GuardOutcome | None:
         if account.consecutive_losses < self.max_losses:
@@ -135,7 +118,7 @@ class TradesPerDayBreaker(_Breaker):
     name = "trades_per_day"
 
     def __init__(self, max_trades: int) -> None:
-        self.max_trades = _count("max_trades_per_day", max_trades)
+        self.max_trades = check_limit("max_trades_per_day", max_trades)
 
     def _trip(self, intent: OrderIntent, ctx: RiskContext, account: AccountState) -> GuardOutcome | None:
         if account.entries_today < self.max_trades:
@@ -148,7 +131,7 @@ class SymbolCooldown(_Breaker):
     name = "symbol_cooldown"
 
     def __init__(self, cooldown: timedelta) -> None:
-        self.cooldown = _duration("symbol_cooldown", cooldown)
+        self.cooldown = check_limit("symbol_cooldown", cooldown)
 
     def _trip(self, intent: OrderIntent, ctx: RiskContext, account: AccountState) -> GuardOutcome | None:
         stopped = account.last_stop_out.get(intent.symbol)

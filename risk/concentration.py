@@ -18,6 +18,7 @@ from decimal import Decimal, localcontext
 from bot.domain import OrderIntent, RiskContext, Verdict
 from risk._common import PRECISION, exposure, fit_to_budget, fmt, intended_price, is_exit, resting_entry_buys
 from risk.base import GuardOutcome
+from risk.limits import check_limit
 
 _EXIT = GuardOutcome(Verdict.APPROVED, "exit_always_passes")
 
@@ -26,11 +27,7 @@ class ConcentrationGuard:
     name = "concentration"
 
     def __init__(self, max_asset_fraction: Decimal) -> None:
-        if not isinstance(max_asset_fraction, Decimal) or not Decimal(0) < max_asset_fraction <= Decimal(1):
-            raise ValueError(
-                f"max_asset_fraction={max_asset_fraction!r} is invalid: allowed a Decimal fraction 0 < x <= 1"
-            )
-        self.max_asset_fraction = max_asset_fraction
+        self.max_asset_fraction = check_limit("max_asset_fraction", max_asset_fraction)
 
     def check(self, intent: OrderIntent, ctx: RiskContext) -> GuardOutcome:
         if is_exit(intent):
@@ -59,11 +56,7 @@ class MaxOpenPositionsGuard:
     name = "max_open_positions"
 
     def __init__(self, max_open_positions: int) -> None:
-        if not isinstance(max_open_positions, int) or max_open_positions < 1:
-            raise ValueError(
-                f"max_open_positions={max_open_positions!r} is invalid: allowed a whole number >= 1"
-            )
-        self.max_open_positions = max_open_positions
+        self.max_open_positions = check_limit("max_open_positions", max_open_positions)
 
     def check(self, intent: OrderIntent, ctx: RiskContext) -> GuardOutcome:
         if is_exit(intent):

@@ -16,19 +16,14 @@ from decimal import Decimal, localcontext
 from bot.domain import IntentKind, OrderIntent, RiskContext
 from risk._common import PRECISION, exposure, floor_to_step, fmt, intended_price
 from risk.base import GuardOutcome
-
-MAX_LEVERAGE = Decimal("1.0")
+from risk.limits import check_limit
 
 
 class GrossExposureGuard:
     name = "gross_exposure"
 
     def __init__(self, max_leverage: Decimal) -> None:
-        if not isinstance(max_leverage, Decimal) or not Decimal(0) < max_leverage <= MAX_LEVERAGE:
-            raise ValueError(
-                f"max_leverage={max_leverage!r} is invalid: allowed 0 < x <= 1.0 (spot never borrows)"
-            )
-        self.max_leverage = max_leverage
+        self.max_leverage = check_limit("max_leverage", max_leverage)
 
     def check(self, intent: OrderIntent, ctx: RiskContext) -> GuardOutcome:
         if intent.kind is IntentKind.EXIT:

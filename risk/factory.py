@@ -14,8 +14,8 @@ from risk.breakers import (
 )
 from risk.chain import RiskChain
 from risk.concentration import ConcentrationGuard, MaxOpenPositionsGuard
-from risk.exposure_guard import MAX_LEVERAGE, GrossExposureGuard
-from risk.limits import RiskLimits
+from risk.exposure_guard import GrossExposureGuard
+from risk.limits import MAX_LEVERAGE, RiskLimits
 from risk.sanity import MaxNotionalGuard, PriceBandGuard, StaleDataGuard
 from risk.sizing import RiskPositionSizer
 from risk.stop_guard import MandatoryStopGuard

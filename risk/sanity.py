@@ -20,6 +20,7 @@ from decimal import Decimal, localcontext
 from bot.domain import OrderIntent, RiskContext, Verdict
 from risk._common import PRECISION, fit_to_budget, fmt, intended_price, is_exit
 from risk.base import GuardOutcome
+from risk.limits import check_limit
 
 _EXIT = GuardOutcome(Verdict.APPROVED, "exit_always_passes")
 
@@ -28,11 +29,7 @@ class StaleDataGuard:
     name = "stale_data"
 
     def __init__(self, stale_after_candles: int) -> None:
-        if not isinstance(stale_after_candles, int) or stale_after_candles < 1:
-            raise ValueError(
-                f"stale_after_candles={stale_after_candles!r} is invalid: allowed a whole number >= 1"
-            )
-        self.stale_after_candles = stale_after_candles
+        self.stale_after_candles = check_limit("stale_after_candles", stale_after_candles)
 
     def check(self, intent: OrderIntent, ctx: RiskContext) -> GuardOutcome:
         if is_exit(intent):
@@ -56,9 +53,7 @@ class PriceBandGuard:
     name = "price_band"
 
     def __init__(self, band: Decimal) -> None:
-        if not isinstance(band, Decimal) or not Decimal(0) < band <= Decimal("0.5"):
-            raise ValueError(f"price_band={band!r} is invalid: allowed a Decimal fraction 0 < x <= 0.5")
-        self.band = band
+        self.band = check_limit("price_band", band)
 
     def check(self, intent: OrderIntent, ctx: RiskContext) -> GuardOutcome:
         if is_exit(intent):
@@ -83,9 +78,7 @@ class MaxNotionalGuard:
     name = "max_notional"
 
     def __init__(self, max_notional: Decimal | None) -> None:
-        if max_notional is not None and not (isinstance(max_notional, Decimal) and max_notional > 0):
-            raise ValueError(f"max_order_notional={max_notional!r} is invalid: allowed > 0 or None")
-        self.max_notional = max_notional
+        self.max_notional = check_limit("max_order_notional", max_notional)
 
     def check(self, intent: OrderIntent, ctx: RiskContext) -> GuardOutcome:
         if is_exit(intent):

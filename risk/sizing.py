@@ -27,9 +27,7 @@ from decimal import ROUND_FLOOR, Decimal, localcontext
 from bot.domain import IntentKind, OrderIntent, RiskContext, Verdict
 from risk._common import PRECISION, floor_to_step, fmt, intended_price, open_position
 from risk.base import GuardOutcome
-
-MAX_RISK_PER_TRADE = Decimal("0.02")  # hard ceiling (DESIGN invariant 2), whatever the settings say
-MAX_SLIPPAGE_ALLOWANCE = Decimal("0.1")
+from risk.limits import check_limit
 
 
 def worst_case_loss_per_unit(entry: Decimal, stop: Decimal, taker_fee: Decimal, slippage: Decimal) -> Decimal:
@@ -47,20 +45,8 @@ class RiskPositionSizer:
     name = "position_sizer"
 
     def __init__(self, risk_per_trade: Decimal, slippage_allowance: Decimal) -> None:
-        if not isinstance(risk_per_trade, Decimal) or not Decimal(0) < risk_per_trade <= MAX_RISK_PER_TRADE:
-            raise ValueError(
-                f"risk_per_trade={risk_per_trade!r} is invalid: allowed a Decimal fraction "
-                f"0 < x <= {MAX_RISK_PER_TRADE}"
-            )
-        if not isinstance(slippage_allowance, Decimal) or not (
-            Decimal(0) <= slippage_allowance < MAX_SLIPPAGE_ALLOWANCE
-        ):
-            raise ValueError(
-                f"slippage_allowance={slippage_allowance!r} is invalid: allowed a Decimal fraction "
-                f"0 <= x < {MAX_SLIPPAGE_ALLOWANCE}"
-            )
-        self.risk_per_trade = risk_per_trade
-        self.slippage_allowance = slippage_allowance
+        self.risk_per_trade = check_limit("risk_per_trade", risk_per_trade)
+        self.slippage_allowance = check_limit("slippage_allowance", slippage_allowance)
 
     def check(self, intent: OrderIntent, ctx: RiskContext) -> GuardOutcome:
         if intent.kind is IntentKind.EXIT:

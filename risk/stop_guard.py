@@ -12,6 +12,7 @@ from decimal import Decimal
 from bot.domain import IntentKind, OrderIntent, RiskContext, Verdict
 from risk._common import fmt, intended_price
 from risk.base import GuardOutcome
+from risk.limits import check_limit
 
 
 class MandatoryStopGuard:
@@ -24,11 +25,7 @@ class MandatoryStopGuard:
     name = "mandatory_stop"
 
     def __init__(self, max_stop_distance: Decimal) -> None:
-        if not isinstance(max_stop_distance, Decimal) or not Decimal(0) < max_stop_distance < Decimal(1):
-            raise ValueError(
-                f"max_stop_distance={max_stop_distance!r} is invalid: allowed a Decimal fraction 0 < x < 1"
-            )
-        self.max_stop_distance = max_stop_distance
+        self.max_stop_distance = check_limit("max_stop_distance", max_stop_distance)
 
     def check(self, intent: OrderIntent, ctx: RiskContext) -> GuardOutcome:
         if intent.kind is IntentKind.EXIT:

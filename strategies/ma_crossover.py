@@ -11,10 +11,10 @@ Entries carry a protective stop (ATR- or percent-based) and no quantity: sizing 
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import ClassVar, Literal
+from typing import Any, ClassVar, Literal
 
 import numpy as np
 
@@ -29,6 +29,7 @@ from bot.domain import (
     make_intent_id,
     timeframe_ms,
 )
+from bot.domain.params import check_params, param
 from strategies.base import Candidates, CandleColumns, StrategyView, candle_columns
 from strategies.crossings import crossing_candidates
 from strategies.indicators import FloatArray, ema, sma_last_two, wilder_atr
@@ -39,51 +40,37 @@ from strategies.indicators import FloatArray, ema, sma_last_two, wilder_atr
 _SETTLE = 4
 
 
-def _invalid(field: str, value: object, allowed: str) -> ValueError:
-    return ValueError(f"ma_crossover.{field}={value!r} is invalid: allowed {allowed}")
-
-
-def _is_int(value: object) -> bool:
-    return isinstance(value, int) and not isinstance(value, bool)
-
-
-def _is_number(value: object) -> bool:
-    return isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value)
-
-
 @dataclass(frozen=True, slots=True)
 class MaCrossoverParams:
-    """Parameters of :class:`MaCrossover`. Validated on construction; unknown keys are errors.
+    """Parameters of :class:`MaCrossover`, each declared once (default, bounds, description): the
+    settings' ``params`` table of ``kind = "ma_crossover"`` is derived from these fields. Validated on
+    construction; unknown keys are errors.
 
-    ``__pydantic_config__`` lets the settings layer validate this stdlib dataclass with pydantic
-    (forbidding unknown keys) without the strategy importing pydantic.
+    ``__pydantic_config__`` lets pydantic validate this stdlib dataclass (forbidding unknown keys)
+    without the strategy importing pydantic.
     """
 
     __pydantic_config__: ClassVar[dict[str, str]] = {"extra": "forbid"}
 
-    fast: int = 10
-    slow: int = 30
-    ma: Literal["ema", "sma"] = "ema"
-    stop: Literal["atr", "percent"] = "atr"
-    stop_percent: float = 0.03
-    atr_period: int = 14
-    atr_multiple: float = 2.0
+    fast: int = param(10, "Fast moving-average length, in candles.", ge=2, le=1_000)
+    slow: int = param(30, "Slow moving-average length; greater than fast.", ge=3, le=5_000)
+    ma: Literal["ema", "sma"] = param("ema", "Moving-average type.")
+    stop: Literal["atr", "percent"] = param("atr", "How the protective stop is placed.")
+    stop_percent: float = param(
+        0.03, "stop = 'percent': stop distance below entry as a fraction.", gt=0, le=0.1
+    )
+    atr_period: int = param(14, "stop = 'atr': ATR length, in candles.", ge=2, le=500)
+    atr_multiple: float = param(2.0, "stop = 'atr': stop distance in ATRs.", gt=0, le=50)
 
     def __post_init__(self) -> None:
-        if not _is_int(self.fast) or self.fast < 1:
-            raise _invalid("fast", self.fast, "an integer >= 1")
-        if not _is_int(self.slow) or self.slow <= self.fast:
-            raise _invalid("slow", self.slow, f"an integer greater than fast ({self.fast})")
-        if self.ma not in ("ema", "sma"):
-            raise _invalid("ma", self.ma, "'ema' or 'sma'")
-        if self.stop not in ("atr", "percent"):
-            raise _invalid("stop", self.stop, "'atr' or 'percent'")
-        if not _is_number(self.stop_percent) or not 0 < self.stop_percent < 1:
-            raise _invalid("stop_percent", self.stop_percent, "a number with 0 < stop_percent < 1")
-        if not _is_int(self.atr_period) or self.atr_period < 1:
-            raise _invalid("atr_period", self.atr_period, "an integer >= 1")
-        if not _is_number(self.atr_multiple) or self.atr_multiple <= 0:
-            raise _invalid("atr_multiple", self.atr_multiple, "a number > 0")
+        check_params(self, prefix="ma_crossover.")
+
+    @staticmethod
+    def conflicts(values: Mapping[str, Any]) -> list[tuple[str, str]]:
+        """The relation between valid fields: (field, what is allowed) where it does not hold."""
+        if values["slow"] <= values["fast"]:
+            return [("slow", f"greater than fast ({values['fast']})")]
+        return []
 
     @property
     def ma_window(self) -> int:

@@ -23,7 +23,7 @@ from bot.adapters.paper.broker import PaperBroker
 from bot.app.daemon import Daemon, SimReplay, WallClockDaemon
 from bot.app.reporting import RunReport, build_report
 from bot.app.run_records import close_failed_run, describe_run, failing_the_run, start_run
-from bot.app.settings import ConfigError, ConfigProblem, Settings, StrategySettings, risk_limits
+from bot.app.settings import ConfigError, ConfigProblem, Settings, risk_limits
 from bot.app.settings.errors import show_value
 from bot.core.engine import Engine
 from bot.core.execution import ExecutionPolicy, OrderExecutor, Resume
@@ -36,14 +36,9 @@ from bot.domain.clock import SimClock, SystemClock, datetime_to_ms, ms_to_dateti
 from risk.chain import RiskChain
 from risk.factory import build_chain
 from strategies.base import Strategy
-from strategies.ma_crossover import MaCrossover, MaCrossoverParams
+from strategies.registry import build_strategy
 
 log = structlog.get_logger(__name__)
-
-# strategy kind -> how to build it from its settings. One line per kind (see bot.app.settings.strategies).
-STRATEGY_FACTORIES: dict[str, Callable[[StrategySettings], Strategy]] = {
-    "ma_crossover": lambda s: MaCrossover(s.name, s.timeframe, MaCrossoverParams(**s.params.model_dump())),
-}
 
 
 @dataclass(slots=True)
@@ -154,7 +149,9 @@ def build_app(
         BatchedAuditStore(url, venue=settings.venue) if backtest else SqlAuditStore(url, venue=settings.venue)
     )
     if strategies is None:
-        strategies = [STRATEGY_FACTORIES[s.kind](s) for s in settings.strategies]
+        strategies = [
+            build_strategy(s.kind, s.name, s.timeframe, s.params.model_dump()) for s in settings.strategies
+        ]
     if market is None:
         return _build_exchange_app(settings, store, strategies)
     timeline = market.timeline()

@@ -19,7 +19,7 @@ from bot.app.settings.models import (
 )
 from bot.app.settings.sources import ENV_DELIMITER, ENV_PREFIX, build_sources, env_name
 from bot.app.settings.strategies import DEFAULT_KIND, AnyStrategy
-from bot.app.settings.trading import ExecutionSettings, RiskSettings
+from bot.app.settings.trading import ExecutionSettings, RiskSettings, RiskTable
 from bot.app.settings.types import split_symbol, unique
 
 OFFLINE_SOURCES = ("sim", "csv")
@@ -63,9 +63,7 @@ class Settings(BaseSettings):
     strategies: tuple[AnyStrategy, ...] = Field(
         description="Strategies to run; default: one ma_crossover on all symbols."
     )
-    risk: RiskSettings = Field(
-        default_factory=RiskSettings, description="Risk limits enforced by the guards."
-    )
+    risk: RiskTable = Field(default_factory=RiskSettings, description="Risk limits enforced by the guards.")
     execution: ExecutionSettings = Field(default_factory=ExecutionSettings, description="Order placement.")
     logging: LoggingSettings = Field(default_factory=LoggingSettings, description="Log level, format, file.")
 

@@ -1,12 +1,11 @@
 """[[strategies]]: which strategy kinds exist and how each kind's ``params`` table is validated.
 
-Adding a kind is one line in :data:`STRATEGY_PARAMS` (plus its params model): the tagged union that
-validates ``[[strategies]]`` entries is derived from that registry, so each entry's ``params`` is checked
-against the right model and an error names ``strategies[0].params.fast``.
-
-The models here mirror the strategies' own parameter dataclasses (``strategies.ma_crossover``) with the
-stricter bounds operators are allowed to choose; the bootstrap turns them into the strategy's dataclass
-with ``MaCrossoverParams(**strategy.params.model_dump())``.
+The kinds and their params come from the one registry, :data:`strategies.registry.STRATEGIES`: each
+kind's params are declared once, in its strategy's dataclass (default, bounds, description), and
+:data:`STRATEGY_PARAMS` derives the pydantic table of each (``bot.app.settings.declared``). The tagged union
+that validates ``[[strategies]]`` entries is derived from that, so each entry's ``params`` is checked
+against the right model and an error names ``strategies[0].params.fast``. The bootstrap builds the
+strategy from ``params.model_dump()`` (``strategies.registry.build_strategy``).
 
 An entry's optional ``search`` table (``[strategies.search] fast = {low = 5, high = 50}``) declares the
 ranges ``spotbot optimize`` may try (:class:`SearchRange`); :func:`search_problems` checks each against
@@ -35,9 +34,10 @@ from pydantic import (
     model_validator,
 )
 
+from bot.app.settings.declared import settings_model
 from bot.app.settings.errors import ConfigProblem, problems_error, show_value
-from bot.app.settings.numeric import FloatSetting, IntSetting
 from bot.app.settings.types import Section, StrategyName, Symbol, Timeframe
+from strategies.registry import STRATEGIES
 
 DEFAULT_KIND = "ma_crossover"
 STRATEGY_KIND_ERROR = "spotbot_strategy_kind"
@@ -45,26 +45,6 @@ STRATEGY_KIND_ERROR = "spotbot_strategy_kind"
 
 class StrategyParams(Section):
     """Base of every strategy kind's parameters."""
-
-
-class MaCrossoverParams(StrategyParams):
-    fast: IntSetting = Field(10, ge=2, le=1_000, description="Fast moving-average length, in candles.")
-    slow: IntSetting = Field(30, ge=3, le=5_000, description="Slow moving-average length; greater than fast.")
-    ma: Literal["ema", "sma"] = Field("ema", description="Moving-average type.")
-    stop: Literal["atr", "percent"] = Field("atr", description="How the protective stop is placed.")
-    stop_percent: FloatSetting = Field(
-        0.03, gt=0, le=0.1, description="stop = 'percent': stop distance below entry as a fraction."
-    )
-    atr_period: IntSetting = Field(14, ge=2, le=500, description="stop = 'atr': ATR length, in candles.")
-    atr_multiple: FloatSetting = Field(2.0, gt=0, le=50, description="stop = 'atr': stop distance in ATRs.")
-
-    @model_validator(mode="after")
-    def _slow_after_fast(self) -> MaCrossoverParams:
-        if self.slow <= self.fast:
-            raise problems_error(
-                [ConfigProblem("slow", show_value(self.slow), f"greater than fast ({self.fast})")]
-            )
-        return self
 
 
 Number = StrictInt | StrictFloat
@@ -183,10 +163,17 @@ def search_problems(kind: str, params: StrategyParams, search: dict[str, SearchR
     return problems
 
 
-# kind -> params model. One line per kind.
+def _params_model(kind: str, declared: type[Any]) -> type[StrategyParams]:
+    name = declared.__name__  # e.g. MaCrossoverParams, like the strategy's dataclass
+    doc = f"params of {kind}: derived from {declared.__module__}.{name}."
+    return settings_model(name, declared, base=StrategyParams, module=__name__, doc=doc)
+
+
+# kind -> params model, one per kind of the strategies' registry.
 STRATEGY_PARAMS: dict[str, type[StrategyParams]] = {
-    "ma_crossover": MaCrossoverParams,
+    kind: _params_model(kind, declared.params) for kind, declared in STRATEGIES.items()
 }
+MaCrossoverParams = STRATEGY_PARAMS["ma_crossover"]  # the settings' view of ma_crossover's params
 
 
 class StrategySettings(Section):

@@ -1,0 +1,31 @@
+"""Every strategy kind the bot can run: its params (declared once, see :mod:`bot.domain.params`) and how
+it is built. The one registry: the settings derive each kind's ``[[strategies]] params`` table from it
+(``bot.app.settings.strategies``), the bootstrap builds strategies with :func:`build_strategy`, and
+``spotbot optimize`` searches the params the settings validated. Adding a kind is one entry here.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from strategies.base import Strategy
+from strategies.ma_crossover import MaCrossover, MaCrossoverParams
+
+
+@dataclass(frozen=True, slots=True)
+class StrategyKind:
+    params: type[Any]  # a frozen dataclass of declared params (bot.domain.params.param)
+    build: Callable[[str, str, Any], Strategy]  # (name, timeframe, params) -> the strategy
+
+
+STRATEGIES: dict[str, StrategyKind] = {
+    "ma_crossover": StrategyKind(MaCrossoverParams, MaCrossover),
+}
+
+
+def build_strategy(kind: str, name: str, timeframe: str, params: Mapping[str, Any]) -> Strategy:
+    """The strategy ``kind`` named ``name``; ``params`` are checked again by the kind's dataclass."""
+    declared = STRATEGIES[kind]
+    return declared.build(name, timeframe, declared.params(**params))
