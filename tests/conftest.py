@@ -16,6 +16,10 @@ import pytest
 
 POSTGRES_URL_ENV = "SPOTBOT_TEST_DATABASE_URL"
 
+# Every backtest in the suite runs in shadow mode (bot/app/backtest/event_replay.py): it also ticks the
+# closes its planner skips and fails if the engine acts at one. Subprocesses (spotbot backtest) inherit it.
+os.environ.setdefault("SPOTBOT_SHADOW_REPLAY", "1")
+
 
 @pytest.fixture(params=["sqlite", "postgresql"])
 def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:

@@ -225,6 +225,16 @@ class Engine:
 
     # ----------------------------------------------------------------- skipping quiet closes (backtests)
 
+    def activity(self) -> tuple[object, ...]:
+        """What the engine has done so far, comparably: intents decided, fills, the trading state and the
+        working orders (each with its state, fill and prices). Unchanged by a tick that did nothing: a
+        backtest's shadow mode checks so every close its planner skipped."""
+        orders = sorted(
+            (o.client_order_id, o.status.value, o.filled_quantity, o.price, o.stop_price)
+            for o in self._executor.open_orders()
+        )
+        return (sorted(self.status.verdicts.items()), self.status.fills, self._control.state, orders)
+
     def strategy_symbols(self) -> list[tuple[Strategy, tuple[str, ...]]]:
         return [(s, tuple(self._symbols_for[s.name])) for s in self._strategies]
 

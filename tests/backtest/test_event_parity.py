@@ -65,9 +65,10 @@ def market_of(scenario: Scenario) -> OfflineMarket:
     return OfflineMarket(series, {s: market.rules(s) for s in symbols}, "5m")
 
 
-def run(scenario: Scenario, tmp: Path, *, events: bool) -> dict[str, Any]:
-    """Run the scenario to the end; everything the audit DB and the broker hold, comparable."""
-    folder = tmp / ("events" if events else "every")
+def run(scenario: Scenario, tmp: Path, *, events: bool, shadow: bool = False) -> dict[str, Any]:
+    """Run the scenario to the end; everything the audit DB and the broker hold, comparable. ``shadow``:
+    the event replay also ticks every close it skips and fails if the engine acts at one."""
+    folder = tmp / ("shadow" if shadow else "events" if events else "every")
     folder.mkdir()
     config = folder / "bot.toml"
     symbols = ", ".join(f'"{s}"' for s in SYMBOLS[: scenario.symbols])
@@ -76,7 +77,7 @@ def run(scenario: Scenario, tmp: Path, *, events: bool) -> dict[str, Any]:
     )
     market = market_of(scenario)
     app = build_app(load_settings(config, env={}), market=market, backtest=True)
-    replay = event_replay(app, market) if events else app.replay
+    replay = event_replay(app, market, shadow=shadow) if events else app.replay
     replay.run_to_end()
     assert replay.error is None, repr(replay.error)
     report = finish_app(app, "completed")
@@ -105,9 +106,12 @@ def run(scenario: Scenario, tmp: Path, *, events: bool) -> dict[str, Any]:
 def assert_same_run(tmp: Path, scenario: Scenario) -> tuple[dict[str, Any], dict[str, Any]]:
     every = run(scenario, tmp, events=False)
     skipping = run(scenario, tmp, events=True)
+    shadowed = run(scenario, tmp, events=True, shadow=True)  # fails at a skipped close the engine acts at
     for key in every:
         if key != "ticks":
             assert skipping[key] == every[key], f"{key} differ"
+            assert shadowed[key] == every[key], f"{key} differ in shadow mode"
+    assert shadowed["ticks"] == skipping["ticks"], "shadow ticks are checks, not wakes"
     return every, skipping
 
 

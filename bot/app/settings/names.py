@@ -25,6 +25,7 @@ NON_SETTING_VARIABLES: dict[str, str] = {
     SECRETS_DIR_ENV: "the secrets directory (default /run/secrets when it exists)",
     "SPOTBOT_TEST_DATABASE_URL": "tests: also run every audit-DB test on this PostgreSQL database",
     "SPOTBOT_SHARED_DATA": "tests: where the real candle files are (default ../shared/data)",
+    "SPOTBOT_SHADOW_REPLAY": "backtests also tick every close they skip and fail if the engine acts there",
     "SPOTBOT_CHAOS_LONG": "tests: 1 runs the chaos test with more seeds and kills",
 }
 NAME_RULE = "SPOTBOT_ + the key path in capitals, __ for each dot"
