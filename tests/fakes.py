@@ -21,7 +21,6 @@ from bot.domain import (
     OrderEvent,
     OrderIntent,
     OrderNotFound,
-    OrderPurpose,
     OrderStatus,
     RiskDecision,
     Side,
@@ -104,23 +103,6 @@ class InMemoryAuditStore:
             for r, o in self.order_rows.values()
             if (run_id is None or r == run_id) and not (only_open and o.status.is_terminal)
         ]
-
-    def orders_for_intent(self, intent_id: str) -> list[Order]:
-        return [o for _, o in self.order_rows.values() if o.intent_id == intent_id]
-
-    def latest_filled_entry(self, symbol: str, runs: Sequence[int]) -> Order | None:
-        for run_id in reversed(runs):
-            entries = [
-                o
-                for r, o in self.order_rows.values()
-                if r == run_id
-                and o.symbol == symbol
-                and o.purpose is OrderPurpose.ENTRY
-                and o.filled_quantity > 0
-            ]
-            if entries:
-                return entries[-1]
-        return None
 
     def fills(self, run_id: int | None = None) -> list[Fill]:
         return list(self.fill_rows.values())

@@ -184,14 +184,6 @@ class AuditStore(Protocol):
 
     def orders(self, run_id: int | None = None, *, only_open: bool = False) -> list[Order]: ...
 
-    def orders_for_intent(self, intent_id: str) -> list[Order]:
-        """Every order of one intent, in any run, oldest first."""
-        ...
-
-    def latest_filled_entry(self, symbol: str, runs: Sequence[int]) -> Order | None:
-        """The newest entry on ``symbol`` with a fill, in the last of ``runs`` that has one."""
-        ...
-
     def fills(self, run_id: int | None = None) -> list[Fill]: ...
 
     def record_trading_state(

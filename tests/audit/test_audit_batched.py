@@ -1,5 +1,5 @@
-"""The backtests' write-behind store leaves exactly the rows the row-by-row store would, and answers the
-engine's reads from memory exactly as the database would answer them."""
+"""The backtests' write-behind store leaves exactly the rows the row-by-row store would, and reads
+(after a flush) answer exactly as the row-by-row store's."""
 
 from __future__ import annotations
 
@@ -48,8 +48,6 @@ def everything(store: SqlAuditStore, run_id: int) -> dict[str, Any]:
         "intents": store.intents(run_id),
         "decisions": store.decisions(run_id),
         "snapshots": store.equity_snapshots(run_id),
-        "intent orders": store.orders_for_intent("intent-1"),
-        "entry": store.latest_filled_entry("BTC/USDT", [run_id]),
     }
 
 

@@ -6,7 +6,7 @@ never ORM rows, so callers cannot accidentally lazy-load or mutate through a clo
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from typing import Any, Self, TypeVar
 
 from sqlalchemy import URL, ColumnElement, Engine, Select, case, func, select
@@ -32,7 +32,6 @@ from bot.domain import (
     Order,
     OrderEvent,
     OrderIntent,
-    OrderPurpose,
     OrderStatus,
     RiskDecision,
 )
@@ -105,38 +104,6 @@ class SqlAuditReader:
         if only_open:
             query = query.where(OrderRow.status.not_in(TERMINAL_STATUSES))
         return self._all(query, convert.order)
-
-    def orders_for_intent(self, intent_id: str) -> list[Order]:
-        """Every order of one intent (its entry, stops, exits and their replacements), in any run."""
-        query = (
-            select(table_of(OrderRow))
-            .where(OrderRow.intent_id == intent_id)
-            .order_by(OrderRow.created_at, OrderRow.id)
-        )
-        return self._all(query, convert.order)
-
-    def latest_filled_entry(self, symbol: str, runs: Sequence[int]) -> Order | None:
-        """The newest entry on ``symbol`` with a fill, from the last of ``runs`` (oldest first) that has
-        one: the entry whose intent owns the position's stop."""
-
-        def newest(s: Session) -> Order | None:
-            for run_id in reversed(runs):
-                query = (
-                    select(table_of(OrderRow))
-                    .where(
-                        OrderRow.run_id == run_id,
-                        OrderRow.symbol == symbol,
-                        OrderRow.purpose == OrderPurpose.ENTRY.value,
-                    )
-                    .order_by(OrderRow.created_at.desc(), OrderRow.id.desc())
-                )
-                # filled_quantity is compared here, not in SQL: on SQLite it is stored as text
-                for row in s.execute(query):
-                    if row.filled_quantity > 0:
-                        return convert.order(row)
-            return None
-
-        return self._read(newest)
 
     def fills(self, run_id: int | None = None) -> list[Fill]:
         """Fills by time. With ``run_id``, only fills of that run's orders (a fill for an order this
