@@ -15,14 +15,14 @@ import structlog
 
 from bot.core.engine_status import EngineStatus
 from bot.core.execution import OrderExecutor, SyncResult
-from bot.core.intent_flow import IntentFlow
-from bot.core.marks import Marks
+from bot.core.intent_pipeline import IntentFlow
+from bot.core.mark_prices import Marks
 from bot.core.ports import AuditStore, Broker, Clock, MarketData
 from bot.core.positions import PositionBook
-from bot.core.quiet import QuietMark, QuietWatch
 from bot.core.reconcile import Reconciler
 from bot.core.trading_control import TradingControl
 from bot.core.venue_health import VenueHealth
+from bot.core.wake_conditions import QuietMark, QuietWatch
 from bot.domain import Balance, EquitySnapshot, TradingState, TradingStatus, make_intent_id, timeframe_ms
 from bot.domain.clock import datetime_to_ms, ms_to_datetime
 from risk.chain import RiskChain
@@ -239,8 +239,8 @@ class Engine:
         return [(s, tuple(self._symbols_for[s.name])) for s in self._strategies]
 
     def quiet_watch(self) -> QuietWatch:
-        """What would make the coming closes' ticks act (see :mod:`bot.core.quiet`); ask right after a
-        tick."""
+        """What would make the coming closes' ticks act (see :mod:`bot.core.wake_conditions`); ask right
+        after a tick."""
         now = self._clock.now()
         next_close, due_ms, prices = self._executor.quiet_watch()
         quote = self._broker.balances().get(self._quote)

@@ -27,9 +27,9 @@ from bot.core.execution_policy import ExecutionPolicy, OnUnfilled
 from bot.core.order_gateway import OrderGateway, duplicate_venue_order
 from bot.core.ports import AuditStore, Broker, BrokerUpdate
 from bot.core.positions import PositionBook, Trade
-from bot.core.quiet import PriceWatch, order_watch, stop_watch
 from bot.core.repricing import Repricer
 from bot.core.stops import StopKeeper
+from bot.core.wake_conditions import PriceWatch, order_watch, stop_watch
 from bot.domain import (
     Fill,
     IntentKind,
@@ -121,7 +121,7 @@ class OrderExecutor:
 
     def quiet_watch(self) -> tuple[bool, int | None, list[PriceWatch]]:
         """What would make :meth:`manage` act on a coming tick: due at the next close, the earliest timer
-        (ms), and the price levels of stop maintenance (see :mod:`bot.core.quiet`)."""
+        (ms), and the price levels of stop maintenance (see :mod:`bot.core.wake_conditions`)."""
         orders_next, due_ms = order_watch(self._open.values(), self._policy.reprice_age)
         positions = self._book.positions()
         working: dict[tuple[str, OrderPurpose], Order] = {}

@@ -15,9 +15,9 @@ from decimal import Decimal
 
 import structlog
 
-from bot.core.account import AccountTracker
+from bot.core.breaker_facts import AccountTracker
 from bot.core.ports import AuditStore
-from bot.core.quiet import EquityWatch, breaker_watch
+from bot.core.wake_conditions import EquityWatch, breaker_watch
 from bot.domain import AccountState, TradingState, TradingStatus
 from risk.limits import RiskLimits
 from risk.trading_state import next_status
@@ -109,7 +109,8 @@ class TradingControl:
         )
 
     def equity_watch(self, now: datetime) -> EquityWatch:
-        """The equity levels at which :meth:`evaluate` would change the state (see :mod:`bot.core.quiet`)."""
+        """The equity levels at which :meth:`evaluate` would change the state (see
+        :mod:`bot.core.wake_conditions`)."""
         account = self.account
         return breaker_watch(self.status, account.peak_equity, account.day_start_equity, now, self._limits)
 

@@ -8,10 +8,10 @@ only at the closes where something can happen (the "wakes"), and skips the quiet
   (the breakers' day starts there); every close at which a strategy's vectorised scan
   (:class:`strategies.base.ScansCandidates`) says it might decide, given whether the symbol is held
   (which cannot change between ticks); a strategy without a scan makes every close a wake;
-- **conditional wakes**, found after each tick from the engine's :class:`bot.core.quiet.QuietWatch` by
-  scanning the quiet stretch up to the next certain wake with numpy: the first candle that could fill or
-  trigger a resting order (the paper broker's own test, :func:`bot.adapters.paper.fill_rules.could_act`), the
-  first close at which stop maintenance would act, the first close at which equity reaches a breaker
+- **conditional wakes**, found after each tick from the engine's
+  :class:`bot.core.wake_conditions.QuietWatch` by scanning the quiet stretch up to the next certain
+  wake with numpy: the first candle that could fill or trigger a resting order (the paper broker's own
+  test, :func:`bot.adapters.paper.fill_rules.could_act`), the first close at which stop maintenance would act, the first close at which equity reaches a breaker
   level, a timer falling due, or simply the next close when something is pending.
 
 The one effect of a quiet close is an equity mark (positions are valued at every close). They are folded
@@ -32,7 +32,7 @@ import numpy.typing as npt
 from bot.adapters.market.offline import OfflineMarket
 from bot.adapters.paper.broker import PaperBroker
 from bot.app.backtest.curve import last_closes
-from bot.core.quiet import MARGIN, PriceWatch, QuietMark, QuietWatch
+from bot.core.wake_conditions import MARGIN, PriceWatch, QuietMark, QuietWatch
 from bot.domain import decimal_from_float
 from strategies.base import CandleColumns, ScansCandidates, Strategy
 

@@ -16,7 +16,7 @@ import structlog
 
 from bot.core.engine_status import EngineStatus
 from bot.core.execution import OrderExecutor
-from bot.core.marks import Marks
+from bot.core.mark_prices import Marks
 from bot.core.ports import AuditStore, Broker, MarketData
 from bot.core.positions import PositionBook
 from bot.core.trading_control import TradingControl
