@@ -11,8 +11,9 @@ only at the closes where something can happen (the "wakes"), and skips the quiet
 - **conditional wakes**, found after each tick from the engine's
   :class:`bot.core.wake_conditions.QuietWatch` by scanning the quiet stretch up to the next certain
   wake with numpy: the first candle that could fill or trigger a resting order (the paper broker's own
-  test, :func:`bot.adapters.paper.fill_rules.could_act`), the first close at which stop maintenance would act, the first close at which equity reaches a breaker
-  level, a timer falling due, or simply the next close when something is pending.
+  test, :func:`bot.adapters.paper.fill_rules.could_act`), the first close at which stop maintenance
+  would act, the first close at which equity reaches a breaker level, a timer falling due, or simply
+  the next close when something is pending.
 
 The one effect of a quiet close is an equity mark (positions are valued at every close). They are folded
 in: a quiet stretch reports, as exact ``Decimal`` equity, its high if it reaches the peak so far and its
