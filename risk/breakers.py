@@ -20,11 +20,21 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 from decimal import Decimal, localcontext
+from typing import TypeVar
 
 from bot.domain import AccountState, OrderIntent, RiskContext, Verdict
 from risk._common import PRECISION, fmt, is_exit
 from risk.base import GuardOutcome
 from risk.limits import check_limit
+
+_Level = TypeVar("_Level")  # one Decimal, or a float array
+
+
+def loss_floor(reference: _Level, limit: Decimal | float) -> _Level:
+    """The equity at or below which ``reference`` has lost ``limit`` (a fraction) of itself: the one
+    definition of a breaker's level, for one ``Decimal`` (the breakers, exactly) or a float array of
+    running peaks (a backtest's planner, :mod:`bot.app.backtest.events`)."""
+    return reference * (1 - limit)  # type: ignore[operator,return-value]
 
 
 def loss_reached(reference: Decimal, equity: Decimal, limit: Decimal) -> bool:
@@ -32,7 +42,7 @@ def loss_reached(reference: Decimal, equity: Decimal, limit: Decimal) -> bool:
     if reference <= 0:
         return False
     with localcontext(prec=PRECISION):
-        return reference - equity >= limit * reference
+        return equity <= loss_floor(reference, limit)
 
 
 def loss_fraction(reference: Decimal, equity: Decimal) -> Decimal:

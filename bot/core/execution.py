@@ -122,7 +122,7 @@ class OrderExecutor:
     def quiet_watch(self) -> tuple[bool, int | None, list[PriceWatch]]:
         """What would make :meth:`manage` act on a coming tick: due at the next close, the earliest timer
         (ms), and the price levels of stop maintenance (see :mod:`bot.core.wake_conditions`)."""
-        orders_next, due_ms = order_watch(self._open.values(), self._policy.reprice_age)
+        orders_next, due_ms = order_watch(self._open.values(), self._policy.due_at, self._deferred_exits)
         positions = self._book.positions()
         working: dict[tuple[str, OrderPurpose], Order] = {}
         for order in self._open.values():
@@ -269,12 +269,15 @@ class OrderExecutor:
             else:
                 self.submit(intent, now)
         for order in list(self._open.values()):
+            due = self._policy.due_at(order)
+            if due is None or now < due:
+                continue
             last = prices.get(order.symbol)
             if order.status in (OrderStatus.PENDING, OrderStatus.UNKNOWN):
                 entry = order.purpose is OrderPurpose.ENTRY
                 self._gateway.resolve(order, now, resend=entries_allowed or not entry)
-            elif order.purpose is OrderPurpose.ENTRY and now - order.created_at >= self._policy.reprice_age:
+            elif order.purpose is OrderPurpose.ENTRY:
                 self._repricer.retry_entry(order, last if entries_allowed else None, now)
-            elif order.purpose is OrderPurpose.EXIT and order.created_at < now and last is not None:
+            elif last is not None:  # an exit
                 self._repricer.chase_exit(order, last, now)
         self._stops.maintain(prices, now)

@@ -6,14 +6,15 @@ Every price here is rounded to the tick the safe way: a buy never above its cap,
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
-from datetime import timedelta
+from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Literal
 
-from bot.domain import IntentKind, MarketRules, OrderIntent, OrderType, Side
+from bot.domain import IntentKind, MarketRules, Order, OrderIntent, OrderPurpose, OrderStatus, OrderType, Side
 
 OnUnfilled = Literal["cancel", "marketable"]
 _ONE = Decimal(1)
+_NEXT_CLOSE = timedelta(microseconds=1)  # due at any later moment: the next close
 
 
 @dataclass(frozen=True, slots=True)
@@ -90,6 +91,35 @@ class ExecutionPolicy:
     def reprice_age(self) -> timedelta:
         """How long an entry order may rest before it is repriced (or cancelled)."""
         return self.reprice_after if self.reprice_after is not None else self.entry_timeout
+
+    # ----------------------------------------------------------------- when rules act (the one definition:
+    # the engine acts by these, and a backtest's planner wakes by them, bot.core.wake_conditions)
+
+    def due_at(self, order: Order) -> datetime | None:
+        """When :meth:`bot.core.execution.OrderExecutor.manage` acts on a working ``order``: a placement
+        of unknown outcome at once (it is looked up), an exit at any close after the one it was placed at
+        (it is chased), an entry once it is :attr:`reprice_age` old (repriced or cancelled); ``None`` for
+        the stop keeper's orders (stops, take-profits)."""
+        if order.status in (OrderStatus.PENDING, OrderStatus.UNKNOWN):
+            return order.created_at
+        if order.purpose is OrderPurpose.ENTRY:
+            return order.created_at + self.reprice_age
+        if order.purpose is OrderPurpose.EXIT:
+            return order.created_at + _NEXT_CLOSE
+        return None
+
+    def trail_level(self, stop_price: Decimal) -> Decimal | None:
+        """The last price a trailing stop at ``stop_price`` cannot move at or below: last × (1 − trail)
+        must exceed the stop (None when trailing is off). :meth:`trailed_stop` then rounds to the tick."""
+        if self.trailing_stop is None:
+            return None
+        return stop_price / (_ONE - self.trailing_stop)
+
+    @staticmethod
+    def chase_level(stop: Order) -> Decimal | None:
+        """The last price at or below which a working stop-limit is taken as triggered without filling,
+        and replaced by a chased exit (None: a stop-market fills by itself)."""
+        return stop.stop_price if stop.order_type is OrderType.STOP_LIMIT else None
 
     def shape(self, intent: OrderIntent, rules: MarketRules) -> OrderIntent:
         """The intent as it will be sent: order type and limit price per this policy.

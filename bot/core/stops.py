@@ -150,7 +150,8 @@ class StopKeeper:
                 continue
             if last is None or stop.stop_price is None or stop.status not in WORKING:
                 continue
-            if stop.order_type is OrderType.STOP_LIMIT and last <= stop.stop_price:
+            chase = self._policy.chase_level(stop)
+            if chase is not None and last <= chase:
                 log.warning("stop_limit_triggered_unfilled", symbol=symbol, stop_price=str(stop.stop_price))
                 if self.cancel_protection(symbol, now, "stop-limit triggered without filling"):
                     self.send_exit(stop.intent_id, symbol, position.quantity, last, now)
@@ -170,6 +171,9 @@ class StopKeeper:
             if self.send_exit(client.intent_id, symbol, quantity, last, now) is None:
                 log.error("client_side_stop_exit_refused", symbol=symbol, quantity=str(quantity))
             return
+        level = self._policy.trail_level(client.stop_price)
+        if level is None or last <= level:
+            return  # cannot move (the level a backtest's planner wakes at)
         candidate = self._policy.trailed_stop(last, self._rules(symbol))
         if candidate is not None and candidate > client.stop_price:
             log.info("stop_trailed", symbol=symbol, old=str(client.stop_price), new=str(candidate),
@@ -178,6 +182,9 @@ class StopKeeper:
             self._book.set_stop(symbol, candidate)
 
     def _trail(self, stop: Order, last: Decimal, now: datetime) -> None:
+        level = self._policy.trail_level(stop.stop_price) if stop.stop_price is not None else None
+        if level is None or last <= level:
+            return  # cannot move (the level a backtest's planner wakes at)
         candidate = self._policy.trailed_stop(last, self._rules(stop.symbol))
         if candidate is None or stop.stop_price is None or candidate <= stop.stop_price:
             return  # a stop only ever tightens

@@ -7,24 +7,30 @@ that would make stop maintenance act, and the equity levels that would move a br
 them is reached (and no strategy or resting order needs the candle) every tick would be a no-op, so the
 backtest skips them (``bot.app.backtest.events``), having folded in their one effect: equity marks.
 
-Each rule here mirrors one branch of :meth:`bot.core.execution.OrderExecutor.manage`,
-:meth:`bot.core.stops.StopKeeper.maintain` or :func:`risk.trading_state.next_status`; the levels are
-floats, loosened by :data:`MARGIN` so that a level a float cannot tell apart still wakes the engine
-(an extra tick costs time, never correctness). The parity tests run the same candles through the
-every-close daemon and the skipping backtest and compare every order, fill and decision.
+Each condition is defined once, where the engine acts by it, and only turned into a wake here: when
+an order is due (:meth:`~bot.core.execution_policy.ExecutionPolicy.due_at`), the price a trailing stop
+cannot move at or below (``trail_level``), the price a stop-limit is chased at (``chase_level``), a
+breaker's equity level (:func:`risk.breakers.loss_floor`, also applied to running peaks in array form
+by the planner). Which of them applies in which state still follows
+:meth:`bot.core.execution.OrderExecutor.manage`, :meth:`bot.core.stops.StopKeeper.maintain` and
+:func:`risk.trading_state.next_status`. Levels are floats, loosened by :data:`MARGIN` so that a level
+a float cannot tell apart still wakes the engine (an extra tick costs time, never correctness). The
+parity tests compare the every-close daemon with the skipping backtest, and shadow mode
+(``bot.app.backtest.event_replay``) checks every skipped close against the engine itself.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Collection, Iterable, Mapping
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import datetime
 from decimal import Decimal
 
 from bot.core.execution_policy import ExecutionPolicy
 from bot.core.stops import WORKING, ClientStop
-from bot.domain import Order, OrderPurpose, OrderStatus, OrderType, Position, TradingState, TradingStatus
+from bot.domain import Order, OrderPurpose, Position, TradingState, TradingStatus
 from bot.domain.clock import datetime_to_ms
+from risk.breakers import loss_floor
 from risk.limits import RiskLimits
 from risk.trading_state import DAILY_LOSS
 
@@ -76,19 +82,19 @@ class QuietMark:
     positions_value: Decimal
 
 
-def order_watch(open_orders: Iterable[Order], reprice_age: timedelta) -> tuple[bool, int | None]:
-    """``OrderExecutor.manage``: an order of unknown outcome is looked up and an open exit is chased on
-    the next tick; an entry is repriced (or cancelled) once it is ``reprice_age`` old."""
-    next_close = False
+def order_watch(
+    open_orders: Iterable[Order], due_at: Callable[[Order], datetime | None], deferred_exits: Collection[str]
+) -> tuple[bool, int | None]:
+    """``OrderExecutor.manage`` acts on an order at its ``due_at`` (:meth:`ExecutionPolicy.due_at`, the
+    same definition) and sends a deferred exit on the next tick: the earliest due moment (ms; one already
+    past wakes the next close)."""
     due: int | None = None
-    age_ms = reprice_age // timedelta(milliseconds=1)
     for order in open_orders:
-        if order.status in (OrderStatus.PENDING, OrderStatus.UNKNOWN) or order.purpose is OrderPurpose.EXIT:
-            next_close = True
-        elif order.purpose is OrderPurpose.ENTRY:
-            at = datetime_to_ms(order.created_at) + age_ms
-            due = at if due is None else min(due, at)
-    return next_close, due
+        at = due_at(order)
+        if at is not None:
+            ms = datetime_to_ms(at)
+            due = ms if due is None else min(due, ms)
+    return bool(deferred_exits), due
 
 
 def stop_watch(
@@ -113,7 +119,8 @@ def stop_watch(
         elif stop is None:
             next_close = True
         elif stop.stop_price is not None and stop.status in WORKING:
-            below = _below(stop.stop_price) if stop.order_type is OrderType.STOP_LIMIT else None
+            chase = policy.chase_level(stop)
+            below = None if chase is None else _below(chase)
             watches.append(PriceWatch(symbol, below, _trail_level(stop.stop_price, policy)))
     return next_close, watches
 
@@ -128,7 +135,7 @@ def breaker_watch(status: TradingStatus, peak: Decimal, day_start: Decimal | Non
     drawdown = float(limits.max_drawdown)
     limit_level = None
     if day_start is not None and day_start > 0:
-        limit_level = float(day_start * (1 - limits.daily_loss_limit))
+        limit_level = float(loss_floor(day_start, limits.daily_loss_limit))
     if status.state is TradingState.ACTIVE:
         floor = None if limit_level is None else limit_level * (1 + MARGIN)
         return EquityWatch(peak, drawdown, floor=floor)
@@ -143,7 +150,6 @@ def _below(level: Decimal) -> float:
 
 
 def _trail_level(stop: Decimal, policy: ExecutionPolicy) -> float | None:
-    """The last price above which ``policy.trailed_stop`` would exceed ``stop`` (None: no trailing)."""
-    if policy.trailing_stop is None:
-        return None
-    return float(stop) / (1 - float(policy.trailing_stop)) * (1 - MARGIN)
+    """The last price above which ``policy.trailed_stop`` could exceed ``stop`` (None: no trailing)."""
+    level = policy.trail_level(stop)
+    return None if level is None else float(level) * (1 - MARGIN)

@@ -35,6 +35,7 @@ from bot.adapters.paper.broker import PaperBroker
 from bot.app.backtest.curve import last_closes
 from bot.core.wake_conditions import MARGIN, PriceWatch, QuietMark, QuietWatch
 from bot.domain import decimal_from_float
+from risk.breakers import loss_floor
 from strategies.base import CandleColumns, ScansCandidates, Strategy
 
 IntArray = npt.NDArray[np.int64]
@@ -186,7 +187,7 @@ def _breaker_hits(equity: FloatArray, watch: QuietWatch) -> npt.NDArray[np.bool_
     hits = np.zeros(equity.shape, dtype=bool)
     if level.drawdown is not None:
         peaks = np.maximum.accumulate(np.maximum(equity, float(level.peak)))
-        hits |= equity <= peaks * (1 - level.drawdown) * (1 + MARGIN)
+        hits |= equity <= loss_floor(peaks, level.drawdown) * (1 + MARGIN)
     if level.floor is not None:
         hits |= equity <= level.floor
     if level.ceiling is not None:
