@@ -14,7 +14,7 @@ from decimal import Decimal
 import structlog
 
 from bot.core.engine_status import EngineStatus
-from bot.core.execution import OrderExecutor, SyncResult
+from bot.core.execution import OrderExecutor
 from bot.core.intent_pipeline import IntentFlow
 from bot.core.mark_prices import Marks
 from bot.core.ports import AuditStore, Broker, Clock, MarketData
@@ -22,8 +22,9 @@ from bot.core.positions import PositionBook
 from bot.core.reconcile import Reconciler
 from bot.core.trading_control import TradingControl
 from bot.core.venue_health import VenueHealth
+from bot.core.venue_sync import VenueSync
 from bot.core.wake_conditions import QuietMark, QuietWatch
-from bot.domain import Balance, EquitySnapshot, TradingState, TradingStatus, make_intent_id, timeframe_ms
+from bot.domain import Balance, EquitySnapshot, TradingState, make_intent_id, timeframe_ms
 from bot.domain.clock import datetime_to_ms, ms_to_datetime
 from risk.chain import RiskChain
 from risk.volatility import volatility_ratio
@@ -75,10 +76,13 @@ class Engine:
         self._health = VenueHealth(
             status=self.status, control=control, clock=clock, key_refused_halt_after=key_refused_halt_after
         )
+        self._venue = VenueSync(
+            broker=broker, executor=executor, book=book, control=control, status=self.status
+        )
         self._intents = IntentFlow(
             market=market, broker=broker, store=store, chain=chain, executor=executor, book=book,
             control=control, marks=self._marks, status=self.status, quote_currency=quote_currency,
-            run_id=run_id, id_scope=id_scope, sync=self._sync,
+            run_id=run_id, id_scope=id_scope, venue=self._venue,
         )  # fmt: skip
 
     @property
@@ -111,7 +115,7 @@ class Engine:
                             continue
                         structlog.contextvars.bind_contextvars(symbol=symbol)
                         self._run_strategy(strategy, symbol, now, close_ms)
-                self._sync(now)
+                self._venue.poll(now)
                 self._snapshot(now)
             finally:
                 structlog.contextvars.unbind_contextvars("tick", "at", "strategy", "symbol")
@@ -121,7 +125,7 @@ class Engine:
         with self._lock, self._health.guard():
             now = self._clock.now()
             self._housekeeping(now)
-            self._sync(now)
+            self._venue.poll(now)
             self._snapshot(now)
 
     def reconcile(self, reconciler: Reconciler) -> None:
@@ -131,11 +135,11 @@ class Engine:
             now = self._clock.now()
             report = reconciler.reconcile()
             result = self._executor.adopt_reconciled(report.order_updates, report.adopted_fills, now)
-            self._take_in(result, now)
+            self._venue.take_in(result, now)
             self._control.impose(report.trading_status())
 
     def _housekeeping(self, now: datetime) -> None:
-        self._sync(now)
+        self._venue.poll(now)
         self._marks.refresh(datetime_to_ms(now))  # breakers, a flatten and repricing see today's prices
         equity = self._equity()[0]
         command = self._control.poll_commands(equity)
@@ -147,25 +151,6 @@ class Engine:
         if self._control.state is not TradingState.ACTIVE:
             self._executor.cancel_entries(now)  # REDUCING/HALTED: no entry may still fill
         self.status.trading_state = self._control.state.value
-
-    def _sync(self, now: datetime) -> None:
-        result = self._executor.apply_update(self._broker.poll(now), now)
-        self._take_in(result, now)
-        new_fills = result.fills
-        self.status.fills += len(new_fills)
-        self.status.trades = len(self._book.trades)
-        self.status.open_positions = self._book.open_count
-        if new_fills:
-            last = new_fills[-1]
-            self.status.last_event = f"{last.side.value} {last.quantity} {last.symbol} @ {last.price}"
-
-    def _take_in(self, result: SyncResult, now: datetime) -> None:
-        """Closed round trips feed the breakers; an order the bot cannot account for stops entries."""
-        for closed in result.closed:
-            self._control.account.on_trade_closed(closed.trade, stopped_out=closed.stopped_out)
-        for anomaly in result.anomalies:  # the venue ran an order the bot cannot account for
-            self._control.impose(TradingStatus(TradingState.REDUCING, anomaly, now))
-            self.status.trading_state = self._control.state.value
 
     def _run_strategy(self, strategy: Strategy, symbol: str, now: datetime, now_ms: int) -> None:
         candles = self._market.closed_candles(

@@ -8,7 +8,6 @@ every intent a strategy returns and :meth:`IntentFlow.flatten` for ``spotbot hal
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from datetime import datetime
 from decimal import Decimal
 
@@ -20,6 +19,7 @@ from bot.core.mark_prices import Marks
 from bot.core.ports import AuditStore, Broker, MarketData
 from bot.core.positions import PositionBook
 from bot.core.trading_control import TradingControl
+from bot.core.venue_sync import VenueSync
 from bot.domain import IntentKind, OrderIntent, OrderType, RiskContext, Side, Verdict, make_intent_id
 from bot.domain.clock import datetime_to_ms, ms_to_datetime
 from risk.chain import RiskChain
@@ -44,7 +44,7 @@ class IntentFlow:
         quote_currency: str,
         run_id: int,
         id_scope: str,
-        sync: Callable[[datetime], None],
+        venue: VenueSync,
     ) -> None:
         self._market = market
         self._broker = broker
@@ -58,7 +58,7 @@ class IntentFlow:
         self._quote = quote_currency
         self._run_id = run_id
         self._id_scope = id_scope
-        self._sync = sync  # take in what the venue did (an order may fill on arrival)
+        self._venue = venue  # takes in what the venue did (an order may fill on arrival)
 
     @property
     def needs_volatility(self) -> bool:
@@ -102,7 +102,7 @@ class IntentFlow:
             # An order may fill at once (market, marketable limit): take its fills into the positions now,
             # so the next intent's equity sees the position, not just the cash that paid for it, and the
             # stop goes on without waiting for the next poll.
-            self._sync(now)
+            self._venue.poll(now)
 
     def flatten(self, now: datetime) -> None:
         """Kill switch with --flatten: exit every position (through the chain, like any exit)."""
