@@ -15,7 +15,7 @@ import structlog
 
 from bot.core.engine_status import EngineStatus
 from bot.core.execution import OrderExecutor
-from bot.core.intent_pipeline import IntentFlow
+from bot.core.intent_pipeline import IntentPipeline
 from bot.core.mark_prices import Marks
 from bot.core.ports import AuditStore, Broker, Clock, MarketData
 from bot.core.positions import PositionBook
@@ -79,7 +79,7 @@ class Engine:
         self._venue = VenueSync(
             broker=broker, executor=executor, book=book, control=control, status=self.status
         )
-        self._intents = IntentFlow(
+        self._intents = IntentPipeline(
             market=market, broker=broker, store=store, chain=chain, executor=executor, book=book,
             control=control, marks=self._marks, status=self.status, quote_currency=quote_currency,
             run_id=run_id, id_scope=id_scope, venue=self._venue,

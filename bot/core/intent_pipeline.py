@@ -2,8 +2,8 @@
 really be sent, judged by the whole risk chain, recorded with every decision, then submitted.
 
 DESIGN invariant 1: nothing reaches the executor without passing the chain, and a denial is data (the
-intent and its decisions are stored, nothing is sent). The engine calls :meth:`IntentFlow.decide` for
-every intent a strategy returns and :meth:`IntentFlow.flatten` for ``spotbot halt --flatten``.
+intent and its decisions are stored, nothing is sent). The engine calls :meth:`IntentPipeline.decide` for
+every intent a strategy returns and :meth:`IntentPipeline.flatten` for ``spotbot halt --flatten``.
 """
 
 from __future__ import annotations
@@ -28,7 +28,7 @@ log = structlog.get_logger(__name__)
 ZERO = Decimal(0)
 
 
-class IntentFlow:
+class IntentPipeline:
     def __init__(
         self,
         *,
