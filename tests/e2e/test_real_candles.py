@@ -10,9 +10,10 @@ from bot.app.settings import load_settings
 from bot.domain import OrderPurpose
 
 
-def test_real_eth_btc_and_ltc_btc_candles_trade_and_account_exactly(
-    tmp_path: Path, db_url: str, shared_data: Path
-) -> None:
+def real_candles_config(
+    tmp_path: Path, db_url: str, shared_data: Path, *, fast: int = 12, slow: int = 48, extra: str = ""
+) -> Path:
+    """ETH/BTC and LTC/BTC 5m candles from ../shared/data, one ma_cross strategy; ``extra``: more TOML."""
     config = tmp_path / "csv.toml"
     config.write_text(
         f"""
@@ -35,10 +36,18 @@ min_notional = "0.0001"
 [[strategies]]
 name = "ma_cross"
 [strategies.params]
-fast = 12
-slow = 48
+fast = {fast}
+slow = {slow}
 """
+        + extra
     )
+    return config
+
+
+def test_real_eth_btc_and_ltc_btc_candles_trade_and_account_exactly(
+    tmp_path: Path, db_url: str, shared_data: Path
+) -> None:
+    config = real_candles_config(tmp_path, db_url, shared_data)
     app = build_app(load_settings(config), max_ticks=2500)
     app.replay.run_to_end()
     assert app.replay.error is None

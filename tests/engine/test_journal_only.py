@@ -19,6 +19,7 @@ from bot.app.backtest import runner
 from bot.app.bootstrap import App, build_app, finish_app
 from bot.app.settings import load_settings
 from bot.domain import OrderPurpose
+from tests.e2e.test_real_candles import real_candles_config
 
 READS = (
     "get_order", "orders", "orders_for_intent", "latest_filled_entry", "fills", "runs", "latest_run_id",
@@ -53,27 +54,7 @@ def journal_reads(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     return reads
 
 
-def config(tmp_path: Path, db_url: str, shared_data: Path) -> Path:
-    """Real candles; limit entries that reprice, a trailing stop and take-profits: every order path."""
-    path = tmp_path / "csv.toml"
-    path.write_text(
-        f"""
-[bot]
-name = "journal"
-data_dir = "{tmp_path}"
-database_url = "{db_url}"
-quote_currency = "BTC"
-[bot.starting_balances]
-BTC = "1"
-[market]
-source = "csv"
-symbols = ["ETH/BTC", "LTC/BTC"]
-timeframe = "5m"
-[market.csv.files]
-"ETH/BTC" = "{shared_data / "ETH_BTC-5m.csv"}"
-"LTC/BTC" = "{shared_data / "LTC_BTC-5m.csv"}"
-[market.rules]
-min_notional = "0.0001"
+EVERY_ORDER_PATH = """
 [execution]
 entry_offset = "0.002"
 entry_timeout_candles = 1
@@ -82,14 +63,12 @@ on_unfilled = "marketable"
 trailing_stop = "0.01"
 take_profit_r = "2"
 stop_order = "stop_limit"
-[[strategies]]
-name = "ma_cross"
-[strategies.params]
-fast = 8
-slow = 30
 """
-    )
-    return path
+
+
+def config(tmp_path: Path, db_url: str, shared_data: Path) -> Path:
+    """Real candles; limit entries that reprice, a trailing stop and take-profits: every order path."""
+    return real_candles_config(tmp_path, db_url, shared_data, fast=8, slow=30, extra=EVERY_ORDER_PATH)
 
 
 def assert_traded_every_way(app: App) -> None:

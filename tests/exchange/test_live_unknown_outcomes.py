@@ -12,6 +12,7 @@ import time
 from datetime import UTC, datetime
 from decimal import Decimal
 from pathlib import Path
+from typing import Any
 
 import ccxt
 import pytest
@@ -36,15 +37,28 @@ def entry_of(app: object) -> str:
     return str(entry.client_order_id)
 
 
-def test_an_entry_that_executes_after_the_client_gave_up_is_found_and_never_sent_twice(
-    tmp_path: Path, db_url: str, fake_exchange: FakeExchange, monkeypatch: pytest.MonkeyPatch
-) -> None:
+@pytest.fixture
+def patient(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The client gives up after 1 s; a held request stays valid for a minute (it can still execute)."""
     monkeypatch.setenv("SPOTBOT_EXCHANGE__TIMEOUT_MS", "1000")
-    monkeypatch.setenv("SPOTBOT_EXCHANGE__RECV_WINDOW_MS", "60000")  # the held request stays valid
+    monkeypatch.setenv("SPOTBOT_EXCHANGE__RECV_WINDOW_MS", "60000")
+
+
+def start_with_a_late_entry(
+    tmp_path: Path, db_url: str, fake_exchange: FakeExchange, monkeypatch: pytest.MonkeyPatch
+) -> tuple[Any, str]:
+    """A live bot whose first entry request is held on its way to the matching engine (the client gave
+    up on it: UNKNOWN); the entry's client id."""
     app = start(live_settings(tmp_path, db_url, fake_exchange, monkeypatch))
     fake_exchange.fail("POST", ORDERS, "hold")  # it reaches the matching engine when released
     app.engine.tick(last_close())
-    cid = entry_of(app)
+    return app, entry_of(app)
+
+
+def test_an_entry_that_executes_after_the_client_gave_up_is_found_and_never_sent_twice(
+    tmp_path: Path, db_url: str, fake_exchange: FakeExchange, monkeypatch: pytest.MonkeyPatch, patient: None
+) -> None:
+    app, cid = start_with_a_late_entry(tmp_path, db_url, fake_exchange, monkeypatch)
     assert app.store.get_order(cid).status is OrderStatus.UNKNOWN  # type: ignore[union-attr]
     app.engine.monitor()  # looked up: "no such order", which is not final while the request may execute
     assert fake_exchange.orders_by_client_id(cid) == [] and sends_of(fake_exchange, cid) == 1, "not re-sent"
@@ -195,10 +209,7 @@ def halt(app: object, *, flatten: bool = False) -> None:
 def test_a_halt_withdraws_an_entry_whose_request_was_lost_and_never_sends_it_again(
     tmp_path: Path, db_url: str, fake_exchange: FakeExchange, monkeypatch: pytest.MonkeyPatch, impatient: None
 ) -> None:
-    app = start(live_settings(tmp_path, db_url, fake_exchange, monkeypatch))
-    fake_exchange.fail("POST", ORDERS, "hold")  # the client gives up on it; it reaches the venue too late
-    app.engine.tick(last_close())
-    cid = entry_of(app)
+    app, cid = start_with_a_late_entry(tmp_path, db_url, fake_exchange, monkeypatch)  # too late to execute
     halt(app)
 
     monitor_until(app, lambda: app.store.get_order(cid).status.is_terminal, "the entry settled")  # type: ignore[union-attr]
@@ -211,14 +222,9 @@ def test_a_halt_withdraws_an_entry_whose_request_was_lost_and_never_sends_it_aga
 
 
 def test_a_halt_cancels_an_entry_whose_late_request_reached_the_venue_after_all(
-    tmp_path: Path, db_url: str, fake_exchange: FakeExchange, monkeypatch: pytest.MonkeyPatch
+    tmp_path: Path, db_url: str, fake_exchange: FakeExchange, monkeypatch: pytest.MonkeyPatch, patient: None
 ) -> None:
-    monkeypatch.setenv("SPOTBOT_EXCHANGE__TIMEOUT_MS", "1000")
-    monkeypatch.setenv("SPOTBOT_EXCHANGE__RECV_WINDOW_MS", "60000")  # the held request stays valid
-    app = start(live_settings(tmp_path, db_url, fake_exchange, monkeypatch))
-    fake_exchange.fail("POST", ORDERS, "hold")
-    app.engine.tick(last_close())
-    cid = entry_of(app)
+    app, cid = start_with_a_late_entry(tmp_path, db_url, fake_exchange, monkeypatch)
     halt(app)
     app.engine.monitor()  # withdrawn: "no such order" is not final yet, and it is not sent again
     fake_exchange.set_price("BTCUSDT", "61000")  # the entry's limit no longer fills at once
