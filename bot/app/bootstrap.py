@@ -27,7 +27,7 @@ from bot.app.settings import ConfigError, ConfigProblem, Settings, risk_limits
 from bot.app.settings.errors import show_value
 from bot.core.engine import Engine
 from bot.core.execution import ExecutionPolicy, OrderExecutor, Resume
-from bot.core.ports import Broker, Clock, MarketData
+from bot.core.ports import Broker, Clock, MarketData, Ports, RunScope
 from bot.core.positions import PositionBook
 from bot.core.reconcile import ReconcileReport
 from bot.core.trading_control import TradingControl
@@ -274,19 +274,14 @@ def _assemble(
         poll_every=poll_commands_every,
     )
     return Engine(
-        market=market,
-        broker=broker,
-        store=store,
-        clock=clock,
+        ports=Ports(market=market, broker=broker, store=store, clock=clock),
+        scope=RunScope(run_id=run_id, id_scope=id_scope, quote_currency=settings.bot.quote_currency),
         strategies=strategies,
         symbols_for=symbols_for,
         chain=build_risk_chain(settings),
         executor=executor,
         book=book,
         control=control,
-        quote_currency=settings.bot.quote_currency,
-        run_id=run_id,
-        id_scope=id_scope,
         key_refused_halt_after=settings.exchange.key_refused_halt_after,
     )
 

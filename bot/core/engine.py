@@ -17,7 +17,7 @@ from bot.core.engine_status import EngineStatus
 from bot.core.execution import OrderExecutor
 from bot.core.intent_pipeline import IntentPipeline
 from bot.core.mark_prices import Marks
-from bot.core.ports import AuditStore, Broker, Clock, MarketData
+from bot.core.ports import Ports, RunScope
 from bot.core.positions import PositionBook
 from bot.core.reconcile import Reconciler
 from bot.core.trading_control import TradingControl
@@ -38,56 +38,55 @@ class Engine:
     def __init__(
         self,
         *,
-        market: MarketData,
-        broker: Broker,
-        store: AuditStore,
-        clock: Clock,
+        ports: Ports,
+        scope: RunScope,
         strategies: Sequence[Strategy],
         symbols_for: dict[str, Sequence[str]],
         chain: RiskChain,
         executor: OrderExecutor,
         book: PositionBook,
         control: TradingControl,
-        quote_currency: str,
-        run_id: int,
-        id_scope: str,
         key_refused_halt_after: timedelta = timedelta(minutes=5),
     ) -> None:
-        self._market = market
-        self._broker = broker
-        self._store = store
-        self._clock = clock
+        self._ports = ports
+        self._scope = scope
         self._strategies = list(strategies)
         self._symbols_for = symbols_for
         self._executor = executor
         self._book = book
         self._control = control
-        self._quote = quote_currency
-        self._run_id = run_id
-        self._id_scope = id_scope
         timeframes: dict[str, list[str]] = {}
         for strategy in self._strategies:
             for symbol in symbols_for[strategy.name]:
                 timeframes.setdefault(symbol, []).append(strategy.timeframe)
-        self._marks = Marks(market, timeframes)
+        self._marks = Marks(ports.market, timeframes)
         self._last_recorded: tuple[Decimal, Decimal] | None = None
         self._lock = threading.Lock()  # a tick and a monitor run never interleave
         self.status = EngineStatus()
         self._health = VenueHealth(
-            status=self.status, control=control, clock=clock, key_refused_halt_after=key_refused_halt_after
+            status=self.status,
+            control=control,
+            clock=ports.clock,
+            key_refused_halt_after=key_refused_halt_after,
         )
         self._venue = VenueSync(
-            broker=broker, executor=executor, book=book, control=control, status=self.status
+            broker=ports.broker, executor=executor, book=book, control=control, status=self.status
         )
         self._intents = IntentPipeline(
-            market=market, broker=broker, store=store, chain=chain, executor=executor, book=book,
-            control=control, marks=self._marks, status=self.status, quote_currency=quote_currency,
-            run_id=run_id, id_scope=id_scope, venue=self._venue,
-        )  # fmt: skip
+            ports=ports,
+            scope=scope,
+            chain=chain,
+            executor=executor,
+            book=book,
+            control=control,
+            marks=self._marks,
+            status=self.status,
+            venue=self._venue,
+        )
 
     @property
     def run_id(self) -> int:
-        return self._run_id
+        return self._scope.run_id
 
     def tick(
         self, candle_close: datetime | None = None, *, due: Collection[tuple[str, str]] | None = None
@@ -100,7 +99,7 @@ class Engine:
         return nothing here); ``None`` runs every one.
         """
         with self._lock, self._health.guard():
-            now = self._clock.now()
+            now = self._ports.clock.now()
             close_ms = datetime_to_ms(candle_close or now)
             self.status.ticks += 1
             structlog.contextvars.bind_contextvars(tick=self.status.ticks, at=now.isoformat())
@@ -123,7 +122,7 @@ class Engine:
     def monitor(self) -> None:
         """Between candle closes (wall clock only): fills, stops, timeouts, commands and breakers."""
         with self._lock, self._health.guard():
-            now = self._clock.now()
+            now = self._ports.clock.now()
             self._housekeeping(now)
             self._venue.poll(now)
             self._snapshot(now)
@@ -132,7 +131,7 @@ class Engine:
         """The periodic check against the exchange (wall clock, live): adopt what it stored, and let its
         verdict tighten the trading state (or lift a REDUCING it imposed itself)."""
         with self._lock, self._health.guard():
-            now = self._clock.now()
+            now = self._ports.clock.now()
             report = reconciler.reconcile()
             result = self._executor.adopt_reconciled(report.order_updates, report.adopted_fills, now)
             self._venue.take_in(result, now)
@@ -153,12 +152,12 @@ class Engine:
         self.status.trading_state = self._control.state.value
 
     def _run_strategy(self, strategy: Strategy, symbol: str, now: datetime, now_ms: int) -> None:
-        candles = self._market.closed_candles(
+        candles = self._ports.market.closed_candles(
             symbol, strategy.timeframe, until_ms=now_ms, limit=strategy.warmup
         )
         if not candles:
             return
-        rules = self._market.rules(symbol)
+        rules = self._ports.market.rules(symbol)
         self._marks.observe(candles[-1])
         if candles[-1].close_time != now_ms:
             log.debug("stale_candle_skipped", last_close_ms=candles[-1].close_time)
@@ -170,12 +169,14 @@ class Engine:
         wanted = intents and self._intents.needs_volatility
         ratio = volatility_ratio(candle_columns(candles).close) if wanted else None
         for intent in intents:
-            scoped = replace(intent, intent_id=make_intent_id(self._id_scope, intent.intent_id))
+            scoped = replace(intent, intent_id=make_intent_id(self._scope.id_scope, intent.intent_id))
             self._intents.decide(scoped, now, timeframe_ms(strategy.timeframe) // 1000, ratio)
 
     def _equity(self, balances: dict[str, Balance] | None = None) -> tuple[Decimal, Decimal, Decimal]:
         return self._marks.equity(
-            self._broker.balances() if balances is None else balances, self._book, self._quote
+            self._ports.broker.balances() if balances is None else balances,
+            self._book,
+            self._scope.quote_currency,
         )
 
     def _snapshot(self, now: datetime) -> None:
@@ -186,7 +187,7 @@ class Engine:
         values holdings at the prices the run ended on. Skipped (logged) if the venue cannot be read."""
         with self._lock, self._health.guard():
             self._last_recorded = None
-            self._snapshot(self._clock.now())
+            self._snapshot(self._ports.clock.now())
 
     def _record_equity(self, now: datetime, equity: Decimal, cash: Decimal, positions_value: Decimal) -> None:
         status = self.status
@@ -201,7 +202,7 @@ class Engine:
         snapshot = EquitySnapshot(
             now, equity, cash, positions_value, status.peak_equity, self._holding_marks()
         )
-        self._store.record_equity(self._run_id, snapshot)
+        self._ports.store.record_equity(self._scope.run_id, snapshot)
 
     def _holding_marks(self) -> dict[str, Decimal]:
         """The price each holding was valued at (a report of a run killed later values it from here)."""
@@ -226,9 +227,9 @@ class Engine:
     def quiet_watch(self) -> QuietWatch:
         """What would make the coming closes' ticks act (see :mod:`bot.core.wake_conditions`); ask right
         after a tick."""
-        now = self._clock.now()
+        now = self._ports.clock.now()
         next_close, due_ms, prices = self._executor.quiet_watch()
-        quote = self._broker.balances().get(self._quote)
+        quote = self._ports.broker.balances().get(self._scope.quote_currency)
         return QuietWatch(
             next_close=next_close,
             due_ms=due_ms,

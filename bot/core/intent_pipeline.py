@@ -16,7 +16,7 @@ import structlog
 from bot.core.engine_status import EngineStatus
 from bot.core.execution import OrderExecutor
 from bot.core.mark_prices import Marks
-from bot.core.ports import AuditStore, Broker, MarketData
+from bot.core.ports import Ports, RunScope
 from bot.core.positions import PositionBook
 from bot.core.trading_control import TradingControl
 from bot.core.venue_sync import VenueSync
@@ -32,32 +32,24 @@ class IntentPipeline:
     def __init__(
         self,
         *,
-        market: MarketData,
-        broker: Broker,
-        store: AuditStore,
+        ports: Ports,
+        scope: RunScope,
         chain: RiskChain,
         executor: OrderExecutor,
         book: PositionBook,
         control: TradingControl,
         marks: Marks,
         status: EngineStatus,
-        quote_currency: str,
-        run_id: int,
-        id_scope: str,
         venue: VenueSync,
     ) -> None:
-        self._market = market
-        self._broker = broker
-        self._store = store
+        self._ports = ports
+        self._scope = scope
         self._chain = chain
         self._executor = executor
         self._book = book
         self._control = control
         self._marks = marks
         self._status = status
-        self._quote = quote_currency
-        self._run_id = run_id
-        self._id_scope = id_scope
         self._venue = venue  # takes in what the venue did (an order may fill on arrival)
 
     @property
@@ -69,10 +61,10 @@ class IntentPipeline:
         self, intent: OrderIntent, now: datetime, timeframe_seconds: int, vol_ratio: Decimal | None = None
     ) -> None:
         # The chain must judge the order that will really be sent (e.g. a market entry's slippage).
-        intent = self._executor.shape(intent, self._market.rules(intent.symbol))
+        intent = self._executor.shape(intent, self._ports.market.rules(intent.symbol))
         ctx = self.risk_context(intent.symbol, now, timeframe_seconds, vol_ratio)
         result = self._chain.evaluate(intent, ctx)
-        if not self._store.record_intent(self._run_id, intent, result.decisions):
+        if not self._ports.store.record_intent(self._scope.run_id, intent, result.decisions):
             log.info("intent_already_decided", intent_id=intent.intent_id)
             return
         verdicts = {d.verdict for d in result.decisions}
@@ -109,7 +101,7 @@ class IntentPipeline:
         for symbol, position in self._book.positions().items():
             price = self._marks.prices.get(symbol, position.average_price)
             intent = OrderIntent(
-                intent_id=make_intent_id(self._id_scope, "flatten", symbol, datetime_to_ms(now)),
+                intent_id=make_intent_id(self._scope.id_scope, "flatten", symbol, datetime_to_ms(now)),
                 strategy="kill_switch",
                 symbol=symbol,
                 side=Side.SELL,
@@ -126,16 +118,16 @@ class IntentPipeline:
         self, symbol: str, now: datetime, timeframe_seconds: int, vol_ratio: Decimal | None = None
     ) -> RiskContext:
         """Everything the guards may look at for an intent on ``symbol``, as of now."""
-        balances = self._broker.balances()
-        quote = balances.get(self._quote)
-        equity, _, _ = self._marks.equity(balances, self._book, self._quote)
+        balances = self._ports.broker.balances()
+        quote = balances.get(self._scope.quote_currency)
+        equity, _, _ = self._marks.equity(balances, self._book, self._scope.quote_currency)
         last_close = self._marks.closes.get(symbol)
         return RiskContext(
             now=now,
             equity=equity,
-            quote_currency=self._quote,
+            quote_currency=self._scope.quote_currency,
             free_quote=quote.free if quote else ZERO,
-            rules=self._market.rules(symbol),
+            rules=self._ports.market.rules(symbol),
             last_price=self._marks.prices[symbol],
             positions=self._book.positions(),
             open_orders=self._executor.open_orders(),

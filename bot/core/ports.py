@@ -230,3 +230,23 @@ class AuditQueries(Protocol):
     def latest_trading_state(self, bot_name: str) -> TradingStateEvent | None:
         """The newest state change of ``bot_name`` (the one in force), or None."""
         ...
+
+
+@dataclass(frozen=True, slots=True)
+class Ports:
+    """The outside world a run works through, handed as one value to each part of the engine."""
+
+    market: MarketData
+    broker: Broker
+    store: AuditStore
+    clock: Clock
+
+
+@dataclass(frozen=True, slots=True)
+class RunScope:
+    """Which run this is: its id in the audit DB, the prefix of its intent ids (a bot's name on a venue,
+    so a restart re-derives the same ids; the run itself offline) and the currency it counts in."""
+
+    run_id: int
+    id_scope: str
+    quote_currency: str
