@@ -132,7 +132,7 @@ class Engine:
         verdict tighten the trading state (or lift a REDUCING it imposed itself)."""
         with self._lock, self._health.guard():
             now = self._ports.clock.now()
-            report = reconciler.reconcile()
+            report = reconciler.reconcile(settled=lambda o: self._executor.not_found_is_final(o, now))
             result = self._executor.adopt_reconciled(report.order_updates, report.adopted_fills, now)
             self._venue.take_in(result, now)
             self._control.impose(report.trading_status())
@@ -212,14 +212,24 @@ class Engine:
     # ----------------------------------------------------------------- skipping quiet closes (backtests)
 
     def activity(self) -> tuple[object, ...]:
-        """What the engine has done so far, comparably: intents decided, fills, the trading state and the
-        working orders (each with its state, fill and prices). Unchanged by a tick that did nothing: a
-        backtest's shadow mode checks so every close its planner skipped."""
+        """What the engine has done so far, comparably: intents decided, fills, the trading state, the
+        working orders (each with its state, fill and prices), each position's stop (a client-side stop
+        trails in memory only) and the exits waiting for their stop. Unchanged by a tick that did nothing:
+        a backtest's shadow mode checks so every close its planner skipped."""
         orders = sorted(
             (o.client_order_id, o.status.value, o.filled_quantity, o.price, o.stop_price)
             for o in self._executor.open_orders()
         )
-        return (sorted(self.status.verdicts.items()), self.status.fills, self._control.state, orders)
+        stops = sorted((s, p.stop_price) for s, p in self._book.positions().items())
+        waiting = self._executor.deferred_exits()
+        return (
+            sorted(self.status.verdicts.items()),
+            self.status.fills,
+            self._control.state,
+            orders,
+            stops,
+            waiting,
+        )
 
     def strategy_symbols(self) -> list[tuple[Strategy, tuple[str, ...]]]:
         return [(s, tuple(self._symbols_for[s.name])) for s in self._strategies]

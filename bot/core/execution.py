@@ -113,6 +113,15 @@ class OrderExecutor:
     def open_orders(self) -> tuple[Order, ...]:
         return tuple(self._open.values())
 
+    def deferred_exits(self) -> tuple[str, ...]:
+        """The symbols whose approved exit waits for its stop to be cancelled."""
+        return tuple(sorted(self._deferred_exits))
+
+    def not_found_is_final(self, order: Order, now: datetime) -> bool:
+        """Whether the venue's "no such order" is the last word on ``order``: no request for it that the
+        bot sent can still execute (see :meth:`OrderGateway.not_found_is_final`)."""
+        return self._gateway.not_found_is_final(order.client_order_id, now)
+
     def working_stop(self, symbol: str) -> Order | None:
         return self._stops.working(symbol, OrderPurpose.STOP)
 

@@ -153,8 +153,14 @@ class OrderGateway:
     def send(self, order: Order) -> SendResult:
         """Store ``order``, then send it (never twice: an order stored already is not sent again)."""
         known = self._state.get(order.client_order_id)
-        if known is not None or not self._store.save_new_order(self._run_id, order):
-            existing = known or order
+        if known is None and not self._store.save_new_order(self._run_id, order):
+            # journalled by a run outside this bot's history (the same bot name on another venue): it is
+            # not this state's to follow, and never sent from here
+            log.critical("client_id_journalled_by_another_run", client_order_id=order.client_order_id)
+            refusal = OrderRejected(f"client order id {order.client_order_id} is used by another run")
+            return SendResult(SendOutcome.REFUSED, replace(order, status=OrderStatus.REJECTED), refusal)
+        if known is not None:
+            existing = known
             log.warning("order_already_stored", client_order_id=order.client_order_id)
             if not existing.status.is_terminal:
                 self._open[existing.client_order_id] = existing

@@ -22,6 +22,7 @@ class OrderState:
         self._orders: dict[str, Order] = {}
         self._next_attempt: dict[tuple[str, OrderPurpose], int] = {}
         self._filled_entry: dict[str, Order] = {}  # symbol -> newest entry with a fill
+        self._seq: dict[str, int] = {}  # client order id -> when it was first journalled (the DB id's order)
         self.working: dict[str, Order] = {}  # client order id -> a non-terminal order the bot follows
         for order in orders:
             self.put(order, track=False)
@@ -36,11 +37,16 @@ class OrderState:
         """Record an order's newest state (``track``: follow it while it works)."""
         cid = order.client_order_id
         self._orders[cid] = order
+        seq = self._seq.setdefault(cid, len(self._seq))
         key = (order.intent_id, order.purpose)
         self._next_attempt[key] = max(self._next_attempt.get(key, 0), attempt_of(order) + 1)
         if order.purpose is OrderPurpose.ENTRY and order.filled_quantity > 0:
             newest = self._filled_entry.get(order.symbol)
-            if newest is None or newest.client_order_id == cid or order.created_at >= newest.created_at:
+            if (
+                newest is None
+                or newest.client_order_id == cid
+                or (order.created_at, seq) > (newest.created_at, self._seq[newest.client_order_id])
+            ):
                 self._filled_entry[order.symbol] = order
         if order.status.is_terminal:
             self.working.pop(cid, None)

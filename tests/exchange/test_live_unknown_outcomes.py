@@ -275,3 +275,18 @@ def test_a_flatten_whose_stop_cannot_be_cancelled_yet_exits_once_the_venue_answe
     assert working_stops(fake_exchange) == []
     assert Decimal(fake_exchange.state()["balances"].get("BTC", {}).get("free", "0")) < Decimal("0.001")
     assert app.engine.status.trading_state == "halted"
+
+
+def test_a_periodic_reconciliation_leaves_a_late_entry_to_its_deadline_and_the_bot_follows_it(
+    tmp_path: Path, db_url: str, fake_exchange: FakeExchange, monkeypatch: pytest.MonkeyPatch, patient: None
+) -> None:
+    app, cid = start_with_a_late_entry(tmp_path, db_url, fake_exchange, monkeypatch)
+
+    app.daemon.reconcile_now()  # type: ignore[union-attr]  # inside the request's recvWindow: not final
+    assert app.store.get_order(cid).status is OrderStatus.UNKNOWN  # type: ignore[union-attr]
+    fake_exchange.release()  # the request executes, after the client gave up on it
+    monitor_until(app, lambda: app.engine.status.open_positions == 1, "the late entry's fill")
+
+    assert app.store.get_order(cid).status is OrderStatus.FILLED  # type: ignore[union-attr]
+    assert OrderStatus.EXPIRED not in [e.status for e in app.store.order_events(cid)]
+    assert len(working_stops(fake_exchange)) == 1, "and it got its stop"

@@ -3,6 +3,7 @@ against the DB. The venue's answer is recorded; nothing is sent, re-sent or canc
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from decimal import Decimal
@@ -93,15 +94,20 @@ class OrderReconciler:
         runs = [run.id for run in self._store.runs() if run.venue == self._venue]
         return [order for run_id in runs for order in self._store.orders(run_id, only_open=True)]
 
-    def check_stored(self, order: Order, found: Findings) -> None:
+    def check_stored(
+        self, order: Order, found: Findings, settled: Callable[[Order], bool] | None = None
+    ) -> None:
         """Look ``order`` up by client order id; record the answer. Two definite "not found" answers in a
-        row make it EXPIRED; a failed lookup leaves it as it is."""
+        row make it EXPIRED, once "not found" is final for it (``settled``: a request still on its way
+        may execute later; the gateway settles that order itself); a failed lookup leaves it as it is."""
         found.checked += 1
         self._track(order)  # later polls follow it, and the venue's answer keeps our details
         answer = self._look_up(order, found)
         if answer is _Answer.NOT_FOUND:
             answer = self._look_up(order, found)  # never conclude on one answer
-            if answer is _Answer.NOT_FOUND:
+            if answer is _Answer.NOT_FOUND and settled is not None and not settled(order):
+                log.info("reconcile_not_found_yet", client_order_id=order.client_order_id)
+            elif answer is _Answer.NOT_FOUND:
                 self._expire(order, found)
         if isinstance(answer, Order):
             self.record(order, answer, found)

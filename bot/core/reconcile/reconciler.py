@@ -28,7 +28,7 @@ from bot.core.ports import Broker, Clock
 from bot.core.reconcile.holdings import compare_holdings, stored_trade_cursors
 from bot.core.reconcile.orders import Findings, OrderReconciler, ReconcileStore
 from bot.core.reconcile.report import PositionMismatch, ReconcileReport
-from bot.domain import Balance, BrokerError, FatalBrokerError, MarketRules, TradingState
+from bot.domain import Balance, BrokerError, FatalBrokerError, MarketRules, Order, TradingState
 
 log = structlog.get_logger(__name__)
 
@@ -63,11 +63,14 @@ class Reconciler:
         self._yours = yours  # assets whose excess at the venue is the user's (exchange.leave_alone = "all")
         self._orders = OrderReconciler(broker, store, venue=venue, id_prefix=id_prefix)
 
-    def reconcile(self) -> ReconcileReport:
+    def reconcile(self, settled: Callable[[Order], bool] | None = None) -> ReconcileReport:
+        """``settled(order)``: whether the venue's "not found" is final for ``order`` (a running bot's
+        gateway knows when each request it sent can no longer execute); ``None`` (at start-up): every
+        order was sent before this process began."""
         found = Findings(at=self._clock.now())
         working = self._orders.stored_working_orders()
         for order in working:
-            self._orders.check_stored(order, found)
+            self._orders.check_stored(order, found, settled)
         for symbol in sorted(self._symbols | {o.symbol for o in working}):
             self._orders.check_venue_open(symbol, found)
         self._adopt_fills(found)
