@@ -31,3 +31,18 @@ def test_benchmark_script_runs_on_a_tiny_size(tmp_path: Path) -> None:
         assert run["outcome"] == "completed"
         assert 0 < run["ticks"] < 300  # the quiet closes were skipped
     assert {g["variant"] for g in result["goals"]} == {"default", "trading"}
+
+
+def test_the_replay_memory_script_runs_on_a_tiny_size() -> None:
+    script = SCRIPT.parent / "replay_memory.py"
+    done = subprocess.run(
+        [sys.executable, str(script), "--ticks", "600"],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+        cwd=SCRIPT.parent.parent,
+    )
+    assert done.returncode == 0, done.stderr
+    assert "ticks 600, symbols 1" in done.stdout and "outcome completed" in done.stdout
+    assert "growth after warm-up" in done.stdout and "goal: at most 10%" in done.stdout

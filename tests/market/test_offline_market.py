@@ -141,3 +141,18 @@ def test_repeated_requests_return_the_same_candles() -> None:
     assert [c.open_time for c in everything] == GAPPY.open_time.tolist()
     assert [c.close for c in everything] == GAPPY.close.tolist()
     assert market.candle_at("BTC/USDT", T0 + MINUTE) == everything[1]
+
+
+def test_a_long_replay_holds_a_bounded_number_of_built_candles_and_they_stay_right() -> None:
+    """A daemon asks for the same recent window at every tick: the candles built for it are cached, but
+    only the recent ones are kept (unbounded, a replay grew by every candle it passed)."""
+    n = 30_000
+    prices = [100.0 + (i % 97) for i in range(n)]
+    market = _market(_series("BTC/USDT", [T0 + i * MINUTE for i in range(n)], prices))
+    for i in range(60, n, 7):  # a strategy walking its 50-candle window candle by candle
+        window = market.closed_candles("BTC/USDT", "1m", until_ms=T0 + i * MINUTE, limit=50)
+        assert [float(c.open) for c in window][-1] == prices[i - 1]
+    held = sum(len(cache) for cache in market._candles.values())
+    assert 50 <= held <= 8192, held
+    again = market.closed_candles("BTC/USDT", "1m", until_ms=T0 + 100 * MINUTE, limit=3)  # long dropped
+    assert [float(c.open) for c in again] == prices[97:100]

@@ -11,7 +11,7 @@ from collections.abc import Mapping, Sequence
 
 import numpy as np
 
-from bot.adapters.market.window import CandleWindow
+from bot.adapters.market.window import CandleCache, CandleWindow
 from bot.domain import Candle, MarketRules, timeframe_ms
 from bot.domain.series import CandleSeries, IntArray
 
@@ -51,7 +51,7 @@ class OfflineMarket:
         self._rules = dict(rules)
         # Candle objects are built once, when first looked at (a daemon asks for the same recent window
         # at every tick); vectorised strategies read a window's numpy columns and build none.
-        self._candles: dict[str, dict[int, Candle]] = {s: {} for s in series}
+        self._candles: dict[str, CandleCache] = {s: CandleCache(one) for s, one in self._series.items()}
         self._timeline: IntArray | None = None
 
     # --- MarketData ---------------------------------------------------------------------------

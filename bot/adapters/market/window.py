@@ -4,12 +4,14 @@ one is looked at, and hands vectorised code its numpy columns without building a
 What :meth:`bot.adapters.market.offline.OfflineMarket.closed_candles` returns. A strategy that computes its
 indicators from columns (:func:`strategies.base.candle_columns`) reads the window as zero-copy slices
 of the market's arrays; one that walks the candles gets the same ``Candle`` objects it always did,
-built once per candle and shared through the market's cache.
+built once per candle and shared through the market's cache (:class:`CandleCache`: bounded, since a
+replay or a daemon only ever looks back a strategy's warm-up; the oldest built candles are dropped).
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
+from itertools import islice
 from typing import overload
 
 from bot.domain import Candle
@@ -17,10 +19,35 @@ from bot.domain.series import CandleSeries
 from strategies.base import CandleColumns
 
 
+class CandleCache:
+    """The ``Candle`` objects built from one series, by index: each built once while it is looked at,
+    at most ``limit`` held (then the oldest built half is dropped; a dropped one is rebuilt, equal, if
+    it is looked at again). Unbounded, a replay grew by every candle it passed: 36 MB per 100k ticks."""
+
+    __slots__ = ("_held", "_limit", "_series")
+
+    def __init__(self, series: CandleSeries, limit: int = 8192) -> None:
+        self._series = series
+        self._held: dict[int, Candle] = {}
+        self._limit = limit
+
+    def __len__(self) -> int:
+        return len(self._held)
+
+    def candle(self, at: int) -> Candle:
+        candle = self._held.get(at)
+        if candle is None:
+            candle = self._held[at] = self._series.candle(at)
+            if len(self._held) > self._limit:
+                for oldest in list(islice(self._held, len(self._held) - self._limit // 2)):
+                    del self._held[oldest]
+        return candle
+
+
 class CandleWindow(Sequence[Candle]):
     __slots__ = ("_cache", "_series", "_start", "_stop")
 
-    def __init__(self, series: CandleSeries, cache: dict[int, Candle], start: int, stop: int) -> None:
+    def __init__(self, series: CandleSeries, cache: CandleCache, start: int, stop: int) -> None:
         self._series = series
         self._cache = cache  # the market's per-candle cache, shared by every window
         self._start = start
@@ -42,11 +69,7 @@ class CandleWindow(Sequence[Candle]):
         position = index + len(self) if index < 0 else index
         if not 0 <= position < len(self):
             raise IndexError(f"candle {index} of a window of {len(self)}")
-        at = self._start + position
-        candle = self._cache.get(at)
-        if candle is None:
-            candle = self._cache[at] = self._series.candle(at)
-        return candle
+        return self._cache.candle(self._start + position)
 
     def __iter__(self) -> Iterator[Candle]:
         for position in range(len(self)):
