@@ -11,34 +11,21 @@ import sys
 import threading
 from contextlib import closing
 from pathlib import Path
-from types import FrameType
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
-import structlog
 import typer
-from rich.console import Console
-from rich.live import Live
 
 from bot import __version__
-from bot.adapters.audit.lease import DaemonLease, LeaseHeld
-from bot.adapters.audit.migrate import upgrade
-from bot.adapters.audit.store import SqlAuditStore
 from bot.app.backtest.cli import backtest_command
-from bot.app.bootstrap import App, check_exchange_id, finish_app
-from bot.app.console import print_report, print_trading_state, status_line
-from bot.app.daemon import WallClockDaemon
-from bot.app.daemon_start import open_daemon
 from bot.app.exits import one_line_errors
-from bot.app.logging_setup import configure_logging
 from bot.app.optimize.cli import optimize_command
-from bot.app.report_json import report_to_json
-from bot.app.report_source import read_report
-from bot.app.reporting import RunReport
-from bot.app.settings import Settings, config_hash, load_settings, redacted_dict
-from bot.domain import TradingState, TradingStatus
-from bot.domain.clock import SystemClock
-from bot.domain.failures import BadInput, ExitCode
-from bot.domain.secrets import register_secrets
+
+if TYPE_CHECKING:  # the heavy modules load in the command that needs them: `spotbot --help` stays quick
+    from bot.adapters.audit.lease import DaemonLease
+    from bot.app.bootstrap import App
+    from bot.app.reporting import RunReport
+    from bot.app.settings import Settings
+    from bot.domain import TradingState
 
 DEFAULT_CONFIG = Path("config/paper.toml")
 
@@ -61,6 +48,10 @@ ConfigOption = Annotated[
 def _load(path: Path | None) -> Settings:
     """Load settings; a bad config ends the command (exit 2) naming each bad key, its value and what is
     allowed (a :class:`~bot.app.settings.ConfigError` is a :class:`~bot.domain.failures.BadInput`)."""
+    from bot.app.bootstrap import check_exchange_id
+    from bot.app.settings import load_settings
+    from bot.domain.secrets import register_secrets
+
     if path is None and DEFAULT_CONFIG.exists():
         path = DEFAULT_CONFIG
     settings = load_settings(path)
@@ -73,6 +64,9 @@ def _start_logging(settings: Settings, fmt: str) -> Path | None:
     """Where a run logs. console: to a file only (the status line owns the terminal), ``logging.file`` or
     ``data_dir/spotbot.log``; json: on stdout and, when set, to ``logging.file`` too (for a log shipper).
     The file always gets JSON lines. Returns the file, if any."""
+    from bot.app.logging_setup import configure_logging
+    from bot.domain.failures import BadInput
+
     log_file = settings.logging.file
     if fmt == "console" and log_file is None:
         log_file = settings.bot.data_dir / "spotbot.log"
@@ -104,6 +98,15 @@ def run(
     ] = False,
 ) -> None:
     """Run the trading daemon until the replay ends (sim) or Ctrl-C / SIGTERM."""
+    import structlog
+    from rich.console import Console
+
+    from bot.adapters.audit.lease import LeaseHeld
+    from bot.app.console import print_report
+    from bot.app.daemon_start import open_daemon
+    from bot.app.report_json import report_to_json
+    from bot.domain.failures import ExitCode
+
     settings = _load(config)
     fmt = log_format or settings.logging.format
     if fmt not in ("console", "json"):
@@ -116,7 +119,7 @@ def run(
     log_file = _start_logging(settings, fmt)
     stop = threading.Event()
 
-    def _request_stop(signum: int, _frame: FrameType | None) -> None:
+    def _request_stop(signum: int, _frame: object) -> None:
         structlog.get_logger("bot.app.cli").info("stop_requested", signal=signal.Signals(signum).name)
         stop.set()
 
@@ -141,6 +144,13 @@ def _run_until_done(
     application: App, lease: DaemonLease, stop: threading.Event, fmt: str, log_file: Path | None
 ) -> tuple[str, RunReport]:
     """Run the daemon (with the live status line on a console) until it ends; close the run."""
+    from rich.console import Console
+    from rich.live import Live
+
+    from bot.app.bootstrap import finish_app
+    from bot.app.console import status_line
+    from bot.app.daemon import WallClockDaemon
+
     settings = application.settings
     if isinstance(application.daemon, WallClockDaemon):
         application.daemon.watch_lease(lease.still_held)
@@ -173,6 +183,12 @@ def report(
     run_id: Annotated[int | None, typer.Option("--run", help="Run id [default: the latest run].")] = None,
 ) -> None:
     """Print a run's trades, fills, fees, P&L and risk decisions, read from the audit DB only."""
+    from rich.console import Console
+
+    from bot.app.console import print_report
+    from bot.app.report_json import report_to_json
+    from bot.app.report_source import read_report
+
     settings = _load(config)
     result = read_report(settings, run_id)
     if as_json:
@@ -195,6 +211,14 @@ def cli_actor() -> str:
 
 def _set_trading_state(config: Path | None, state: TradingState, reason: str, *, flatten: bool) -> None:
     """Append a trading state event for this config's bot; a running daemon picks it up on its next tick."""
+    from rich.console import Console
+
+    from bot.adapters.audit.migrate import upgrade
+    from bot.adapters.audit.store import SqlAuditStore
+    from bot.app.console import print_trading_state
+    from bot.domain import TradingStatus
+    from bot.domain.clock import SystemClock
+
     settings = _load(config)
     settings.bot.data_dir.mkdir(parents=True, exist_ok=True)
     url = settings.effective_database_url
@@ -225,6 +249,8 @@ def halt(
     reason: ReasonOption = None,
 ) -> None:
     """Kill switch: stop new entries (open entry orders are cancelled; stops and exits keep working)."""
+    from bot.domain import TradingState
+
     _set_trading_state(config, TradingState.HALTED, reason or "kill_switch", flatten=flatten)
 
 
@@ -232,6 +258,8 @@ def halt(
 @one_line_errors
 def resume(config: ConfigOption = None, reason: ReasonOption = None) -> None:
     """Let the bot enter new trades again after a halt (or a max-drawdown stop)."""
+    from bot.domain import TradingState
+
     _set_trading_state(config, TradingState.ACTIVE, reason or "resumed", flatten=False)
 
 
@@ -239,6 +267,10 @@ def resume(config: ConfigOption = None, reason: ReasonOption = None) -> None:
 @one_line_errors
 def config_check(path: Annotated[Path, typer.Argument(help="The TOML config file to validate.")]) -> None:
     """Validate a config file and print the effective settings, secrets redacted."""
+    from rich.console import Console
+
+    from bot.app.settings import config_hash, redacted_dict
+
     settings = _load(path)
     console = Console()
     console.print_json(json.dumps(redacted_dict(settings)))
@@ -249,6 +281,10 @@ def config_check(path: Annotated[Path, typer.Argument(help="The TOML config file
 @one_line_errors
 def db_upgrade(config: ConfigOption = None) -> None:
     """Apply the audit DB migrations (the daemon also does this on start)."""
+    from rich.console import Console
+
+    from bot.adapters.audit.migrate import upgrade
+
     settings = _load(config)
     settings.bot.data_dir.mkdir(parents=True, exist_ok=True)
     upgrade(settings.effective_database_url)
@@ -273,6 +309,8 @@ def download(
     url: Annotated[str | None, typer.Option("--url", hidden=True, help="Exchange base URL (tests).")] = None,
 ) -> None:
     """Fetch closed OHLCV candles into BASE_QUOTE-TF.csv files, only what is missing; report gaps."""
+    from rich.console import Console
+
     from bot.app.download import run_download
 
     raise typer.Exit(
@@ -292,7 +330,7 @@ def download(
 @app.command()
 def version() -> None:
     """Print the version."""
-    Console().print(__version__)
+    typer.echo(__version__)
 
 
 def main() -> None:

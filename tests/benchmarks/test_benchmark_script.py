@@ -46,3 +46,17 @@ def test_the_replay_memory_script_runs_on_a_tiny_size() -> None:
     assert done.returncode == 0, done.stderr
     assert "ticks 600, symbols 1" in done.stdout and "outcome completed" in done.stdout
     assert "growth after warm-up" in done.stdout and "goal: at most 10%" in done.stdout
+
+
+def test_the_cli_startup_script_runs() -> None:
+    script = SCRIPT.parent / "cli_startup.py"
+    done = subprocess.run(
+        [sys.executable, str(script), "--repeat", "1"],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+        cwd=SCRIPT.parent.parent,
+    )
+    assert done.returncode == 0, done.stderr
+    assert "spotbot --help" in done.stdout and "goal: spotbot --help <= 0.25 s" in done.stdout

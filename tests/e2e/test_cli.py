@@ -138,3 +138,21 @@ def test_the_docker_image_entry_command_runs_the_offline_demo(tmp_path: Path) ->
     events = [json.loads(line) for line in done.stdout.splitlines() if line.startswith("{")]
     assert any(e["event"] == "run_summary" for e in events)
     assert (tmp_path / "data" / "spotbot.sqlite").is_file()
+
+
+def test_the_command_line_loads_no_heavy_library_until_a_command_needs_it() -> None:
+    """`spotbot --help` (and every command's parsing) imports typer and the command definitions only:
+    the database, numpy, pydantic, ccxt and the scheduler load inside the command that uses them."""
+    heavy = (
+        "sqlalchemy",
+        "alembic",
+        "numpy",
+        "pydantic",
+        "pydantic_settings",
+        "ccxt",
+        "apscheduler",
+        "structlog",
+    )
+    probe = f"import sys, bot.app.cli; print(' '.join(m for m in {heavy!r} if m in sys.modules))"
+    done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True)
+    assert done.stdout.split() == []

@@ -6,9 +6,7 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.console import Console
 
-from bot.app.settings import ConfigError
 from bot.domain.failures import BadInput
 
 
@@ -42,7 +40,10 @@ def backtest_command(
     ] = "WARNING",
 ) -> None:
     """Replay history through the real engine as fast as possible; print metrics, write JSON + chart."""
+    from rich.console import Console
+
     from bot.app.backtest.command import BacktestRequest, execute, print_backtest, report_paths
+    from bot.app.settings import ConfigError
 
     console = Console()
     request = BacktestRequest(

@@ -7,9 +7,7 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.console import Console
 
-from bot.app.settings import ConfigError
 from bot.domain.failures import BadInput, ExitError
 
 
@@ -45,9 +43,12 @@ def optimize_command(
 ) -> None:
     """Search the config's \\[strategies.search] ranges (Optuna TPE, walk-forward, out of sample); write the
     best params as a ready config."""
+    from rich.console import Console
+
     from bot.app.optimize.command import OptimizeRequest, execute
     from bot.app.optimize.console import print_summary
     from bot.app.optimize.evaluate import OptimizeSetup
+    from bot.app.settings import ConfigError
 
     console = Console()
     setup = OptimizeSetup(
