@@ -1,5 +1,5 @@
-"""Smoke test of benchmarks/backtest_speed.py: it runs end to end on a tiny size. No timing assertions:
-speed figures live in the script's output and benchmarks/README.md, never in tests."""
+"""Smoke tests of the scripts in benchmarks/: each runs end to end on a tiny size. No timing assertions:
+speed and memory figures live in the scripts' output and benchmarks/README.md, never in tests."""
 
 from __future__ import annotations
 
@@ -9,6 +9,20 @@ import sys
 from pathlib import Path
 
 SCRIPT = Path(__file__).resolve().parents[2] / "benchmarks" / "backtest_speed.py"
+
+
+def run_script(name: str, *args: str) -> str:
+    """Run ``benchmarks/<name>`` from the project root; its stdout (it must exit 0)."""
+    done = subprocess.run(
+        [sys.executable, str(SCRIPT.parent / name), *args],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+        cwd=SCRIPT.parent.parent,
+    )
+    assert done.returncode == 0, done.stderr
+    return done.stdout
 
 
 def test_benchmark_script_runs_on_a_tiny_size(tmp_path: Path) -> None:
@@ -34,29 +48,11 @@ def test_benchmark_script_runs_on_a_tiny_size(tmp_path: Path) -> None:
 
 
 def test_the_replay_memory_script_runs_on_a_tiny_size() -> None:
-    script = SCRIPT.parent / "replay_memory.py"
-    done = subprocess.run(
-        [sys.executable, str(script), "--ticks", "600"],
-        capture_output=True,
-        text=True,
-        timeout=300,
-        check=False,
-        cwd=SCRIPT.parent.parent,
-    )
-    assert done.returncode == 0, done.stderr
-    assert "ticks 600, symbols 1" in done.stdout and "outcome completed" in done.stdout
-    assert "growth after warm-up" in done.stdout and "goal: at most 10%" in done.stdout
+    out = run_script("replay_memory.py", "--ticks", "600")
+    assert "ticks 600, symbols 1" in out and "outcome completed" in out
+    assert "growth after warm-up" in out and "goal: at most 10%" in out
 
 
 def test_the_cli_startup_script_runs() -> None:
-    script = SCRIPT.parent / "cli_startup.py"
-    done = subprocess.run(
-        [sys.executable, str(script), "--repeat", "1"],
-        capture_output=True,
-        text=True,
-        timeout=300,
-        check=False,
-        cwd=SCRIPT.parent.parent,
-    )
-    assert done.returncode == 0, done.stderr
-    assert "spotbot --help" in done.stdout and "goal: spotbot --help <= 0.25 s" in done.stdout
+    out = run_script("cli_startup.py", "--repeat", "1")
+    assert "spotbot --help" in out and "goal: spotbot --help <= 0.25 s" in out
