@@ -9,7 +9,6 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal
-from pathlib import Path
 
 import structlog
 
@@ -23,8 +22,7 @@ from bot.adapters.paper.broker import PaperBroker
 from bot.app.daemon import Daemon, SimReplay, WallClockDaemon
 from bot.app.reporting import RunReport, build_report
 from bot.app.run_records import close_failed_run, describe_run, failing_the_run, start_run
-from bot.app.settings import ConfigError, ConfigProblem, Settings, risk_limits
-from bot.app.settings.errors import show_value
+from bot.app.settings import Settings, risk_limits
 from bot.core.engine import Engine
 from bot.core.execution import ExecutionPolicy, OrderExecutor, Resume
 from bot.core.ports import Broker, Clock, MarketData, Ports, RunScope
@@ -56,20 +54,6 @@ class App:
         if not isinstance(self.daemon, Daemon):
             raise TypeError("only offline runs (sim, csv) have a replay; this one runs on the wall clock")
         return self.daemon.replay
-
-
-def check_exchange_id(settings: Settings, path: Path | None = None) -> None:
-    """With ``market.source = "exchange"``, an ``exchange.id`` ccxt does not know is a config error (of the
-    config file ``path``). ccxt is imported only then: a sim run never pays its half second."""
-    exchange_id = settings.exchange.id
-    if settings.market.source != "exchange" or exchange_id is None:
-        return
-    from bot.adapters.exchange.client import exchange_id_problem
-
-    problem = exchange_id_problem(exchange_id)
-    if problem is not None:
-        bad = ConfigProblem("exchange.id", show_value(exchange_id), problem)
-        raise ConfigError.from_problems([bad], path=path)
 
 
 def build_market(settings: Settings) -> OfflineMarket:

@@ -48,7 +48,7 @@ ConfigOption = Annotated[
 def _load(path: Path | None) -> Settings:
     """Load settings; a bad config ends the command (exit 2) naming each bad key, its value and what is
     allowed (a :class:`~bot.app.settings.ConfigError` is a :class:`~bot.domain.failures.BadInput`)."""
-    from bot.app.bootstrap import check_exchange_id
+    from bot.app.config_checks import check_exchange_id
     from bot.app.settings import load_settings
     from bot.domain.secrets import register_secrets
 

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.app.bootstrap import check_exchange_id
+from bot.app.config_checks import check_exchange_id
 from bot.app.settings import ConfigError, load_settings
 from tests.settings.helpers import load, write_toml
 
