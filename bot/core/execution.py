@@ -131,14 +131,14 @@ class OrderExecutor:
     def quiet_watch(self) -> tuple[bool, int | None, list[PriceWatch]]:
         """What would make :meth:`manage` act on a coming tick: due at the next close, the earliest timer
         (ms), and the price levels of stop maintenance (see :mod:`bot.core.wake_conditions`)."""
-        orders_next, due_ms = order_watch(self._open.values(), self._policy.due_at, self._deferred_exits)
+        due_ms = order_watch(self._open.values(), self._policy.due_at)
         positions = self._book.positions()
         working: dict[tuple[str, OrderPurpose], Order] = {}
         for order in self._open.values():
             working.setdefault((order.symbol, order.purpose), order)
         client_stops = {s: c for s in positions if (c := self._stops.client_stop(s)) is not None}
         stops_next, prices = stop_watch(positions, working, client_stops, self._policy)
-        return orders_next or stops_next, due_ms, prices
+        return bool(self._deferred_exits) or stops_next, due_ms, prices  # a deferred exit goes next tick
 
     # ----------------------------------------------------------------- intents
 

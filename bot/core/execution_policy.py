@@ -110,7 +110,7 @@ class ExecutionPolicy:
 
     def trail_level(self, stop_price: Decimal) -> Decimal | None:
         """The last price a trailing stop at ``stop_price`` cannot move at or below: last × (1 − trail)
-        must exceed the stop (None when trailing is off). :meth:`trailed_stop` then rounds to the tick."""
+        must exceed the stop (None when trailing is off). :meth:`tightened_stop` then rounds to the tick."""
         if self.trailing_stop is None:
             return None
         return stop_price / (_ONE - self.trailing_stop)
@@ -159,11 +159,14 @@ class ExecutionPolicy:
             return None
         return rules.round_price_down(stop * (_ONE - self.stop_limit_slippage))
 
-    def trailed_stop(self, last: Decimal, rules: MarketRules) -> Decimal | None:
-        """Where a trailing stop wants to be at ``last`` (None when trailing is off)."""
-        if self.trailing_stop is None:
+    def tightened_stop(self, stop_price: Decimal, last: Decimal, rules: MarketRules) -> Decimal | None:
+        """Where a trailing stop at ``stop_price`` moves at ``last``: last × (1 − trail) rounded down to
+        the tick, if that is above it (a stop only ever tightens); None when it stays (or trailing is off)."""
+        level = self.trail_level(stop_price)
+        if level is None or self.trailing_stop is None or last <= level:
             return None
-        return rules.round_price_down(last * (_ONE - self.trailing_stop))
+        candidate = rules.round_price_down(last * (_ONE - self.trailing_stop))
+        return candidate if candidate > stop_price else None
 
     def take_profit_price(self, entry: Decimal, stop: Decimal, rules: MarketRules) -> Decimal | None:
         """entry + R × (entry − stop), rounded up (None when take-profit is off or the stop is not below)."""

@@ -30,15 +30,15 @@ Rules it keeps (DESIGN invariants 6 and 7):
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from datetime import datetime
 from decimal import Decimal
-from enum import StrEnum
 
 import structlog
 
 from bot.core.order_state import OrderState
 from bot.core.ports import AuditStore, Broker
+from bot.core.send_result import SendOutcome, SendResult
 from bot.domain import (
     BrokerError,
     Fill,
@@ -55,25 +55,6 @@ from bot.domain.orders import OrderPurpose, OrderType, Side, client_order_id_for
 log = structlog.get_logger(__name__)
 
 
-class SendOutcome(StrEnum):
-    PLACED = "placed"  # acknowledged by the venue (or stored by an earlier run: not sent again)
-    UNKNOWN = "unknown"  # not sent yet (retry later) or no readable answer: settled by a look-up
-    REFUSED = "refused"  # the venue refused it: it will never work
-
-
-@dataclass(frozen=True, slots=True)
-class SendResult:
-    """What one :meth:`OrderGateway.send` came to: the order as now booked, and why it was refused."""
-
-    outcome: SendOutcome
-    order: Order
-    refusal: OrderRejected | None = None
-
-    @property
-    def refused(self) -> bool:
-        return self.outcome is SendOutcome.REFUSED
-
-
 class OrderGateway:
     """Sends, cancels and looks up orders, keeping the audit DB and the set of open orders in step."""
 
@@ -83,13 +64,15 @@ class OrderGateway:
         self._broker = broker
         self._store = store
         self._run_id = run_id
-        self._state = OrderState(order for run in (*history, run_id) for order in store.orders(run))
+        this_run = store.orders(run_id)  # read once: known, and its working orders followed
+        self._state = OrderState([*(o for run in history for o in store.orders(run)), *this_run])
         self._open = self._state.working
         self._settles_at: dict[str, datetime] = {}  # client order id -> when "not found" becomes final
         self._withdrawn: dict[str, str] = {}  # client order id -> why it must not be (re-)sent
         self._anomalies: list[str] = []
-        for order in store.orders(run_id, only_open=True):
-            self.adopt(order)
+        for order in this_run:
+            if not order.status.is_terminal:
+                self.adopt(order)
 
     def order(self, client_order_id: str) -> Order | None:
         """An order of this bot as the bot knows it now (any run, any state)."""
@@ -153,18 +136,16 @@ class OrderGateway:
     def send(self, order: Order) -> SendResult:
         """Store ``order``, then send it (never twice: an order stored already is not sent again)."""
         known = self._state.get(order.client_order_id)
-        if known is None and not self._store.save_new_order(self._run_id, order):
+        if known is not None:  # a decision run again (a restart): follow what was stored, send nothing
+            log.warning("order_already_stored", client_order_id=order.client_order_id)
+            self._state.put(known)
+            return SendResult(SendOutcome.PLACED, known)
+        if not self._store.save_new_order(self._run_id, order):
             # journalled by a run outside this bot's history (the same bot name on another venue): it is
             # not this state's to follow, and never sent from here
             log.critical("client_id_journalled_by_another_run", client_order_id=order.client_order_id)
             refusal = OrderRejected(f"client order id {order.client_order_id} is used by another run")
             return SendResult(SendOutcome.REFUSED, replace(order, status=OrderStatus.REJECTED), refusal)
-        if known is not None:
-            existing = known
-            log.warning("order_already_stored", client_order_id=order.client_order_id)
-            if not existing.status.is_terminal:
-                self._open[existing.client_order_id] = existing
-            return SendResult(SendOutcome.PLACED, existing)
         self._state.put(order)
         return self.place(order, order.created_at)
 

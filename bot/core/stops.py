@@ -171,23 +171,19 @@ class StopKeeper:
             if self.send_exit(client.intent_id, symbol, quantity, last, now) is None:
                 log.error("client_side_stop_exit_refused", symbol=symbol, quantity=str(quantity))
             return
-        level = self._policy.trail_level(client.stop_price)
-        if level is None or last <= level:
-            return  # cannot move (the level a backtest's planner wakes at)
-        candidate = self._policy.trailed_stop(last, self._rules(symbol))
-        if candidate is not None and candidate > client.stop_price:
+        candidate = self._policy.tightened_stop(client.stop_price, last, self._rules(symbol))
+        if candidate is not None:
             log.info("stop_trailed", symbol=symbol, old=str(client.stop_price), new=str(candidate),
                      client_side=True)  # fmt: skip
             client.stop_price = candidate
             self._book.set_stop(symbol, candidate)
 
     def _trail(self, stop: Order, last: Decimal, now: datetime) -> None:
-        level = self._policy.trail_level(stop.stop_price) if stop.stop_price is not None else None
-        if level is None or last <= level:
-            return  # cannot move (the level a backtest's planner wakes at)
-        candidate = self._policy.trailed_stop(last, self._rules(stop.symbol))
-        if candidate is None or stop.stop_price is None or candidate <= stop.stop_price:
-            return  # a stop only ever tightens
+        if stop.stop_price is None:
+            return
+        candidate = self._policy.tightened_stop(stop.stop_price, last, self._rules(stop.symbol))
+        if candidate is None:
+            return
         take_profit = self.working(stop.symbol, OrderPurpose.TAKE_PROFIT)
         target = take_profit.price if take_profit is not None else None
         if not self.cancel_protection(stop.symbol, now, "stop tightened"):

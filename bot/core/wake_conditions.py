@@ -21,7 +21,7 @@ parity tests compare the every-close daemon with the skipping backtest, and shad
 
 from __future__ import annotations
 
-from collections.abc import Callable, Collection, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
@@ -82,19 +82,11 @@ class QuietMark:
     positions_value: Decimal
 
 
-def order_watch(
-    open_orders: Iterable[Order], due_at: Callable[[Order], datetime | None], deferred_exits: Collection[str]
-) -> tuple[bool, int | None]:
+def order_watch(open_orders: Iterable[Order], due_at: Callable[[Order], datetime | None]) -> int | None:
     """``OrderExecutor.manage`` acts on an order at its ``due_at`` (:meth:`ExecutionPolicy.due_at`, the
-    same definition) and sends a deferred exit on the next tick: the earliest due moment (ms; one already
-    past wakes the next close)."""
-    due: int | None = None
-    for order in open_orders:
-        at = due_at(order)
-        if at is not None:
-            ms = datetime_to_ms(at)
-            due = ms if due is None else min(due, ms)
-    return bool(deferred_exits), due
+    same definition): the earliest due moment (ms; one already past wakes the next close)."""
+    moments = [datetime_to_ms(at) for order in open_orders if (at := due_at(order)) is not None]
+    return min(moments, default=None)
 
 
 def stop_watch(
@@ -150,6 +142,6 @@ def _below(level: Decimal) -> float:
 
 
 def _trail_level(stop: Decimal, policy: ExecutionPolicy) -> float | None:
-    """The last price above which ``policy.trailed_stop`` could exceed ``stop`` (None: no trailing)."""
+    """The last price above which ``policy.tightened_stop`` could move ``stop`` (None: no trailing)."""
     level = policy.trail_level(stop)
     return None if level is None else float(level) * (1 - MARGIN)

@@ -7,7 +7,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from bot.adapters.audit import SqlAuditStore
-from bot.core.order_gateway import SendOutcome
+from bot.core.send_result import SendOutcome
 from bot.domain import OrderRejected, OrderStatus
 from tests.fake_exchange.fixture import FakeExchange
 from tests.reconcile.helpers import Bot, buy
