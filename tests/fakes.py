@@ -139,12 +139,12 @@ class ScriptedBroker:
         return acked
 
     def cancel_order(self, symbol: str, client_order_id: str) -> Order:
-        if client_order_id not in self.orders:
+        """As Binance: a cancel of an order that is not open (filled, cancelled, unknown) is refused with
+        -2011 "Unknown order sent.", which ccxt raises as OrderNotFound."""
+        order = self.orders.get(client_order_id)
+        if order is None or order.status.is_terminal:
             raise OrderNotFound(client_order_id)
-        order = self.orders[client_order_id]
-        if not order.status.is_terminal:
-            order = replace(order, status=OrderStatus.CANCELED)
-            self.orders[client_order_id] = order
+        order = self.orders[client_order_id] = replace(order, status=OrderStatus.CANCELED)
         return order
 
     def fetch_order(self, symbol: str, client_order_id: str) -> Order:

@@ -189,7 +189,10 @@ class OrderGateway:
         return SendResult(SendOutcome.PLACED, acked)
 
     def cancel(self, order: Order, now: datetime, reason: str = "cancel requested") -> bool:
-        """Cancel an order; True if it is no longer working (cancelled or already gone).
+        """Cancel an order; True if it ended without filling (cancelled, expired, never sent), so the
+        caller may replace it. False while it may still work, and when it filled: a stop that filled
+        just before its cancel has sold the coins an exit would sell again (Binance refuses the cancel of
+        a filled order with -2011, "unknown order"; the look-up then finds it FILLED).
 
         ``reason`` is stored on the order event (e.g. "repriced", "stop tightened").
         """
@@ -197,7 +200,8 @@ class OrderGateway:
             cancelled = self._broker.cancel_order(order.symbol, order.client_order_id)
         except OrderNotFound:
             self.resolve(order, now, resend=False, reason=reason)
-            return order.client_order_id not in self._open
+            after = self._state.get(order.client_order_id) or order
+            return after.status.is_terminal and after.status is not OrderStatus.FILLED
         except BrokerError as exc:
             log.warning("cancel_failed", client_order_id=order.client_order_id, error=str(exc))
             return False

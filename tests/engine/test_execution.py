@@ -170,6 +170,27 @@ def test_an_exit_cancels_the_stop_then_sells_the_position(s: Setup) -> None:
     assert s.broker.sent.index(exit_order.client_order_id) > s.broker.sent.index(stop.client_order_id)
 
 
+def test_an_exit_behind_a_stop_that_just_filled_sells_nothing_twice(s: Setup) -> None:
+    """The stop fills at the venue between two polls and an exit is asked for before the next one: the
+    cancel of a filled order is refused ("unknown order", -2011 on Binance), the look-up finds it FILLED,
+    and no exit goes out for coins the stop already sold (with coins of the user's own in the account,
+    it would have sold those)."""
+    s.executor.submit(entry(), T0)
+    s.broker.fill("sbi1n0", Decimal(100), T0)
+    s.executor.apply_update(s.broker.poll(T0), T0)
+    [stop] = s.stored(OrderPurpose.STOP)
+    s.broker.fill(stop.client_order_id, Decimal(95), T0 + timedelta(minutes=4))  # not polled yet
+
+    s.executor.submit(exit_intent(), T0 + timedelta(minutes=5))
+    assert s.stored(OrderPurpose.EXIT) == [], "the exit waits for the stop's fill"
+    s.executor.apply_update(s.broker.poll(T0 + timedelta(minutes=6)), T0 + timedelta(minutes=6))
+    s.executor.manage(T0 + timedelta(minutes=6))
+
+    assert s.book.position("BTC/USDT") is None
+    assert s.stored(OrderPurpose.EXIT) == [] and s.executor.deferred_exits() == ()
+    assert s.store.get_order(stop.client_order_id).status is OrderStatus.FILLED  # type: ignore[union-attr]
+
+
 def test_a_fill_reported_twice_is_stored_and_counted_once(s: Setup) -> None:
     s.executor.submit(entry(), T0)
     fill = s.broker.fill("sbi1n0", Decimal(100), T0)
