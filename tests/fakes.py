@@ -65,12 +65,17 @@ class InMemoryAuditStore:
         self.order_rows[order.client_order_id] = (run_id, order)
         self.events.append(event)
 
+    def record_fills(self, fills: Sequence[Fill]) -> list[Fill]:
+        new = []
+        for fill in fills:
+            key = (fill.venue, fill.trade_id)
+            if key not in self.fill_rows:
+                self.fill_rows[key] = fill
+                new.append(fill)
+        return new
+
     def record_fill(self, fill: Fill) -> bool:
-        key = (fill.venue, fill.trade_id)
-        if key in self.fill_rows:
-            return False
-        self.fill_rows[key] = fill
-        return True
+        return bool(self.record_fills([fill]))
 
     def record_equity(self, run_id: int, snapshot: EquitySnapshot) -> None:
         self.equity.append(snapshot)

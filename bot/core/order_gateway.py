@@ -258,7 +258,7 @@ class OrderGateway:
 
     def store_fills(self, fills: Sequence[Fill]) -> list[Fill]:
         """Store the venue's fills; returns those stored for the first time (a re-report is not new)."""
-        new = [fill for fill in fills if self._store.record_fill(fill)]
+        new = self._store.record_fills(fills)
         self._broker.acknowledge(fills)  # all of them are in the DB now
         return new
 

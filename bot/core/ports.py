@@ -174,8 +174,8 @@ class AuditStore(Protocol):
         """Update the order's current state and append the event."""
         ...
 
-    def record_fill(self, fill: Fill) -> bool:
-        """Store a fill once. False if (venue, trade_id) is already stored."""
+    def record_fills(self, fills: Sequence[Fill]) -> list[Fill]:
+        """Store fills once each, in one transaction; returns the new ones (not those stored before)."""
         ...
 
     def record_equity(self, run_id: int, snapshot: EquitySnapshot) -> None: ...

@@ -7,6 +7,8 @@ from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
+import pytest
+
 from bot.adapters.audit import SqlAuditStore
 from bot.core.ports import RunInfo
 from bot.domain import Fill, Order
@@ -118,3 +120,60 @@ def test_fills_come_back_in_time_order_whatever_the_recording_order(
     store.record_fill(new_fill("tie-b", occurred_at=at(5)))
 
     assert [f.trade_id for f in store.fills()] == ["early", "tie-a", "tie-b", "late"]
+
+
+def test_a_batch_of_fills_stores_each_once_and_returns_the_new_ones_in_order(
+    store: SqlAuditStore, new_fill: Callable[..., Fill]
+) -> None:
+    store.record_fills([new_fill("t2")])
+
+    new = store.record_fills(
+        [new_fill("t1"), new_fill("t2"), new_fill("t3"), new_fill("t1", quantity=Decimal("9"))]
+    )
+
+    assert [f.trade_id for f in new] == ["t1", "t3"]
+    assert sorted((f.trade_id, f.quantity) for f in store.fills()) == [
+        ("t1", Decimal("0.1")), ("t2", Decimal("0.1")), ("t3", Decimal("0.1"))
+    ]  # fmt: skip
+    assert store.record_fills([new_fill("t1"), new_fill("t3")]) == []
+    assert store.record_fills([]) == []
+
+
+def test_a_batch_is_one_transaction_a_bad_fill_stores_none_of_it(
+    store: SqlAuditStore, new_fill: Callable[..., Fill]
+) -> None:
+    with pytest.raises(Exception, match="non-finite"):
+        store.record_fills([new_fill("good"), new_fill("bad", price=Decimal("NaN"))])
+
+    assert store.fills() == []
+    assert [f.trade_id for f in store.record_fills([new_fill("good")])] == ["good"]
+
+
+def test_overlapping_batches_from_two_processes_store_every_fill_exactly_once(
+    migrated_url: str, new_fill: Callable[..., Fill]
+) -> None:
+    trades = [f"t{i}" for i in range(40)]
+    stored: list[list[str]] = []
+    errors: list[BaseException] = []
+    barrier = threading.Barrier(2)
+
+    def report(ids: list[str]) -> None:
+        with SqlAuditStore(migrated_url, venue="binance") as own_store:
+            try:
+                barrier.wait(timeout=10)
+                for start in range(0, len(ids), 5):
+                    new = own_store.record_fills([new_fill(t) for t in ids[start : start + 5]])
+                    stored.append([f.trade_id for f in new])
+            except BaseException as error:  # collected and asserted below
+                errors.append(error)
+
+    threads = [threading.Thread(target=report, args=(ids,)) for ids in (trades, trades[::-1])]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+
+    assert errors == []
+    assert sorted(t for batch in stored for t in batch) == sorted(trades)
+    with SqlAuditStore(migrated_url, venue="binance") as reader:
+        assert sorted(f.trade_id for f in reader.fills()) == sorted(trades)

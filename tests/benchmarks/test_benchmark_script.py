@@ -56,3 +56,9 @@ def test_the_replay_memory_script_runs_on_a_tiny_size() -> None:
 def test_the_cli_startup_script_runs() -> None:
     out = run_script("cli_startup.py", "--repeat", "1")
     assert "spotbot --help" in out and "goal: spotbot --help <= 0.25 s" in out
+
+
+def test_the_journal_speed_script_runs() -> None:
+    out = run_script("journal_speed.py", "--fills", "200")
+    assert "record_fills" in out and "bare driver" in out
+    assert "goal: >= 5,000 durable fills/s" in out

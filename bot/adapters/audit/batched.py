@@ -23,7 +23,7 @@ from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import URL, Engine, bindparam, update
+from sqlalchemy import URL, Engine
 from sqlalchemy.orm import Session
 
 from bot.adapters.audit import convert
@@ -38,11 +38,13 @@ from bot.adapters.audit.models import (
     table_of,
 )
 from bot.adapters.audit.store import (
+    ORDER_UPDATE,
     SqlAuditStore,
     UnknownRecordError,
     check_decisions,
     check_event,
     first_event,
+    order_update_values,
 )
 from bot.domain import EquitySnapshot, Fill, Order, OrderEvent, OrderIntent, RiskDecision
 
@@ -50,17 +52,6 @@ FLUSH_ROWS = 50_000
 
 
 _ORDERS = table_of(OrderRow)
-_ORDER_UPDATE = (
-    update(_ORDERS)
-    .where(_ORDERS.c.client_order_id == bindparam("cid"))
-    .values(
-        status=bindparam("new_status"),
-        filled_quantity=bindparam("new_filled"),
-        average_fill_price=bindparam("new_average"),
-        exchange_order_id=bindparam("new_venue_id"),
-        updated_at=bindparam("new_updated_at"),
-    )
-)
 
 
 class BatchedAuditStore(SqlAuditStore):
@@ -118,14 +109,17 @@ class BatchedAuditStore(SqlAuditStore):
         self._add(OrderEventRow, convert.event_values(event))
         self._maybe_flush()
 
-    def record_fill(self, fill: Fill) -> bool:
-        key = (fill.venue, fill.trade_id)
-        if key in self._fill_keys:
-            return False
-        self._fill_keys.add(key)
-        self._add(FillRow, convert.fill_values(fill))
+    def record_fills(self, fills: Sequence[Fill]) -> list[Fill]:
+        new = []
+        for fill in fills:
+            key = (fill.venue, fill.trade_id)
+            if key in self._fill_keys:
+                continue
+            self._fill_keys.add(key)
+            self._add(FillRow, convert.fill_values(fill))
+            new.append(fill)
         self._maybe_flush()
-        return True
+        return new
 
     def record_equity(self, run_id: int, snapshot: EquitySnapshot) -> None:
         self._add(EquitySnapshotRow, convert.snapshot_values(run_id, snapshot))
@@ -196,15 +190,7 @@ class BatchedAuditStore(SqlAuditStore):
         return values
 
     def _update_values(self, cid: str) -> dict[str, Any]:
-        order = self._orders[cid][1]
-        return {
-            "cid": cid,
-            "new_status": order.status.value,
-            "new_filled": order.filled_quantity,
-            "new_average": order.average_fill_price,
-            "new_venue_id": order.exchange_order_id,
-            "new_updated_at": self._updated_at[cid],
-        }
+        return order_update_values(self._orders[cid][1], self._updated_at[cid])
 
     def flush(self) -> None:
         """Write everything buffered, in one transaction (parents before the rows that refer to them)."""
@@ -216,7 +202,7 @@ class BatchedAuditStore(SqlAuditStore):
             bulk_insert(connection, _ORDERS, [self._order_values(cid) for cid in self._unwritten])
             changed = [self._update_values(cid) for cid in self._changed.difference(self._unwritten)]
             if changed:
-                s.execute(_ORDER_UPDATE, changed)
+                s.execute(ORDER_UPDATE, changed)
             for model in (IntentRow, RiskDecisionRow, OrderEventRow, FillRow, EquitySnapshotRow):
                 bulk_insert(connection, table_of(model), self._rows[model])
 

@@ -19,21 +19,23 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any, TypeVar
 
 import structlog
-from sqlalchemy import URL, Engine, func, inspect, select, update
+from sqlalchemy import URL, Engine, Table, bindparam, func, insert, select, update
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
+from sqlalchemy.sql.dml import Insert
 
 from bot.adapters.audit import convert
 from bot.adapters.audit.models import (
-    Base,
     EquitySnapshotRow,
     FillRow,
     IntentRow,
     OrderEventRow,
     OrderRow,
+    RiskDecisionRow,
     RunRow,
     TradingStateEventRow,
+    table_of,
 )
 from bot.adapters.audit.reader import SqlAuditReader
 from bot.adapters.audit.transactions import RetryPolicy
@@ -46,6 +48,27 @@ if TYPE_CHECKING:
 log = structlog.get_logger(__name__)
 
 T = TypeVar("T")
+
+# Statements built once and run with parameters: building one per write (values inlined) cost most of a
+# write's Python time (0.76 ms of CPU per fill; SQLite itself commits in 0.17 ms).
+_ORDERS, _FILLS, _INTENTS = table_of(OrderRow), table_of(FillRow), table_of(IntentRow)
+_INSERT_EVENT = insert(table_of(OrderEventRow))
+_INSERT_DECISION = insert(table_of(RiskDecisionRow))
+_INSERT_SNAPSHOT = insert(table_of(EquitySnapshotRow))
+ORDER_UPDATE = (
+    update(_ORDERS)
+    .where(_ORDERS.c.client_order_id == bindparam("cid"))
+    .values(
+        status=bindparam("new_status"),
+        filled_quantity=bindparam("new_filled"),
+        average_fill_price=bindparam("new_average"),
+        exchange_order_id=func.coalesce(bindparam("new_venue_id"), _ORDERS.c.exchange_order_id),
+        updated_at=bindparam("new_updated_at"),
+    )
+)
+"""An order's new state (a venue id once known is kept when the update has none)."""
+_ORDER_UPDATE_RETURNING = ORDER_UPDATE.returning(_ORDERS.c.id)
+_INSERT_NEW: dict[tuple[str, str], Insert] = {}
 
 
 class UnknownRecordError(LookupError):
@@ -87,17 +110,6 @@ class SqlAuditStore(SqlAuditReader):
     def _write(self, work: Callable[[Session], T]) -> T:
         """``work(session)`` in one write transaction, committed exactly once; returns its result."""
         return self._transactions.write(work)
-
-    def _insert_unless_exists(
-        self, s: Session, model: type[Base], values: dict[str, Any], unique: Sequence[str]
-    ) -> bool:
-        """Insert one row unless a row with the same ``unique`` key exists; True if inserted.
-
-        Only a conflict on that key is ignored: a broken foreign key or a bad value still raises.
-        """
-        insert = sqlite_insert if s.get_bind().dialect.name == "sqlite" else postgresql_insert
-        stmt = insert(model).values(**values).on_conflict_do_nothing(index_elements=list(unique))
-        return s.execute(stmt.returning(*inspect(model).primary_key)).first() is not None
 
     def start_run(self, run: RunInfo) -> int:
         values: dict[str, Any] = dict(
@@ -164,12 +176,14 @@ class SqlAuditStore(SqlAuditReader):
         """Store the intent and its decisions (``seq`` 1, 2, ... in chain order) together, or nothing."""
         check_decisions(intent, decisions)
 
+        values = convert.intent_values(run_id, intent)
+        rows = [convert.decision_values(seq, d) for seq, d in enumerate(decisions, start=1)]
+
         def write(s: Session) -> bool:
-            if not self._insert_unless_exists(
-                s, IntentRow, convert.intent_values(run_id, intent), ["intent_id"]
-            ):
+            if not _insert_new(s, _INTENTS, [values], ("intent_id",)):
                 return False
-            s.add_all(convert.decision_row(seq, d) for seq, d in enumerate(decisions, start=1))
+            if rows:
+                s.connection().execute(_INSERT_DECISION, rows)
             return True
 
         inserted = self._write(write)
@@ -185,10 +199,12 @@ class SqlAuditStore(SqlAuditReader):
         """
         values = convert.order_values(run_id, self.venue, order)
 
+        event = convert.event_values(first_event(order))
+
         def write(s: Session) -> bool:
-            if not self._insert_unless_exists(s, OrderRow, values, ["client_order_id"]):
+            if not _insert_new(s, _ORDERS, [values], ("client_order_id",)):
                 return False
-            s.add(convert.event_row(first_event(order)))
+            s.connection().execute(_INSERT_EVENT, event)
             return True
 
         inserted = self._write(write)
@@ -203,33 +219,42 @@ class SqlAuditStore(SqlAuditReader):
         :class:`UnknownRecordError` if the order was never saved (nothing is written then).
         """
         check_event(order, event)
-        values: dict[str, Any] = {
-            "status": order.status.value,
-            "filled_quantity": order.filled_quantity,
-            "average_fill_price": order.average_fill_price,
-            "updated_at": event.occurred_at,
-        }
-        if order.exchange_order_id is not None:
-            values["exchange_order_id"] = order.exchange_order_id
-        statement = update(OrderRow).where(OrderRow.client_order_id == order.client_order_id).values(**values)
+        values = order_update_values(order, event.occurred_at)
+        event_values = convert.event_values(event)
 
         def write(s: Session) -> None:
-            if s.execute(statement.returning(OrderRow.id)).first() is None:
+            connection = s.connection()
+            if connection.execute(_ORDER_UPDATE_RETURNING, values).first() is None:
                 raise UnknownRecordError(f"no order with client order id {order.client_order_id!r}")
-            s.add(convert.event_row(event))
+            connection.execute(_INSERT_EVENT, event_values)
 
         self._write(write)
 
+    def record_fills(self, fills: Sequence[Fill]) -> list[Fill]:
+        """Store fills once per (venue, trade_id), all in one transaction; returns those stored now (in the
+        order given, a repeat within ``fills`` once), not those already stored by any process."""
+        seen: set[tuple[str, str]] = set()
+        batch = []
+        for fill in fills:
+            if (fill.venue, fill.trade_id) not in seen:
+                seen.add((fill.venue, fill.trade_id))
+                batch.append(fill)
+        if not batch:
+            return []
+        rows = [convert.fill_values(fill) for fill in batch]
+        inserted = self._write(lambda s: _insert_new(s, _FILLS, rows, ("venue", "trade_id")))
+        new = [fill for fill in batch if (fill.venue, fill.trade_id) in inserted]
+        if len(new) < len(fills):
+            log.debug("audit_fills_exist", known=len(fills) - len(new))
+        return new
+
     def record_fill(self, fill: Fill) -> bool:
-        """Store a fill once per (venue, trade_id); False for a fill already stored, by any process."""
-        values, unique = convert.fill_values(fill), ["venue", "trade_id"]
-        inserted = self._write(lambda s: self._insert_unless_exists(s, FillRow, values, unique))
-        if not inserted:
-            log.debug("audit_fill_exists", venue=fill.venue, trade_id=fill.trade_id)
-        return inserted
+        """Store one fill (see :meth:`record_fills`); False if it is stored already."""
+        return bool(self.record_fills([fill]))
 
     def record_equity(self, run_id: int, snapshot: EquitySnapshot) -> None:
-        self._write(lambda s: s.add(convert.snapshot_row(run_id, snapshot)))
+        values = convert.snapshot_values(run_id, snapshot)
+        self._write(lambda s: s.connection().execute(_INSERT_SNAPSHOT, values))
 
     def record_trading_state(
         self, bot_name: str, run_id: int | None, status: TradingStatus, actor: str, flatten: bool = False
@@ -255,6 +280,42 @@ class SqlAuditStore(SqlAuditReader):
             flatten=flatten,
         )
         return event_id
+
+
+def order_update_values(order: Order, updated_at: datetime) -> dict[str, Any]:
+    """The parameters of :data:`ORDER_UPDATE` that bring ``order``'s row to its new state."""
+    return {
+        "cid": order.client_order_id,
+        "new_status": order.status.value,
+        "new_filled": order.filled_quantity,
+        "new_average": order.average_fill_price,
+        "new_venue_id": order.exchange_order_id,
+        "new_updated_at": updated_at,
+    }
+
+
+def _insert_new(
+    s: Session, table: Table, rows: Sequence[dict[str, Any]], unique: tuple[str, ...]
+) -> set[Any]:
+    """Insert the rows whose ``unique`` key is not stored yet; returns the keys inserted (a 1-tuple's key
+    is its value).
+
+    The database decides (``INSERT ... ON CONFLICT DO NOTHING``), so two writers cannot both insert one
+    key. Only a conflict on that key is ignored: a broken foreign key or a bad value still raises.
+    """
+    dialect = s.get_bind().dialect.name
+    statement = _INSERT_NEW.get((dialect, table.name))
+    if statement is None:
+        insert_into = sqlite_insert if dialect == "sqlite" else postgresql_insert
+        statement = (
+            insert_into(table)
+            .on_conflict_do_nothing(index_elements=list(unique))
+            .returning(*(table.c[key] for key in unique))
+        )
+        _INSERT_NEW[(dialect, table.name)] = statement
+    connection = s.connection()
+    result = connection.execute(statement, rows[0] if len(rows) == 1 else list(rows))
+    return {row[0] if len(unique) == 1 else tuple(row) for row in result}
 
 
 def _inserted_id(s: Session, row: RunRow | TradingStateEventRow) -> int:

@@ -3,7 +3,7 @@ against the DB. The venue's answer is recorded; nothing is sent, re-sent or canc
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from decimal import Decimal
@@ -47,7 +47,7 @@ class ReconcileStore(Protocol):
 
     def record_order_update(self, order: Order, event: OrderEvent) -> None: ...
 
-    def record_fill(self, fill: Fill) -> bool: ...
+    def record_fills(self, fills: Sequence[Fill]) -> list[Fill]: ...
 
 
 @runtime_checkable

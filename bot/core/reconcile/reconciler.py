@@ -109,7 +109,7 @@ class Reconciler:
             found.fail("poll", str(symbol), RuntimeError("fills not read: symbol deferred"))
         for venue_order in update.orders:
             self._orders.venue_says(venue_order, found)
-        adopted = [fill for fill in update.fills if self._store.record_fill(fill)]
+        adopted = self._store.record_fills(update.fills)
         self._broker.acknowledge(update.fills)
         found.fills.extend(adopted)
         for fill in adopted:
