@@ -56,8 +56,9 @@ class App:
         return self.daemon.replay
 
 
-def build_market(settings: Settings) -> OfflineMarket:
-    """The offline market (sim or csv) of the settings."""
+def build_market(settings: Settings, window: tuple[int | None, int | None] | None = None) -> OfflineMarket:
+    """The offline market (sim or csv) of the settings; ``window`` (ms, ``[start, end)``) lets a CSV with
+    a columnar copy be read only there (see :func:`bot.adapters.market.build_offline_market`)."""
     market = settings.market
     rules = market.rules
     return build_offline_market(
@@ -75,6 +76,7 @@ def build_market(settings: Settings) -> OfflineMarket:
             symbol: override.model_dump(exclude_none=True) for symbol, override in rules.overrides.items()
         }
         or None,
+        window=window,
     )
 
 

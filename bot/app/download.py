@@ -10,6 +10,8 @@
 - The file has the header ``timestamp,open,high,low,close,volume`` (ms UTC open time): what
   :func:`bot.adapters.market.csv_replay.load_csv_series` and ``spotbot backtest --data`` read.
 - Gaps (candles the exchange does not have) are kept as gaps and reported.
+- Beside each CSV, its columnar copy ``BASE_QUOTE-TF.parquet`` (:mod:`bot.adapters.market.columnar`),
+  rewritten whenever the CSV grew: a backtest with ``--from``/``--to`` reads only its window from it.
 """
 
 from __future__ import annotations
@@ -29,6 +31,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TextC
 from bot.adapters.exchange import answers
 from bot.adapters.exchange.client import make_client
 from bot.adapters.exchange.retry import ExchangeCaller
+from bot.adapters.market.columnar import is_current, write_columnar
 from bot.app.backtest.data import candle_file_name, parse_date
 from bot.domain import BrokerError, timeframe_ms
 from bot.domain.clock import datetime_to_ms, ms_to_datetime
@@ -138,6 +141,8 @@ def download_symbol(
             on_progress(symbol, min(slots, (cursor - start) // step), slots)
     if on_progress is not None:
         on_progress(symbol, slots, slots)
+    if times and (fetched or not is_current(path, timeframe)):
+        write_columnar(path, symbol, timeframe)  # what a windowed backtest reads instead of the CSV
     return DownloadResult(
         symbol=symbol,
         path=path,

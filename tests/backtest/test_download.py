@@ -9,6 +9,7 @@ from typing import Any
 from typer.testing import CliRunner
 
 from bot.adapters.exchange import ExchangeCaller, make_client
+from bot.adapters.market.columnar import read_window
 from bot.adapters.market.csv_replay import load_csv_series
 from bot.app.cli import app
 from bot.app.download import download, existing_timestamps, find_gaps
@@ -78,6 +79,8 @@ def test_second_download_fetches_only_the_new_candles(fake_exchange: FakeExchang
     [request] = klines_requests(fake_exchange)
     assert int(request["params"]["startTime"]) == candles[-6][0] + HOUR
     assert existing_timestamps(second.path) == [c[0] for c in candles[:-1]]
+    copy = read_window(second.path, "BTC/USDT", "1h", candles[-6][0], None)  # the columnar copy kept up
+    assert copy is not None and copy.series.open_time.tolist() == [c[0] for c in candles[-6:-1]]
 
     fake_exchange.clear_log()
     [third] = download(caller, ["BTC/USDT"], "1h", since_ms=candles[0][0], until_ms=None, directory=tmp_path)

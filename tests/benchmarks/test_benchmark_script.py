@@ -62,3 +62,9 @@ def test_the_journal_speed_script_runs() -> None:
     out = run_script("journal_speed.py", "--fills", "200")
     assert "record_fills" in out and "bare driver" in out
     assert "goal: >= 5,000 durable fills/s" in out
+
+
+def test_the_window_read_script_runs() -> None:
+    out = run_script("window_read.py", "--candles", "20000", "--days", "2")
+    assert "columnar vs csv" in out
+    assert "same candles and market rules from both: True" in out

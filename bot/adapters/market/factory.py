@@ -36,6 +36,7 @@ def build_offline_market(
     maker_fee: Decimal = DEFAULT_FEE,
     taker_fee: Decimal = DEFAULT_FEE,
     rule_overrides: Mapping[str, RuleOverrides] | None = None,
+    window: tuple[int | None, int | None] | None = None,
 ) -> OfflineMarket:
     """An :class:`OfflineMarket` replaying ``csv_files`` (symbol -> path) or, without them, a synthetic one.
 
@@ -47,6 +48,9 @@ def build_offline_market(
       (``{"USDT": Decimal(10), "BTC": Decimal("0.0001")}``).
     - Rules are derived from each symbol's median close (see :mod:`bot.adapters.market.rules`);
       ``rule_overrides[symbol]`` (e.g. ``{"tick_size": Decimal("0.01")}``) wins.
+    - ``window`` (open times in ms, ``[start, end)``, either end open): a CSV with a current columnar
+      copy (:mod:`bot.adapters.market.columnar`) is read only there; the rules stay the whole file's.
+      Candles outside the window may still be held: the caller slices.
     """
     timeframe_ms(timeframe)
     if not symbols:
@@ -62,8 +66,9 @@ def build_offline_market(
     ):
         _check_keys(name, mapping, symbols)
 
+    typical: dict[str, float] = {}
     if csv_files:
-        series = _replay_series(symbols, timeframe, csv_files)
+        series, typical = _replay_series(symbols, timeframe, csv_files, window)
     else:
         specs = [
             SyntheticSymbol(
@@ -80,7 +85,7 @@ def build_offline_market(
     rules: dict[str, MarketRules] = {
         symbol: derive_rules(
             symbol,
-            one.median_close(),
+            typical[symbol] if symbol in typical else one.median_close(),
             min_notional=_min_notional_for(symbol, min_notional),
             maker_fee=maker_fee,
             taker_fee=taker_fee,
@@ -101,13 +106,31 @@ def build_offline_market(
 
 
 def _replay_series(
-    symbols: Sequence[str], timeframe: str, csv_files: Mapping[str, str | Path]
-) -> dict[str, CandleSeries]:
+    symbols: Sequence[str],
+    timeframe: str,
+    csv_files: Mapping[str, str | Path],
+    window: tuple[int | None, int | None] | None,
+) -> tuple[dict[str, CandleSeries], dict[str, float]]:
+    """Each symbol's candles, and the whole file's median close where only a window was read."""
     missing = [s for s in symbols if s not in csv_files]
     unknown = [s for s in csv_files if s not in symbols]
     if missing or unknown:
         raise ValueError(f"csv_files: symbols without a file {missing}, files for unknown symbols {unknown}")
-    return {symbol: load_csv_series(csv_files[symbol], symbol, timeframe) for symbol in symbols}
+    series: dict[str, CandleSeries] = {}
+    typical: dict[str, float] = {}
+    for symbol in symbols:
+        path = Path(csv_files[symbol])
+        if window is not None:
+            from bot.adapters.market.columnar import read_window  # pyarrow: only for windowed reads
+
+            part = read_window(path, symbol, timeframe, *window)
+            if part is not None:
+                series[symbol], typical[symbol] = part.series, part.median_close
+                log.info("candles_read_from_columnar_copy", symbol=symbol, row_groups=part.groups_read,
+                         of=part.groups, candles=len(part.series))  # fmt: skip
+                continue
+        series[symbol] = load_csv_series(path, symbol, timeframe)
+    return series, typical
 
 
 def _min_notional_for(symbol: str, min_notional: Decimal | Mapping[str, Decimal]) -> Decimal:

@@ -84,12 +84,23 @@ def parse_date(value: str, option: str) -> datetime:
     return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
 
 
+def window_ms(start: datetime | None, end: datetime | None) -> tuple[int | None, int | None] | None:
+    """``[start, end)`` as open times in ms (``None`` for an open end); ``None`` for no window at all."""
+    if start is None and end is None:
+        return None
+    return (
+        datetime_to_ms(start) if start is not None else None,
+        datetime_to_ms(end) if end is not None else None,
+    )
+
+
 def restrict_market(market: OfflineMarket, start: datetime | None, end: datetime | None) -> OfflineMarket:
     """The same market with only the candles opening in ``[start, end)`` (every symbol must keep some)."""
-    if start is None and end is None:
+    window = window_ms(start, end)
+    if window is None:
         return market
-    lo = datetime_to_ms(start) if start is not None else np.iinfo(np.int64).min
-    hi = datetime_to_ms(end) if end is not None else np.iinfo(np.int64).max
+    lo = window[0] if window[0] is not None else np.iinfo(np.int64).min
+    hi = window[1] if window[1] is not None else np.iinfo(np.int64).max
     if lo >= hi:
         raise DataError(f"--from {start} must be before --to {end}")
     series: dict[str, CandleSeries] = {}

@@ -15,7 +15,14 @@ from typing import Any
 
 from bot.adapters.market.offline import OfflineMarket
 from bot.app.backtest.curve import FloatArray, equity_curve
-from bot.app.backtest.data import DataError, DataFiles, resolve_data, restrict_market, symbol_of_file
+from bot.app.backtest.data import (
+    DataError,
+    DataFiles,
+    resolve_data,
+    restrict_market,
+    symbol_of_file,
+    window_ms,
+)
 from bot.app.backtest.event_replay import event_replay
 from bot.app.backtest.metrics import BacktestMetrics, compute_metrics
 from bot.app.bootstrap import App, build_app, build_market, finish_app
@@ -90,7 +97,7 @@ def load_backtest_settings(
 
 def backtest_market(settings: Settings, start: datetime | None, end: datetime | None) -> OfflineMarket:
     """The configured offline market (sim or csv), restricted to candles opening in ``[start, end)``."""
-    return restrict_market(build_market(settings), start, end)
+    return restrict_market(build_market(settings, window_ms(start, end)), start, end)
 
 
 def run_backtest(
