@@ -68,3 +68,10 @@ def test_the_window_read_script_runs() -> None:
     out = run_script("window_read.py", "--candles", "20000", "--days", "2")
     assert "columnar vs csv" in out
     assert "same candles and market rules from both: True" in out
+
+
+def test_the_optimize_speed_script_runs(shared_data: Path) -> None:
+    out = run_script(
+        "optimize_speed.py", "--trials", "3", "--repeat", "1", "--data", str(shared_data / "ETH_BTC-5m.csv")
+    )
+    assert "--jobs 2 vs --jobs 1" in out and "goal: --jobs 2 >= 1.7x" in out

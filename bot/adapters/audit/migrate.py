@@ -11,6 +11,8 @@ cannot be used raises :class:`~bot.adapters.audit.errors.AuditDbError` (see
 
 from __future__ import annotations
 
+from functools import cache
+
 from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
@@ -33,8 +35,9 @@ def alembic_config(connection: Connection | None = None) -> Config:
     return config
 
 
+@cache
 def head_revision() -> str | None:
-    """The newest revision shipped with this version of the code."""
+    """The newest revision shipped with this version of the code (the scripts are read once)."""
     return ScriptDirectory.from_config(alembic_config()).get_current_head()
 
 
@@ -52,6 +55,8 @@ def upgrade(url: str | URL | Engine, revision: str = "head") -> None:
         with engine.connect().execution_options(**BEGIN_IMMEDIATE) as connection, connection.begin():
             if connection.dialect.name == "postgresql":
                 connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _ADVISORY_LOCK_KEY})
+            if revision == "head" and _revision_of(connection) == head_revision():
+                return  # at head already (every start but the first): no need to load the scripts
             command.upgrade(alembic_config(connection), revision)
 
     try:
@@ -61,13 +66,17 @@ def upgrade(url: str | URL | Engine, revision: str = "head") -> None:
             engine.dispose()
 
 
+def _revision_of(connection: Connection) -> str | None:
+    return MigrationContext.configure(connection).get_current_revision()
+
+
 def current_revision(url: str | URL | Engine) -> str | None:
     """The revision the database is at; ``None`` for an empty (never migrated) database."""
     engine, owned = _engine(url)
 
     def once() -> str | None:
         with engine.connect() as connection:
-            return MigrationContext.configure(connection).get_current_revision()
+            return _revision_of(connection)
 
     try:
         return Transactions(engine).run(once)

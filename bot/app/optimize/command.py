@@ -83,7 +83,9 @@ def default_study_name(config: Path, setup: dict[str, Any]) -> str:
 
 def _run_trials(request: OptimizeRequest, evaluator: Evaluator, name: str, console: Console) -> None:
     columns = (TextColumn("optimize"), BarColumn(), MofNCompleteColumn(), TextColumn("trials"))
-    with Progress(*columns, TimeElapsedColumn(), console=console, transient=True) as progress:
+    # No refresh thread with workers: they are forked, and a thread's locks would be copied mid-use.
+    with Progress(*columns, TimeElapsedColumn(), console=console, transient=True,
+                  auto_refresh=request.jobs <= 1) as progress:  # fmt: skip
         task = progress.add_task("optimize", total=request.trials)
         if request.jobs <= 1:
             storage = open_storage(request.storage_url)
@@ -94,14 +96,13 @@ def _run_trials(request: OptimizeRequest, evaluator: Evaluator, name: str, conso
             optimize_here(evaluator, storage, name, request.trials, request.seed, 0, on_trial=advance)
         else:
             optimize_in_processes(
-                request.setup,
+                evaluator,
                 request.storage_url,
                 name,
                 request.trials,
                 request.seed,
                 request.jobs,
-                str(request.out_path.with_suffix(".log")),
-                lambda done: progress.update(task, completed=done),
+                lambda done: progress.update(task, completed=done, refresh=True),
             )
 
 

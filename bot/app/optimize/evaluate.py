@@ -8,6 +8,7 @@ audit DB of its own in a throwaway temporary directory.
 from __future__ import annotations
 
 import os
+import shutil
 import tempfile
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -15,6 +16,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+from bot.adapters.audit.migrate import upgrade
 from bot.adapters.market.offline import OfflineMarket
 from bot.app.backtest.data import parse_date
 from bot.app.backtest.metrics import BacktestMetrics
@@ -92,6 +94,16 @@ class Evaluator:
         self.windows: list[Window] = timeline_windows(self.market, setup.folds)
         self._window_markets = window_markets(self.market, self.windows)
         self.market_candles = sum(window.candles for window in self.windows)
+        # Every backtest gets a fresh audit DB: a copy of one migrated here, not a migration each time.
+        self._scratch = tempfile.TemporaryDirectory(prefix="spotbot-optimize-", dir=scratch_dir())
+        self._empty_db = Path(self._scratch.name) / "empty.sqlite"
+        upgrade(f"sqlite:///{self._empty_db}")
+
+    def _fresh_db(self, folder: str) -> str:
+        """A new, migrated, empty audit DB in ``folder``; its URL."""
+        path = Path(folder) / "audit.sqlite"
+        shutil.copyfile(self._empty_db, path)
+        return f"sqlite:///{path}"
 
     def trial_settings(self, values: dict[str, Any], database_url: str) -> Settings:
         """The config with the trial's params and its own audit DB; :class:`InvalidParams` if refused."""
@@ -113,7 +125,7 @@ class Evaluator:
 
     def _metrics(self, values: dict[str, Any], market: OfflineMarket) -> BacktestMetrics:
         with tempfile.TemporaryDirectory(prefix="spotbot-optimize-", dir=scratch_dir()) as tmp:
-            settings = self.trial_settings(values, f"sqlite:///{Path(tmp) / 'audit.sqlite'}")
+            settings = self.trial_settings(values, self._fresh_db(tmp))
             run = run_backtest(settings, market, data=self.files)
             run.app.store.close()
             if run.outcome != "completed":
@@ -133,7 +145,7 @@ class Evaluator:
     def full_result(self, values: dict[str, Any], config_path: Path) -> dict[str, Any]:
         """``result.json`` of the params over all the data (what ``spotbot backtest`` will print)."""
         with tempfile.TemporaryDirectory(prefix="spotbot-optimize-", dir=scratch_dir()) as tmp:
-            settings = self.trial_settings(values, f"sqlite:///{Path(tmp) / 'audit.sqlite'}")
+            settings = self.trial_settings(values, self._fresh_db(tmp))
             run = run_backtest(settings, self.market, data=self.files)
             run.app.store.close()
             return result_to_json(

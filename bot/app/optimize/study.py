@@ -1,9 +1,10 @@
 """The Optuna study: storage, a seeded TPE sampler, and trials run in worker processes.
 
 The study lives in an RDB storage (SQLite by default, ``--storage postgresql://...`` to share it):
-``--jobs J`` starts J processes (``spawn``: the engine is CPU-bound Python, threads would share one
-core) that each load the study by name and run their share of the trials; other machines running the
-same command with the same ``--storage`` and ``--study`` join the same study.
+``--jobs J`` runs trials in this process and J - 1 forked ones (processes: the engine is CPU-bound
+Python, threads would share one core), each loading the study by name and running its share of the
+trials; other machines running the same command with the same ``--storage`` and ``--study`` join the
+same study.
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ from optuna.storages import RDBStorage
 from optuna.trial import Trial, TrialState
 
 from bot.app.logging_setup import configure_logging
-from bot.app.optimize.evaluate import Evaluator, InvalidParams, OptimizeSetup
+from bot.app.optimize.evaluate import Evaluator, InvalidParams
 from bot.app.optimize.space import suggest
 
 FINISHED = (TrialState.COMPLETE, TrialState.PRUNED, TrialState.FAIL)
@@ -115,20 +116,6 @@ def optimize_here(
     study.optimize(trial_objective(evaluator), n_trials=trials, callbacks=callbacks, gc_after_trial=False)
 
 
-def worker_main(
-    setup: OptimizeSetup,
-    url: str,
-    name: str,
-    trials: int,
-    seed: int | None,
-    worker: int,
-    log_file: str | None,
-) -> None:
-    """Entry point of a worker process (spawned: it imports and loads everything itself)."""
-    quiet(log_file)
-    optimize_here(Evaluator(setup), open_storage(url), name, trials, seed, worker)
-
-
 def shares(trials: int, jobs: int) -> list[int]:
     """``trials`` split over ``jobs`` workers as evenly as possible (no worker with nothing to do)."""
     jobs = max(1, min(jobs, trials))
@@ -140,51 +127,81 @@ def finished_count(storage: RDBStorage, name: str) -> int:
     return len(storage.get_all_trials(study_id, deepcopy=False, states=FINISHED))
 
 
+def _run_asked(study: optuna.Study, trial: Trial, objective: Callable[[Trial], float]) -> None:
+    """Run a trial taken with ``study.ask()`` and report it as ``study.optimize`` would."""
+    try:
+        value = objective(trial)
+    except optuna.TrialPruned:
+        study.tell(trial, state=TrialState.PRUNED)
+        return
+    except BaseException:
+        study.tell(trial, state=TrialState.FAIL)
+        raise
+    study.tell(trial, value)
+
+
+def _forked_worker(
+    evaluator: Evaluator, url: str, name: str, trials: int, seed: int | None, worker: int
+) -> None:
+    """A worker's life: it shares the parent's evaluator (forked), and opens its own storage connection."""
+    optimize_here(evaluator, open_storage(url), name, trials, seed, worker)
+
+
 def optimize_in_processes(
-    setup: OptimizeSetup,
+    evaluator: Evaluator,
     url: str,
     name: str,
     trials: int,
     seed: int | None,
     jobs: int,
-    log_file: str | None,
     on_progress: Progress,
     poll_seconds: float = 0.5,
 ) -> None:
-    """Start one spawned process per share of the trials; report progress until all have exited."""
+    """Run ``trials`` trials in this process and ``jobs - 1`` forked ones; report progress until done.
+
+    Forked, not spawned: a worker starts with the parent's imports, candles and evaluator, in
+    milliseconds instead of a second of imports and data loading each. This process is a worker too
+    (it would otherwise sit idle on one of the cores). Call it before starting any thread.
+    """
     storage = open_storage(url)
     before = finished_count(storage, name)
-    # Enqueued trials (the baseline) run here first: with SQLite storage two workers can both pop the
-    # same WAITING trial, and the second to finish fails with "Cannot tell a COMPLETE trial".
-    waiting = optuna.load_study(study_name=name, storage=storage).get_trials(
-        deepcopy=False, states=(optuna.trial.TrialState.WAITING,)
-    )
-    if waiting:
-        quiet(log_file)
-        optimize_here(Evaluator(setup), storage, name, len(waiting), seed, jobs)
-        trials -= len(waiting)
-        on_progress(finished_count(storage, name) - before)
-    if trials <= 0:
-        return
-    context = multiprocessing.get_context("spawn")
+    study = optuna.load_study(study_name=name, storage=storage, sampler=sampler(seed, 0))
+    # Enqueued trials (the baseline) are taken here, before any worker exists: with SQLite storage two
+    # workers can both pop the same WAITING trial, and the second to finish fails with "Cannot tell a
+    # COMPLETE trial".
+    with warnings.catch_warnings():  # "heartbeat is supposed to be used with Study.optimize": the
+        warnings.simplefilter("ignore", UserWarning)  # baseline is one trial, run at once, right here
+        asked = [study.ask() for _ in study.get_trials(deepcopy=False, states=(TrialState.WAITING,))]
+    split = shares(trials, jobs)
+    mine = max(0, split[0] - len(asked))
+    rest = trials - len(asked) - mine
+    context = multiprocessing.get_context("fork")
     processes = [
-        context.Process(
-            target=worker_main, args=(setup, url, name, share, seed, worker, log_file), daemon=True
-        )
-        for worker, share in enumerate(shares(trials, jobs))
+        context.Process(target=_forked_worker, args=(evaluator, url, name, share, seed, worker), daemon=True)
+        for worker, share in enumerate(shares(rest, jobs - 1) if rest > 0 else [], start=1)
     ]
     for process in processes:
         process.start()
+
+    def report() -> None:
+        on_progress(finished_count(storage, name) - before)
+
     try:
+        objective = trial_objective(evaluator)
+        for trial in asked:
+            _run_asked(study, trial, objective)
+            report()
+        if mine:
+            optimize_here(evaluator, storage, name, mine, seed, 0, on_trial=report)
         while alive := [p.sentinel for p in processes if p.is_alive()]:
-            on_progress(finished_count(storage, name) - before)
+            report()
             wait(alive, timeout=poll_seconds)  # returns at once when a worker exits
     finally:
         for process in processes:
             if process.is_alive():
                 process.terminate()
             process.join()
-    on_progress(finished_count(storage, name) - before)
+    report()
     failed = [p.exitcode for p in processes if p.exitcode != 0]
     if failed:
         raise RuntimeError(f"{len(failed)} of {len(processes)} worker processes failed (exit {failed})")
