@@ -10,8 +10,6 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal
 
-import structlog
-
 from bot.adapters.audit.batched import BatchedAuditStore
 from bot.adapters.audit.errors import AuditDbError
 from bot.adapters.audit.migrate import upgrade
@@ -31,12 +29,13 @@ from bot.core.reconcile import ReconcileReport
 from bot.core.trading_control import TradingControl
 from bot.domain import BrokerError, OrderType, TradingState, TradingStatus, timeframe_ms
 from bot.domain.clock import SimClock, SystemClock, datetime_to_ms, ms_to_datetime
+from bot.logs import get_logger
 from risk.chain import RiskChain
 from risk.factory import build_chain
 from strategies.base import Strategy
 from strategies.registry import build_strategy
 
-log = structlog.get_logger(__name__)
+log = get_logger(__name__)
 
 
 @dataclass(slots=True)

@@ -21,7 +21,6 @@ from dataclasses import dataclass
 from datetime import UTC
 
 import numpy as np
-import structlog
 from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
@@ -32,8 +31,9 @@ from bot.core.ports import Clock
 from bot.domain import TIMEFRAME_SECONDS, timeframe_ms
 from bot.domain.clock import SimClock, datetime_to_ms, ms_to_datetime
 from bot.domain.series import IntArray
+from bot.logs import get_logger
 
-log = structlog.get_logger(__name__)
+log = get_logger(__name__)
 
 
 @dataclass(slots=True)

@@ -22,8 +22,6 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 from decimal import Decimal
 
-import structlog
-
 from bot.adapters.audit.store import SqlAuditStore
 from bot.adapters.exchange import CcxtBroker, CcxtMarketData, ExchangeCaller, RetryPolicy, make_client
 from bot.adapters.paper.broker import PaperBroker
@@ -34,8 +32,9 @@ from bot.core.ports import Broker, Clock
 from bot.core.reconcile import Reconciler, ReconcileReport, stored_trade_cursors
 from bot.core.run_books import balances_from_fills, earlier_runs
 from bot.domain import Fill, IntentKind, Order, OrderEvent, OrderStatus
+from bot.logs import get_logger
 
-log = structlog.get_logger(__name__)
+log = get_logger(__name__)
 
 
 @dataclass(frozen=True, slots=True)

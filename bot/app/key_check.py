@@ -13,12 +13,11 @@ from __future__ import annotations
 from collections.abc import Collection
 from typing import Protocol
 
-import structlog
-
 from bot.domain import AccessRefused, FatalBrokerError, KeyPermissions, RetryLater
 from bot.domain.failures import CredentialsRefused, ExitError
+from bot.logs import get_logger
 
-log = structlog.get_logger(__name__)
+log = get_logger(__name__)
 
 
 class ReadsKeyPermissions(Protocol):

@@ -6,8 +6,6 @@ from __future__ import annotations
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 
-import structlog
-
 from bot import __version__
 from bot.adapters.audit.errors import AuditDbError
 from bot.adapters.audit.store import SqlAuditStore
@@ -17,8 +15,9 @@ from bot.core.trading_control import ENGINE_ACTOR
 from bot.domain import TradingState, TradingStatus
 from bot.domain.clock import SystemClock
 from bot.domain.failures import CredentialsRefused
+from bot.logs import get_logger
 
-log = structlog.get_logger(__name__)
+log = get_logger(__name__)
 
 
 def start_run(settings: Settings, store: SqlAuditStore, *, backtest: bool = False) -> int:

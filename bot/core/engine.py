@@ -26,11 +26,12 @@ from bot.core.venue_sync import VenueSync
 from bot.core.wake_conditions import QuietMark, QuietWatch
 from bot.domain import Balance, EquitySnapshot, TradingState, make_intent_id, timeframe_ms
 from bot.domain.clock import datetime_to_ms, ms_to_datetime
+from bot.logs import get_logger
 from risk.chain import RiskChain
 from risk.volatility import volatility_ratio
 from strategies.base import Strategy, StrategyView, candle_columns
 
-log = structlog.get_logger(__name__)
+log = get_logger(__name__)
 ZERO = Decimal(0)
 
 

@@ -21,8 +21,6 @@ from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
 
-import structlog
-
 from bot.core.execution_policy import ExecutionPolicy, OnUnfilled
 from bot.core.order_gateway import OrderGateway, duplicate_venue_order
 from bot.core.ports import AuditStore, Broker, BrokerUpdate
@@ -39,10 +37,11 @@ from bot.domain import (
     OrderPurpose,
     OrderStatus,
 )
+from bot.logs import get_logger
 
 __all__ = ["ClosedTrade", "ExecutionPolicy", "OnUnfilled", "OrderExecutor", "SyncResult"]
 
-log = structlog.get_logger(__name__)
+log = get_logger(__name__)
 _NO_PRICES: Mapping[str, Decimal] = {}
 
 

@@ -11,8 +11,6 @@ from __future__ import annotations
 from datetime import datetime
 from decimal import Decimal
 
-import structlog
-
 from bot.core.engine_status import EngineStatus
 from bot.core.execution import OrderExecutor
 from bot.core.mark_prices import Marks
@@ -22,9 +20,10 @@ from bot.core.trading_control import TradingControl
 from bot.core.venue_sync import VenueSync
 from bot.domain import IntentKind, OrderIntent, OrderType, RiskContext, Side, Verdict, make_intent_id
 from bot.domain.clock import datetime_to_ms, ms_to_datetime
+from bot.logs import get_logger
 from risk.chain import RiskChain
 
-log = structlog.get_logger(__name__)
+log = get_logger(__name__)
 ZERO = Decimal(0)
 
 

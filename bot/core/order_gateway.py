@@ -34,8 +34,6 @@ from dataclasses import replace
 from datetime import datetime
 from decimal import Decimal
 
-import structlog
-
 from bot.core.order_state import OrderState
 from bot.core.ports import AuditStore, Broker
 from bot.core.send_result import SendOutcome, SendResult
@@ -51,8 +49,9 @@ from bot.domain import (
     RetryLater,
 )
 from bot.domain.orders import OrderPurpose, OrderType, Side, client_order_id_for
+from bot.logs import get_logger
 
-log = structlog.get_logger(__name__)
+log = get_logger(__name__)
 
 
 class OrderGateway:

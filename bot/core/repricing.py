@@ -15,16 +15,15 @@ from collections.abc import Callable
 from datetime import datetime
 from decimal import Decimal
 
-import structlog
-
 from bot.core.execution_policy import ExecutionPolicy
 from bot.core.order_gateway import OrderGateway
 from bot.core.positions import PositionBook
 from bot.core.stops import StopKeeper
 from bot.domain import MarketRules, Order, OrderPurpose, OrderType
 from bot.domain.orders import attempt_of
+from bot.logs import get_logger
 
-log = structlog.get_logger(__name__)
+log = get_logger(__name__)
 
 
 class Repricer:

@@ -33,15 +33,14 @@ from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
 
-import structlog
-
 from bot.core.execution_policy import ExecutionPolicy
 from bot.core.order_gateway import OrderGateway
 from bot.core.positions import PositionBook
 from bot.domain import MarketRules, Order, OrderPurpose, OrderStatus, OrderType, Side
 from bot.domain.errors import UnsupportedOrderType
+from bot.logs import get_logger
 
-log = structlog.get_logger(__name__)
+log = get_logger(__name__)
 
 WORKING = (OrderStatus.OPEN, OrderStatus.PARTIALLY_FILLED)  # statuses of a live order at the venue
 

@@ -13,16 +13,15 @@ from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
 
-import structlog
-
 from bot.core.breaker_facts import AccountTracker
 from bot.core.ports import AuditStore
 from bot.core.wake_conditions import EquityWatch, breaker_watch
 from bot.domain import AccountState, TradingState, TradingStatus
+from bot.logs import get_logger
 from risk.limits import RiskLimits
 from risk.trading_state import next_status
 
-log = structlog.get_logger(__name__)
+log = get_logger(__name__)
 
 ENGINE_ACTOR = "engine"
 _SEVERITY = {TradingState.ACTIVE: 0, TradingState.REDUCING: 1, TradingState.HALTED: 2}

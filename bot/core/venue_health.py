@@ -18,14 +18,13 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import datetime, timedelta
 
-import structlog
-
 from bot.core.engine_status import EngineStatus
 from bot.core.ports import Clock
 from bot.core.trading_control import TradingControl
 from bot.domain import AccessRefused, FatalBrokerError, RetryLater, TradingState, TradingStatus
+from bot.logs import get_logger
 
-log = structlog.get_logger(__name__)
+log = get_logger(__name__)
 
 KEY_REFUSED = "exchange_key_refused"
 FATAL = "fatal_exchange_error"

@@ -27,7 +27,6 @@ from pathlib import Path
 from typing import IO, Any, Self
 
 import portalocker
-import structlog
 from sqlalchemy import URL, Connection, Engine, select, text
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
@@ -36,8 +35,9 @@ from bot.adapters.audit.engine import make_engine, normalize_url
 from bot.adapters.audit.models import DaemonLeaseRow, table_of
 from bot.adapters.audit.transactions import Transactions
 from bot.domain.failures import ExitCode, ExitError
+from bot.logs import get_logger
 
-log = structlog.get_logger(__name__)
+log = get_logger(__name__)
 
 
 class LeaseHeld(ExitError):

@@ -18,7 +18,6 @@ from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, TypeVar
 
-import structlog
 from sqlalchemy import URL, Engine, Table, bindparam, func, insert, select, update
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
@@ -41,11 +40,12 @@ from bot.adapters.audit.reader import SqlAuditReader
 from bot.adapters.audit.transactions import RetryPolicy
 from bot.domain import EquitySnapshot, Fill, Order, OrderEvent, OrderIntent, RiskDecision, TradingStatus
 from bot.domain.records import RUN_STATUS_CRASHED, RUN_STATUS_RUNNING
+from bot.logs import get_logger
 
 if TYPE_CHECKING:
     from bot.core.ports import AuditQueries, AuditStore, RunInfo
 
-log = structlog.get_logger(__name__)
+log = get_logger(__name__)
 
 T = TypeVar("T")
 

@@ -32,7 +32,6 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
-import structlog
 from sqlalchemy import Engine, text
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
@@ -46,10 +45,11 @@ from bot.adapters.audit.errors import (
     is_connection_error,
     translate,
 )
+from bot.logs import get_logger
 
 T = TypeVar("T")
 
-log = structlog.get_logger(__name__)
+log = get_logger(__name__)
 
 _TXID_CURRENT = text("SELECT txid_current()")
 _TXID_STATUS = text("SELECT txid_status(:txid)")

@@ -8,8 +8,6 @@ from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
-import structlog
-
 from bot.adapters.exchange import answers
 from bot.adapters.exchange.convert import first_decimal, to_decimal
 from bot.adapters.exchange.errors import CallKind
@@ -34,8 +32,9 @@ from bot.domain import (
     OutcomeUnknown,
     RetryLater,
 )
+from bot.logs import get_logger
 
-log = structlog.get_logger(__name__)
+log = get_logger(__name__)
 
 _TRADES_PAGE = 1000
 # Binance refuses a signed request whose timestamp is more than 1 s ahead of its clock, so a request it

@@ -25,7 +25,6 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
-import structlog
 from tenacity import Retrying, retry_if_exception_type, stop_after_attempt, wait_exponential, wait_random
 
 from bot.adapters.exchange.answers import PARSE_ERRORS, Check, MalformedAnswer
@@ -38,8 +37,9 @@ from bot.adapters.exchange.errors import (
     translate,
 )
 from bot.domain.errors import AccessRefused, OutcomeUnknown, RetryLater
+from bot.logs import get_logger
 
-log = structlog.get_logger(__name__)
+log = get_logger(__name__)
 UNREADABLE: tuple[type[BaseException], ...] = (MalformedAnswer, *PARSE_ERRORS)
 
 T = TypeVar("T")

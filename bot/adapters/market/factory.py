@@ -6,16 +6,15 @@ from collections.abc import Mapping, Sequence
 from decimal import Decimal
 from pathlib import Path
 
-import structlog
-
 from bot.adapters.market.csv_replay import load_csv_series
 from bot.adapters.market.offline import OfflineMarket
 from bot.adapters.market.rules import DEFAULT_FEE, RuleOverrides, derive_rules, split_symbol
 from bot.adapters.market.synthetic import SyntheticSymbol, generate_synthetic_market
 from bot.domain import MarketRules, timeframe_ms
 from bot.domain.series import CandleSeries
+from bot.logs import get_logger
 
-log = structlog.get_logger(__name__)
+log = get_logger(__name__)
 
 DEFAULT_START_MS = 1_704_067_200_000  # 2024-01-01T00:00:00Z
 DEFAULT_START_PRICE = 100.0

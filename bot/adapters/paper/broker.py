@@ -23,8 +23,6 @@ from dataclasses import replace
 from datetime import datetime
 from decimal import Decimal
 
-import structlog
-
 from bot.adapters.paper.arrival import BOOK_FILLED, book_fill, current_price_fill
 from bot.adapters.paper.balances import ZERO, BalanceBook
 from bot.adapters.paper.candle_feed import ActiveCandles, EveryCandle
@@ -51,8 +49,9 @@ from bot.domain import (
     timeframe_ms,
 )
 from bot.domain.clock import datetime_to_ms
+from bot.logs import get_logger
 
-log = structlog.get_logger(__name__)
+log = get_logger(__name__)
 NOTHING_NEW = BrokerUpdate()
 
 

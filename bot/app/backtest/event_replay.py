@@ -21,7 +21,6 @@ import threading
 from collections.abc import Callable
 
 import numpy as np
-import structlog
 
 from bot.adapters.market.offline import OfflineMarket
 from bot.adapters.paper.broker import PaperBroker
@@ -30,8 +29,9 @@ from bot.app.bootstrap import App
 from bot.app.daemon import ReplayProgress
 from bot.core.engine import Engine
 from bot.domain.clock import SimClock, ms_to_datetime
+from bot.logs import get_logger
 
-log = structlog.get_logger(__name__)
+log = get_logger(__name__)
 
 SHADOW_ENV = "SPOTBOT_SHADOW_REPLAY"
 

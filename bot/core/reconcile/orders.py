@@ -10,8 +10,6 @@ from decimal import Decimal
 from enum import Enum
 from typing import TYPE_CHECKING, Protocol, runtime_checkable
 
-import structlog
-
 from bot.core.order_gateway import duplicate_venue_order
 from bot.core.ports import Broker
 from bot.core.reconcile.report import LookupFailure
@@ -24,11 +22,12 @@ from bot.domain import (
     OrderNotFound,
     OrderStatus,
 )
+from bot.logs import get_logger
 
 if TYPE_CHECKING:
     from bot.domain.records import RunRecord
 
-log = structlog.get_logger(__name__)
+log = get_logger(__name__)
 
 RECONCILED = "reconciled"
 NOT_AT_VENUE = "not at venue after restart"

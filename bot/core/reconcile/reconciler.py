@@ -22,15 +22,14 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from decimal import Decimal
 
-import structlog
-
 from bot.core.ports import Broker, Clock
 from bot.core.reconcile.holdings import compare_holdings, stored_trade_cursors
 from bot.core.reconcile.orders import Findings, OrderReconciler, ReconcileStore
 from bot.core.reconcile.report import PositionMismatch, ReconcileReport
 from bot.domain import Balance, BrokerError, FatalBrokerError, MarketRules, Order, TradingState
+from bot.logs import get_logger
 
-log = structlog.get_logger(__name__)
+log = get_logger(__name__)
 
 
 class Reconciler:
