@@ -159,7 +159,8 @@ def build_app(
         # same replay is not mistaken for a restart of the first; every run starts ACTIVE and flat.
         engine = _assemble(
             settings, store, market, broker, clock, strategies, run_id,
-            id_scope=f"{settings.bot.name}:run{run_id}", book=PositionBook(lot_step(market)), resume=None,
+            id_scope=f"{settings.bot.name}:run{run_id}", resume=None,
+            book=PositionBook(lot_step(market), keep_trades=False),
             start=TradingStatus(TradingState.ACTIVE, "start", clock.now()),
             # A replay reads kill-switch commands every 20 candles (a fraction of a second at demo speed).
             poll_commands_every=0 if backtest else 20,
@@ -179,7 +180,7 @@ def _build_exchange_app(settings: Settings, store: SqlAuditStore, strategies: li
     with failing_the_run(store, run_id, settings.bot.name):
         parts = build_exchange_parts(settings, store, run_id, clock)
         describe_run(store, run_id, parts.market, parts.broker, settings.market.symbols)
-        book = PositionBook.from_fills(parts.fills, lot_step(parts.market), lenient=True)
+        book = PositionBook.from_fills(parts.fills, lot_step(parts.market), lenient=True, keep_trades=False)
         start = _starting_status(settings, store, parts.reconciled, book, clock.now())
         engine = _assemble(
             settings, store, parts.market, parts.broker, clock, strategies, run_id,

@@ -79,19 +79,30 @@ class PositionBook:
     ``lot_step(symbol)`` is the venue's amount increment: what is left below it after a sell is dust.
     Without it only an exactly flat position closes a round trip.
 
+    ``keep_trades``: keep every closed round trip in :attr:`trades` (reports); a running engine only
+    counts them (:attr:`trade_count`): its memory must not grow with every trade.
+
     A sell of more than the position is an error (spot is long-only). ``lenient``: it sells what there is
     and the excess is noted in :attr:`inconsistencies` instead; for a daemon that must start (HALTED) on a
     history it cannot explain, e.g. after two daemons traded one account.
     """
 
-    def __init__(self, lot_step: Callable[[str], Decimal] | None = None, *, lenient: bool = False) -> None:
+    def __init__(
+        self,
+        lot_step: Callable[[str], Decimal] | None = None,
+        *,
+        lenient: bool = False,
+        keep_trades: bool = True,
+    ) -> None:
         self._lot_step = lot_step
         self._lenient = lenient
+        self._keep_trades = keep_trades
         self.inconsistencies: list[str] = []
         self._positions: dict[str, Position] = {}
         self._dust: dict[str, Position] = {}
         self._trips: dict[str, _OpenTrip] = {}
-        self.trades: list[Trade] = []
+        self.trades: list[Trade] = []  # the round trips closed, oldest first (only with keep_trades)
+        self.trade_count = 0  # round trips closed (always)
         self.realized_pnl = ZERO
         self.fees = ZERO  # every fee, valued in the quote currency
 
@@ -171,7 +182,9 @@ class PositionBook:
             gross_pnl=trip.gross_pnl,
             fees=trip.fees,
         )
-        self.trades.append(trade)
+        self.trade_count += 1
+        if self._keep_trades:
+            self.trades.append(trade)
         return trade
 
     def is_dust(self, symbol: str, quantity: Decimal) -> bool:
@@ -213,10 +226,15 @@ class PositionBook:
 
     @classmethod
     def from_fills(
-        cls, fills: Iterable[Fill], lot_step: Callable[[str], Decimal] | None = None, *, lenient: bool = False
+        cls,
+        fills: Iterable[Fill],
+        lot_step: Callable[[str], Decimal] | None = None,
+        *,
+        lenient: bool = False,
+        keep_trades: bool = True,
     ) -> PositionBook:
         """A book with ``fills`` applied in venue order (:func:`in_venue_order`)."""
-        book = cls(lot_step, lenient=lenient)
+        book = cls(lot_step, lenient=lenient, keep_trades=keep_trades)
         for fill in in_venue_order(fills):
             book.apply(fill)
         return book

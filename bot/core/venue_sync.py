@@ -40,7 +40,7 @@ class VenueSync:
         self.take_in(result, now)
         status = self._status
         status.fills += len(result.fills)
-        status.trades = len(self._book.trades)
+        status.trades = self._book.trade_count
         status.open_positions = self._book.open_count
         if result.fills:
             last = result.fills[-1]

@@ -10,6 +10,7 @@ from bot.core.execution import ExecutionPolicy, OrderExecutor, Resume
 from bot.core.order_state import OrderState
 from bot.core.positions import PositionBook
 from bot.domain import IntentKind, MarketRules, OrderIntent, OrderStatus, OrderType, Side
+from bot.domain.orders import client_order_id_for
 from tests.fakes import InMemoryAuditStore, ScriptedBroker
 
 T0 = datetime(2024, 1, 1, tzinfo=UTC)
@@ -73,3 +74,34 @@ def test_the_owner_of_the_stop_is_the_same_in_memory_and_after_a_restart() -> No
     assert rebuilt is not None and rebuilt.intent_id == "B"
     stop = ex.working_stop(SYMBOL)
     assert stop is not None and stop.intent_id == "B" and stop.stop_price == Decimal(95)
+
+
+def test_old_finished_orders_are_forgotten_but_never_those_of_an_intent_that_still_matters() -> None:
+    """A daemon's memory must not grow with every order it ever placed (issue 11): beyond the newest
+    KEEP_FINISHED, finished orders go; an intent with a working order, or owning the position's stop,
+    keeps its orders and its attempt numbers (a stop re-placed after 5,000 orders must not reuse an id)."""
+    from dataclasses import replace
+
+    from bot.core.order_state import KEEP_FINISHED
+    from bot.domain import Order, OrderPurpose
+
+    def order(intent: str, purpose: OrderPurpose = OrderPurpose.ENTRY, attempt: int = 0) -> Order:
+        cid = client_order_id_for(intent, purpose, attempt)
+        return Order(cid, intent, SYMBOL, Side.BUY, OrderType.LIMIT, purpose, Decimal("0.5"), T0,
+                     price=Decimal(100))  # fmt: skip
+
+    state = OrderState()
+    owner = order("owner")
+    state.put(replace(owner, status=OrderStatus.FILLED, filled_quantity=Decimal("0.5")))
+    stop = order("owner", OrderPurpose.STOP, state.next_attempt("owner", OrderPurpose.STOP))
+    state.put(replace(stop, status=OrderStatus.CANCELED))  # a stop replaced once, long ago
+    working = order("waiting")
+    state.put(working)
+    for i in range(5 * KEEP_FINISHED):
+        state.put(replace(order(f"done{i}"), status=OrderStatus.CANCELED))
+
+    assert state.get(order("done0").client_order_id) is None  # forgotten
+    assert state.get(order(f"done{5 * KEEP_FINISHED - 1}").client_order_id) is not None  # the newest kept
+    assert state.first_entry("owner") is not None and state.latest_filled_entry(SYMBOL) is not None
+    assert state.next_attempt("owner", OrderPurpose.STOP) == 1  # not 0 again: that id is journalled
+    assert state.get(working.client_order_id) == working and list(state.working) == [working.client_order_id]

@@ -12,8 +12,9 @@ import pytest
 from bot.adapters.market import OfflineMarket
 from bot.adapters.paper import PaperBroker
 from bot.adapters.paper.arrival import walk
+from bot.adapters.paper.broker import KEEP_FINISHED
 from bot.core.ports import BookDepth, BookLevels
-from bot.domain import Candle, InvalidOrder, MarketRules, OrderStatus, OrderType, Side
+from bot.domain import Candle, InvalidOrder, MarketRules, OrderNotFound, OrderStatus, OrderType, Side
 from tests.paper.conftest import MINUTE, T0, FakeClock, PaperWorld, market_of
 
 BUY, SELL = Side.BUY, Side.SELL
@@ -115,3 +116,20 @@ def test_a_marketable_limit_the_book_cannot_fill_within_its_limit_rests_whole() 
     assert placed.status is OrderStatus.OPEN
     assert world.poll(1).fills == ()
     assert world.balance("BTC").locked == Decimal(4)
+
+
+def test_old_finished_orders_are_forgotten_like_a_venues_archive_open_ones_never(make_world: World) -> None:
+    world = make_world([QUIET] * 5)
+    resting = world.place(BUY, LIMIT, "0.2", price="90")  # stays open the whole time
+    finished = []
+    for _ in range(2 * KEEP_FINISHED + 1):
+        order = world.place(BUY, LIMIT, "0.2", price="90")
+        world.broker.cancel_order(order.symbol, order.client_order_id)
+        finished.append(order.client_order_id)
+    world.poll(2)
+
+    with pytest.raises(OrderNotFound):
+        world.broker.fetch_order(resting.symbol, finished[0])
+    assert world.broker.fetch_order(resting.symbol, finished[-KEEP_FINISHED]).status is OrderStatus.CANCELED
+    assert world.broker.fetch_order(resting.symbol, resting.client_order_id).status is OrderStatus.OPEN
+    assert [o.client_order_id for o in world.broker.open_orders()] == [resting.client_order_id]

@@ -53,6 +53,9 @@ from bot.logs import get_logger
 
 log = get_logger(__name__)
 NOTHING_NEW = BrokerUpdate()
+KEEP_FINISHED = 1_000
+"""Finished (terminal) orders the simulated venue still answers about, newest first; older ones are
+forgotten ("no such order"), as a real venue archives old orders, so a long run's memory stays flat."""
 
 
 class PaperBroker:
@@ -141,6 +144,7 @@ class PaperBroker:
             self._resting.setdefault(order.symbol, []).append(paper)
         if partner is not None:
             paper.partner, partner.partner = partner, paper
+        self._orders.pop(order.client_order_id, None)  # newest last: the oldest are forgotten first
         self._orders[order.client_order_id] = paper
         log.debug(
             "paper_order_placed",
@@ -195,12 +199,21 @@ class PaperBroker:
         for symbol in sorted(self._resting):
             if self._resting[symbol]:
                 self._match_symbol(symbol, self._last_poll_ms)
+        self._forget_finished()
         if not self._changed and not self._new_fills:
             return NOTHING_NEW
         update = BrokerUpdate(orders=tuple(self._changed.values()), fills=tuple(self._new_fills))
         self._changed = {}
         self._new_fills = []
         return update
+
+    def _forget_finished(self) -> None:
+        """Forget all but the newest :data:`KEEP_FINISHED` finished orders (once twice as many are held)."""
+        if len(self._orders) <= 2 * KEEP_FINISHED:
+            return
+        finished = [cid for cid, paper in self._orders.items() if paper.order.status.is_terminal]
+        for cid in finished[: max(0, len(finished) - KEEP_FINISHED)]:
+            del self._orders[cid]
 
     # --- matching -----------------------------------------------------------------------------
 
