@@ -36,6 +36,8 @@ REF_FREQTRADE_S = 49.0
 GOAL_VS_BACKTESTING_PY = 4.0  # at least 4x faster
 GOAL_VS_FREQTRADE = 25.0  # at least 25x faster
 GOAL_PEAK_MB = 400.0
+GOAL_VS_EVENT_ENGINE = 3.0  # issue 11: at most 3x the minimal object-oriented event engine
+GOAL_MS_PER_ROUND_TRIP = 0.2  # issue 11: CPU per round trip
 LINEAR_TOLERANCE = 1.25  # time per candle may not grow by more than 25 % with size or symbols
 
 
@@ -85,7 +87,7 @@ def backtesting_py_missing() -> str | None:
 
 
 def goals_for(
-    variant: str, rows: list[dict[str, Any]], symbols: int, bt_1m: float | None
+    variant: str, rows: list[dict[str, Any]], symbols: int, bt_1m: float | None, event_1m: float
 ) -> list[dict[str, Any]]:
     one = sorted((r for r in rows if r["symbols"] == 1), key=lambda r: r["candles"])
     time_1m, measured = at_reference(one, "wall_s")
@@ -107,6 +109,15 @@ def goals_for(
     goal(f">= {GOAL_VS_FREQTRADE:g}x faster than Freqtrade", REF_FREQTRADE_S / time_1m, GOAL_VS_FREQTRADE,
          f"{time_1m:.2f} s vs {REF_FREQTRADE_S:g} s: {REF_FREQTRADE_S / time_1m:.1f}x "
          f"(needs <= {REF_FREQTRADE_S / GOAL_VS_FREQTRADE:.2f} s)")  # fmt: skip
+    goal(f"within {GOAL_VS_EVENT_ENGINE:g}x of a minimal event engine",
+         GOAL_VS_EVENT_ENGINE * event_1m / time_1m, 1.0,
+         f"{time_1m:.2f} s vs {event_1m:.2f} s: {time_1m / event_1m:.1f}x")  # fmt: skip
+    biggest = max(one, key=lambda r: r["candles"])
+    if biggest["trades"]:
+        per_trip = biggest["cpu_s"] / biggest["trades"] * 1000
+        goal(f"<= {GOAL_MS_PER_ROUND_TRIP:g} ms CPU per round trip", GOAL_MS_PER_ROUND_TRIP / per_trip, 1.0,
+             f"{per_trip:.2f} ms ({biggest['cpu_s']:.2f} s CPU / {biggest['trades']:,} round trips at "
+             f"{biggest['candles']:,} candles)")  # fmt: skip
     goals.append({"variant": variant, "goal": f"< {GOAL_PEAK_MB:g} MB peak", "met": mem_1m < GOAL_PEAK_MB,
                   "detail": f"{mem_1m:.0f} MB at 1M candles ({how})"})  # fmt: skip
     per_candle = [r["wall_s"] / r["candles"] * 1e6 for r in one]
@@ -164,7 +175,10 @@ def main(argv: list[str] | None = None) -> int:
     floors: dict[tuple[int, int], dict[str, Any]] = {}
     for symbols in symbol_counts:
         for size in sizes:
-            floors[(size, symbols)] = {"bare": spawn("bare", size, symbols)}
+            floors[(size, symbols)] = {
+                "bare": spawn("bare", size, symbols),
+                "event": spawn("event", size, symbols),
+            }
             if btpy_missing is None:
                 tries = [spawn("backtesting", size, symbols) for _ in range(args.repeat)]
                 floors[(size, symbols)]["backtesting_py"] = sorted(tries, key=lambda t: t["run_s"])[
@@ -181,8 +195,8 @@ def main(argv: list[str] | None = None) -> int:
                 print(f"  done: {variant}, {size:,} candles x {symbols}", file=sys.stderr, flush=True)
 
     header = (f"{'variant':>8} {'candles':>9} {'sym':>3} | {'spotbot s':>9} {'candles/s':>11} {'ticks':>7} "
-              f"{'intents':>7} {'trades':>6} {'peak MB':>7} | {'bare s':>6} | {'bt.py s':>7} {'bt.py MB':>8} "
-              f"{'bt/spot':>7}")  # fmt: skip
+              f"{'intents':>7} {'trades':>6} {'peak MB':>7} | {'bare s':>6} {'event s':>7} | {'bt.py s':>7} "
+              f"{'bt.py MB':>8} {'bt/spot':>7}")  # fmt: skip
     print(header)
     print("-" * len(header))
     for variant, found in rows.items():
@@ -194,12 +208,15 @@ def main(argv: list[str] | None = None) -> int:
             rate = r["candles"] * r["symbols"] / r["wall_s"]
             print(f"{variant:>8} {r['candles']:>9,} {r['symbols']:>3} | {r['wall_s']:>9.2f} {rate:>11,.0f} "
                   f"{r['ticks']:>7,} {r['intents']:>7,} {r['trades']:>6,} {r['peak_rss_mb']:>7.0f} | "
-                  f"{floor['bare']['iterate_s']:>6.2f} | {bt_cols}")  # fmt: skip
-    print("ticks = candle closes the engine ran at (the others were quiet); bt/spot = how many times faster "
-          "than backtesting.py")  # fmt: skip
+                  f"{floor['bare']['iterate_s']:>6.2f} {floor['event']['run_s']:>7.2f} | "
+                  f"{bt_cols}")  # fmt: skip
+    print("ticks = candle closes the engine ran at (the others were quiet); event = the minimal event engine "
+          "(the floor); bt/spot = how many times faster than backtesting.py")  # fmt: skip
 
     one_floor = [{"candles": s, "symbols": 1, **floors[(s, 1)]["bare"]} for s in sizes]
     bare_1m, bare_measured = at_reference(one_floor, "iterate_s")
+    event_rows = [{"candles": s, "symbols": 1, **floors[(s, 1)]["event"]} for s in sizes]
+    event_1m, _ = at_reference(event_rows, "run_s")
     bt_1m: float | None = None
     if btpy_missing is None:
         bt_rows = [{"candles": s, "symbols": 1, **floors[(s, 1)]["backtesting_py"]} for s in sizes]
@@ -210,10 +227,13 @@ def main(argv: list[str] | None = None) -> int:
         print(f"  spotbot {variant}: {at_reference(one, 'wall_s')[0]:.2f} s, "
               f"peak {at_reference(one, 'peak_rss_mb')[0]:.0f} MB")  # fmt: skip
     print(f"  bare loop: {bare_1m:.2f} s{'' if bare_measured else ' (extrapolated)'}")
+    print(f"  minimal event engine: {event_1m:.2f} s{'' if bare_measured else ' (extrapolated)'}")
     print(f"  backtesting.py: {f'{bt_1m:.1f} s' if bt_1m is not None else f'not run — {btpy_missing}'}")
 
-    goals = [g for variant, found in rows.items() for g in goals_for(variant, found, args.symbols, bt_1m)]
-    print("\ngoals (issue 5):")
+    goals = [
+        g for variant, found in rows.items() for g in goals_for(variant, found, args.symbols, bt_1m, event_1m)
+    ]
+    print("\ngoals (issues 5 and 11):")
     for g in goals:
         print(f"  [{'met   ' if g['met'] else 'MISSED'}] {g['variant']}: {g['goal']}: {g['detail']}")
     if args.json:

@@ -1,6 +1,6 @@
 """The workloads of ``benchmarks/backtest_speed.py``, each run in a child process of its own.
 
-    python benchmarks/speed_workers.py {spotbot,bare,backtesting} --candles N --symbols K
+    python benchmarks/speed_workers.py {spotbot,bare,event,backtesting} --candles N --symbols K
                                        [--variant default|trading] [--profile DIR]
 
 prints one JSON line: the timings, what the run did, and the process's peak memory
@@ -15,9 +15,13 @@ prints one JSON line: the timings, what the run did, and the process's peak memo
   go to a JSON file at WARNING, as ``spotbot backtest`` does by default. Variant ``default``: every
   risk limit at its default (the drawdown breaker halts the strategy early on this random walk, and the
   rest of the run is denied entries); ``trading``: breakers relaxed so it trades to the end, like the
-  peers (max_drawdown and daily_loss_limit 0.99, 1000 losses in a row, 100000 entries a day).
+  peers (max_drawdown and daily_loss_limit 0.999999999, 1000 losses in a row, 100000 entries a day,
+  10^9 USDT: equal work per symbol with three symbols, see ``CASH``).
 - ``bare``: the floor, a Python loop over the same candles with no orders, risk or accounting:
   touching every candle, and computing the SMA(20/50) cross signals with rolling sums.
+- ``event``: the issue's floor, a minimal object-oriented event engine in pure Python: a ``Bar`` object
+  per candle, SMA indicators updated bar by bar, a strategy's ``on_bar``, a broker filling market
+  orders at the next open and the stop at its price, fees; floats, no risk chain, no audit trail.
 - ``backtesting``: backtesting.py's SMA(20/50) crossover with the same stop and a 0.1 % commission,
   ``Backtest.run()`` timed, one ``Backtest`` per symbol (needs the optional ``bench`` extra).
 """
@@ -47,12 +51,18 @@ STARTING_CASH = 10_000
 FEE = 0.001
 BASES = ("BTC", "ETH", "SOL", "BNB", "XRP", "ADA", "DOGE", "AVAX", "DOT", "LINK", "LTC", "ATOM")
 START_PRICES = (100.0, 50.0, 20.0, 300.0, 0.5, 0.4, 0.1, 30.0, 7.0, 15.0, 80.0, 9.0)
+# Starting cash per variant. Trading to the end, every round trip pays fees on about a third of equity
+# (0.07 % of it): over 1M candles one symbol's 7,500 round trips take equity to about 1 % of its peak,
+# three symbols' 22,500 to 0.00003 %. With the drawdown breaker at 99 % the three halted after a fifth
+# of the data, so "linear in symbols" compared unequal work; the breakers sit at 99.9999999 % and the
+# cash at 10^9 (orders stay above the minimum notional) so every symbol trades to the last candle.
+CASH = {"default": STARTING_CASH, "trading": 1_000_000_000}
 VARIANTS = {
     "default": "",
     "trading": """
 [risk]
-max_drawdown = "0.99"
-daily_loss_limit = "0.99"
+max_drawdown = "0.999999999"
+daily_loss_limit = "0.999999999"
 max_consecutive_losses = 1000
 max_trades_per_day = 100000
 """,
@@ -127,7 +137,7 @@ data_dir = "{tmpdir.as_posix()}"
 database_url = "sqlite:///{(tmpdir / "audit.sqlite").as_posix()}"
 quote_currency = "USDT"
 [bot.starting_balances]
-USDT = "{STARTING_CASH}"
+USDT = "{CASH[variant]}"
 [market]
 symbols = {json.dumps(names)}
 timeframe = "1m"
@@ -221,6 +231,111 @@ def worker_bare(candles: int, symbols: int) -> dict[str, Any]:
     }
 
 
+class Bar:
+    __slots__ = ("close", "high", "low", "open", "open_time", "volume")
+
+    def __init__(
+        self, open_time: int, open_: float, high: float, low: float, close: float, volume: float
+    ) -> None:
+        self.open_time, self.open, self.high, self.low, self.close, self.volume = (
+            open_time,
+            open_,
+            high,
+            low,
+            close,
+            volume,
+        )
+
+
+class Sma:
+    """A moving average updated bar by bar (a running sum over a ring of the last ``n`` values)."""
+
+    __slots__ = ("_i", "_ring", "_total", "n", "value")
+
+    def __init__(self, n: int) -> None:
+        self.n, self._ring, self._i, self._total = n, [0.0] * n, 0, 0.0
+        self.value: float | None = None
+
+    def update(self, x: float) -> None:
+        slot = self._i % self.n
+        self._total += x - self._ring[slot]
+        self._ring[slot] = x
+        self._i += 1
+        if self._i >= self.n:
+            self.value = self._total / self.n
+
+
+class EventBroker:
+    """Market orders fill at the next bar's open, a stop at its price (or the open below it); fees."""
+
+    __slots__ = ("cash", "pending", "qty", "stop", "trades")
+
+    def __init__(self, cash: float) -> None:
+        self.cash, self.qty, self.stop, self.trades = cash, 0.0, 0.0, 0
+        self.pending: str | None = None
+
+    def on_bar(self, bar: Bar) -> None:
+        if self.pending == "buy":
+            self.qty = self.cash / (bar.open * (1 + FEE))
+            self.cash = 0.0
+        elif self.pending == "sell" and self.qty:
+            self._sell(bar.open)
+        self.pending = None
+        if self.qty and bar.low <= self.stop:
+            self._sell(min(bar.open, self.stop))
+
+    def _sell(self, price: float) -> None:
+        self.cash += self.qty * price * (1 - FEE)
+        self.qty = 0.0
+        self.trades += 1
+
+
+class EventSmaCross:
+    __slots__ = ("broker", "fast", "prev", "slow")
+
+    def __init__(self, broker: EventBroker) -> None:
+        self.broker, self.fast, self.slow = broker, Sma(FAST), Sma(SLOW)
+        self.prev: float | None = None
+
+    def on_bar(self, bar: Bar) -> None:
+        self.fast.update(bar.close)
+        self.slow.update(bar.close)
+        if self.fast.value is None or self.slow.value is None:
+            return
+        diff = self.fast.value - self.slow.value
+        broker = self.broker
+        if self.prev is not None:
+            if self.prev <= 0 < diff and not broker.qty:
+                broker.pending, broker.stop = "buy", bar.close * (1 - STOP_PERCENT)
+            elif self.prev >= 0 > diff and broker.qty:
+                broker.pending = "sell"
+        self.prev = diff
+
+
+def worker_event(candles: int, symbols: int) -> dict[str, Any]:
+    """The issue's floor: a minimal object-oriented event engine in pure Python (bar objects, indicator
+    updates, ``on_bar``, a broker filling at the next open, a stop), no risk, no audit, floats."""
+    data = [generate_ohlcv(candles, i) for i in range(symbols)]
+    columns = [
+        (d["open_time"].tolist(), d["open"].tolist(), d["high"].tolist(), d["low"].tolist(),
+         d["close"].tolist(), d["volume"].tolist())
+        for d in data
+    ]  # fmt: skip
+    rss_before = maxrss_mb()
+    trades = 0
+    t0 = time.perf_counter()
+    for times, opens, highs, lows, closes, volumes in columns:
+        broker = EventBroker(STARTING_CASH)
+        strategy = EventSmaCross(broker)
+        for row in zip(times, opens, highs, lows, closes, volumes, strict=True):
+            bar = Bar(*row)
+            broker.on_bar(bar)
+            strategy.on_bar(bar)
+        trades += broker.trades
+    t1 = time.perf_counter()
+    return {"run_s": t1 - t0, "trades": trades, "rss_before_run_mb": rss_before, "peak_rss_mb": maxrss_mb()}
+
+
 def worker_backtesting_py(candles: int, symbols: int) -> dict[str, Any]:
     """backtesting.py's SMA(20/50) crossover with the same stop and fees, one Backtest per symbol."""
     import warnings
@@ -270,7 +385,7 @@ def worker_backtesting_py(candles: int, symbols: int) -> dict[str, Any]:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description="one benchmark workload in this process")
-    parser.add_argument("worker", choices=("spotbot", "bare", "backtesting"))
+    parser.add_argument("worker", choices=("spotbot", "bare", "event", "backtesting"))
     parser.add_argument("--candles", type=int, required=True)
     parser.add_argument("--symbols", type=int, default=1)
     parser.add_argument("--variant", choices=tuple(VARIANTS), default="default")
@@ -280,6 +395,8 @@ def main(argv: list[str] | None = None) -> int:
         result = worker_spotbot(args.candles, args.symbols, args.variant, args.profile)
     elif args.worker == "bare":
         result = worker_bare(args.candles, args.symbols)
+    elif args.worker == "event":
+        result = worker_event(args.candles, args.symbols)
     else:
         result = worker_backtesting_py(args.candles, args.symbols)
     print(json.dumps(result))
