@@ -11,7 +11,7 @@ import sys
 import threading
 from contextlib import closing
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, Literal
 
 import typer
 
@@ -29,11 +29,15 @@ if TYPE_CHECKING:  # the heavy modules load in the command that needs them: `spo
 
 DEFAULT_CONFIG = Path("config/paper.toml")
 
+# Plain help (no rich markup): rich swallowed "[default: ...]" as a markup tag and showed every flag
+# as taking a "<bool>" value.
 app = typer.Typer(
-    help="spotbot: an automated crypto spot-trading daemon with risk guards.", no_args_is_help=True
+    help="spotbot: an automated crypto spot-trading daemon with risk guards.",
+    no_args_is_help=True,
+    rich_markup_mode=None,
 )
-config_app = typer.Typer(help="Inspect configuration files.", no_args_is_help=True)
-db_app = typer.Typer(help="Manage the audit database.", no_args_is_help=True)
+config_app = typer.Typer(help="Inspect configuration files.", no_args_is_help=True, rich_markup_mode=None)
+db_app = typer.Typer(help="Manage the audit database.", no_args_is_help=True, rich_markup_mode=None)
 app.add_typer(config_app, name="config")
 app.add_typer(db_app, name="db")
 
@@ -91,7 +95,11 @@ def run(
         int | None, typer.Option(min=1, help="Stop after this many candle closes (sim).")
     ] = None,
     log_format: Annotated[
-        str | None, typer.Option(help="console (live status line, logs to a file) or json (logs on stdout).")
+        Literal["console", "json"] | None,
+        typer.Option(
+            help="console: a live status block, logs to a file; json: logs on stdout "
+            "[default: logging.format of the config].",
+        ),
     ] = None,
     live: Annotated[
         bool, typer.Option("--live", help="Required, with mode = live, to send real orders.")
@@ -331,6 +339,22 @@ def download(
 def version() -> None:
     """Print the version."""
     typer.echo(__version__)
+
+
+def _print_version(value: bool) -> None:
+    if value:
+        typer.echo(__version__)
+        raise typer.Exit()
+
+
+@app.callback()
+def _root(
+    version: Annotated[
+        bool,
+        typer.Option("--version", callback=_print_version, is_eager=True, help="Print the version and exit."),
+    ] = False,
+) -> None:
+    """spotbot: an automated crypto spot-trading daemon with risk guards."""
 
 
 def main() -> None:

@@ -1,10 +1,11 @@
-"""Terminal rendering with rich: the live status line, the end-of-run summary, the report tables.
+"""Terminal rendering with rich: the live status block, the end-of-run summary, the report tables.
 
 The only module (with the CLI) that writes to the terminal; library code logs through structlog.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from decimal import Decimal
 
 from rich.console import Console, Group
@@ -14,6 +15,7 @@ from rich.text import Text
 from bot.app.daemon import ReplayProgress
 from bot.app.reporting import RunReport
 from bot.core.engine_status import EngineStatus
+from bot.domain import Position
 from bot.domain.records import TradingStateEvent
 
 
@@ -55,6 +57,7 @@ def summary_table(report: RunReport, quote: str) -> Group:
     summary.add_row("fills", str(len(report.fills)))
     summary.add_row(f"realized P&L ({quote})", _money(report.realized_pnl))
     summary.add_row(f"unrealized P&L ({quote})", _money(report.unrealized_pnl))
+    summary.add_row("open positions", positions_text(report.open_positions))
     summary.add_row(f"fees ({quote})", _money(report.fees))
     summary.add_row(
         f"equity start -> end ({quote})", f"{_money(report.starting_equity)} -> {_money(report.final_equity)}"
@@ -72,6 +75,21 @@ def summary_table(report: RunReport, quote: str) -> Group:
             reasons.add_row(key, str(count))
         parts.append(reasons)
     return Group(*parts)
+
+
+def positions_text(open_positions: Mapping[str, Position]) -> str:
+    """What the unrealized P&L is made of: ``BTC/USDT 0.0123 @ 42000.5, ETH/USDT ...``; ``-`` if flat."""
+    positions = sorted(open_positions.items())
+    return ", ".join(f"{s} {p.quantity.normalize():f} @ {p.average_price:.8g}" for s, p in positions) or "-"
+
+
+def balances_text(balances: Mapping[str, Decimal], quote: str) -> str:
+    """The quote currency as money (2 places, like every other amount here); coins as held, exactly."""
+    return ", ".join(
+        f"{currency} {_money(amount) if currency == quote else f'{amount.normalize():f}'}"
+        for currency, amount in sorted(balances.items())
+        if amount != 0
+    )
 
 
 def trading_state_text(event: TradingStateEvent | None) -> str:
@@ -110,8 +128,7 @@ def print_report(console: Console, report: RunReport, quote: str, *, with_trades
     if with_trades and report.trades:
         console.print(trades_table(report))
     if report.balances:
-        balances = ", ".join(f"{k} {v.normalize():f}" for k, v in sorted(report.balances.items()) if v != 0)
-        console.print(f"[bold]balances from fills:[/] {balances}")
+        console.print(f"[bold]balances from fills:[/] {balances_text(report.balances, quote)}")
     if report.carried_positions:
         carried = ", ".join(
             f"{s} {p.quantity.normalize():f}" for s, p in sorted(report.carried_positions.items())

@@ -106,9 +106,12 @@ def test_log_level_info_logs_every_decision_and_a_bad_level_is_refused(
                             "--log-level", "INFO")  # fmt: skip
     assert code == 0, output
     assert "intent_decided" in (out / "backtest.log").read_text()
+    before = set(Path("backtests").glob("*")) if Path("backtests").is_dir() else set()
     code, output = backtest("--config", config, "--data", str(shared_data), *window, "--log-level", "LOUD")
     assert code == 2
     assert "'LOUD' is not a log level" in output
+    after = set(Path("backtests").glob("*")) if Path("backtests").is_dir() else set()
+    assert after == before  # a refused backtest leaves no output folder behind
 
 
 def test_from_and_to_restrict_the_candles_replayed(tmp_path: Path, shared_data: Path) -> None:
@@ -199,3 +202,24 @@ def test_an_exchange_config_without_candle_files_is_refused_not_replaced_by_a_sy
     code, output = backtest("--config", str(config), "--out", str(tmp_path / "out"))
     assert code == 2
     assert "market.source is 'exchange'" in output and "--data" in output
+
+
+def test_a_backtest_halted_by_a_breaker_says_so(tmp_path: Path, shared_data: Path) -> None:
+    """A run the drawdown breaker halted early used to show only an equity curve gone flat."""
+    tight = write_config(tmp_path, symbols=("ETH/BTC",), extra='[risk]\nmax_drawdown = "0.002"\n')
+    window = ("--from", "2018-01-12", "--to", "2018-01-16")
+    code, output = backtest(
+        "--config", str(tight), "--data", str(shared_data), *window, "--out", str(tmp_path / "a")
+    )
+    assert code == 0, output
+    state = load_result(tmp_path / "a")["risk"]["trading_state_at_end"]
+    assert (state["state"], state["reason"]) == ("halted", "max_drawdown")
+    assert "HALTED (max_drawdown) since" in " ".join(output.split())
+
+    (tmp_path / "loose").mkdir()
+    loose = write_config(tmp_path / "loose", symbols=("ETH/BTC",))
+    code, output = backtest(
+        "--config", str(loose), "--data", str(shared_data), *window, "--out", str(tmp_path / "b")
+    )
+    assert code == 0, output
+    assert load_result(tmp_path / "b")["risk"]["trading_state_at_end"] == {"state": "active"}

@@ -156,3 +156,27 @@ def test_the_command_line_loads_no_heavy_library_until_a_command_needs_it() -> N
     probe = f"import sys, bot.app.cli; print(' '.join(m for m in {heavy!r} if m in sys.modules))"
     done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True)
     assert done.stdout.split() == []
+
+
+def test_help_shows_defaults_allowed_values_and_flags_as_a_user_reads_them() -> None:
+    """Rich markup used to swallow "[default: ...]" (``--run`` read "Run id .") and show every flag as
+    taking a ``<bool>`` value (``--live true`` is refused); choices were not listed."""
+    def words(*args: str) -> str:  # the help as words: click wraps it to the terminal
+        return " ".join(spotbot(*args).stdout.split())
+
+    run, report = words("run", "--help"), words("report", "--help")
+    assert "[default: config/paper.toml if present, else built-in]" in run
+    assert "--live Required" in run  # a flag, no value
+    assert "<bool>" not in run + report
+    assert "--log-format <console|json>" in run
+    assert "Run id [default: the latest run]" in report
+    assert "--objective <sharpe|calmar|return_dd>" in words("optimize", "--help")
+
+    refused = spotbot("run", "--log-format", "xml")
+    assert refused.returncode == 2 and "'xml' is not one of 'console', 'json'" in refused.stderr
+
+
+def test_version_is_a_root_option_and_a_command() -> None:
+    from bot import __version__
+
+    assert spotbot("--version").stdout.strip() == spotbot("version").stdout.strip() == __version__

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import shutil
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -87,9 +88,15 @@ def execute(request: BacktestRequest, console: Console) -> tuple[BacktestRun, di
     out_dir = request.out or default_out_dir(request.config)
     settings, files = load_backtest_settings(request.config, request.data, out_dir)
     register_secrets(*settings.secret_values())
+    created = not out_dir.exists()
     out_dir.mkdir(parents=True, exist_ok=True)
-    configure_logging(request.log_level, "json", file=out_dir / LOG_FILE, stream=None)
-    market = backtest_market(settings, start, end)
+    try:
+        configure_logging(request.log_level, "json", file=out_dir / LOG_FILE, stream=None)
+        market = backtest_market(settings, start, end)
+    except BaseException:  # refused before it ran (a bad level, window or file): leave nothing behind
+        if created:
+            shutil.rmtree(out_dir, ignore_errors=True)
+        raise
     progress = LazyProgress(console)
     try:
         run = run_backtest(settings, market, on_progress=progress, data=files)

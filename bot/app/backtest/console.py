@@ -47,8 +47,16 @@ def metric_rows(result: dict[str, Any]) -> list[tuple[str, str]]:
         ("open positions at the end", str(m["open_positions"])),
         ("intents", f"{risk['intents']}: {risk['approved']} approved, {risk['resized']} resized, "
                     f"{risk['denied']} denied"),
+        ("trading state at the end", state_text(risk["trading_state_at_end"])),
         ("elapsed", f"{run['elapsed_seconds']:.1f} s"),
     ]  # fmt: skip
+
+
+def state_text(state: dict[str, Any]) -> str:
+    """``active``, or ``HALTED (max_drawdown) since 2024-01-21T10:05:00+00:00: no entries from then on``."""
+    if state["state"] == "active":
+        return "active"
+    return f"{state['state'].upper()} ({state['reason']}) since {state['since']}: no entries from then on"
 
 
 def symbol_rows(result: dict[str, Any]) -> list[tuple[str, str, str, str, str]]:

@@ -14,8 +14,9 @@ from typing import Any
 from bot import __version__
 from bot.app.backtest.metrics import format_duration
 from bot.app.backtest.runner import BacktestRun
+from bot.app.reporting import RunReport
 from bot.app.settings import config_hash
-from bot.domain import timeframe_ms
+from bot.domain import TradingState, timeframe_ms
 from bot.domain.clock import ms_to_datetime
 
 RESULT_VERSION = 1
@@ -127,8 +128,18 @@ def result_to_json(
             "resized": report.outcomes.resized,
             "denied": report.outcomes.denied,
             "by_reason": m.risk_by_reason,
+            "trading_state_at_end": state_at_end(report),
         },
     }
+
+
+def state_at_end(report: RunReport) -> dict[str, Any]:
+    """How the run ended for trading: ``active``, or stopped by a breaker (which, when, why): a backtest
+    halted early otherwise only shows as an equity curve gone flat."""
+    event = report.trading_state
+    if event is None or event.run_id != report.run.id or event.state is TradingState.ACTIVE:
+        return {"state": TradingState.ACTIVE.value}
+    return {"state": event.state.value, "reason": event.reason, "since": event.occurred_at.isoformat()}
 
 
 def write_result(path: Path, result: dict[str, Any]) -> None:

@@ -4,7 +4,7 @@ runs."""
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Literal
 
 import typer
 
@@ -13,7 +13,7 @@ from bot.domain.failures import BadInput, ExitError
 
 def optimize_command(
     config: Annotated[
-        Path, typer.Option("--config", "-c", help="TOML config with \\[strategies.search] ranges.")
+        Path, typer.Option("--config", "-c", help="TOML config with [strategies.search] ranges.")
     ],
     trials: Annotated[int, typer.Option("--trials", min=1, help="Trials this command runs (all workers).")],
     data: Annotated[
@@ -23,7 +23,8 @@ def optimize_command(
     start: Annotated[str | None, typer.Option("--from", help="First candle open time (UTC).")] = None,
     end: Annotated[str | None, typer.Option("--to", help="Only candles opening before this (UTC).")] = None,
     objective: Annotated[
-        str, typer.Option("--objective", help="sharpe, calmar or return_dd (measured out of sample).")
+        Literal["sharpe", "calmar", "return_dd"],
+        typer.Option("--objective", help="What a trial is scored on, out of sample."),
     ] = "sharpe",
     windows: Annotated[
         int, typer.Option("--windows", min=1, help="Walk-forward folds K (the data cut into K+1 windows).")
@@ -31,17 +32,17 @@ def optimize_command(
     jobs: Annotated[int, typer.Option("--jobs", min=1, help="Worker processes.")] = 1,
     storage: Annotated[
         str | None,
-        typer.Option("--storage", help="Optuna RDB URL \\[default: sqlite:///<out stem>.study.db]."),
+        typer.Option("--storage", help="Optuna RDB URL [default: sqlite:///<out stem>.study.db]."),
     ] = None,
     study: Annotated[
-        str | None, typer.Option("--study", help="Study name \\[default: <config stem>-<objective>-<hash>].")
+        str | None, typer.Option("--study", help="Study name [default: <config stem>-<objective>-<hash>].")
     ] = None,
     out: Annotated[
-        Path | None, typer.Option("--out", help="Optimized config \\[default: <config stem>.optimized.toml].")
+        Path | None, typer.Option("--out", help="Optimized config [default: <config stem>.optimized.toml].")
     ] = None,
     seed: Annotated[int | None, typer.Option("--seed", help="Seed of the TPE sampler.")] = None,
 ) -> None:
-    """Search the config's \\[strategies.search] ranges (Optuna TPE, walk-forward, out of sample); write the
+    """Search the config's [strategies.search] ranges (Optuna TPE, walk-forward, out of sample); write the
     best params as a ready config."""
     from rich.console import Console
 

@@ -1,0 +1,27 @@
+"""The end-of-run summary as a user reads it: money as money, and the positions behind unrealized P&L."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from decimal import Decimal
+
+from bot.app.console import balances_text, positions_text
+from bot.domain import Position
+
+T0 = datetime(2024, 1, 1, tzinfo=UTC)
+
+
+def test_balances_show_the_quote_as_money_and_coins_exactly() -> None:
+    balances = {"USDT": Decimal("9549.031831552"), "BTC": Decimal("0.01230000"), "ETH": Decimal(0)}
+
+    assert balances_text(balances, "USDT") == "BTC 0.0123, USDT 9,549.03"
+
+
+def test_the_open_positions_behind_unrealized_pnl_are_listed() -> None:
+    positions = {
+        "ETH/USDT": Position("ETH/USDT", Decimal("1.50"), Decimal("2500.123456789"), T0),
+        "BTC/USDT": Position("BTC/USDT", Decimal("0.0123"), Decimal("42000.5"), T0),
+    }
+
+    assert positions_text(positions) == "BTC/USDT 0.0123 @ 42000.5, ETH/USDT 1.5 @ 2500.1235"
+    assert positions_text({}) == "-"
