@@ -161,6 +161,7 @@ def test_the_command_line_loads_no_heavy_library_until_a_command_needs_it() -> N
 def test_help_shows_defaults_allowed_values_and_flags_as_a_user_reads_them() -> None:
     """Rich markup used to swallow "[default: ...]" (``--run`` read "Run id .") and show every flag as
     taking a ``<bool>`` value (``--live true`` is refused); choices were not listed."""
+
     def words(*args: str) -> str:  # the help as words: click wraps it to the terminal
         return " ".join(spotbot(*args).stdout.split())
 
