@@ -205,6 +205,27 @@ def report(
         print_report(Console(), result, settings.bot.quote_currency)
 
 
+@app.command()
+@one_line_errors
+def status(
+    config: ConfigOption = None,
+    as_json: Annotated[
+        bool, typer.Option("--json", help="Print one JSON object (fields in README).")
+    ] = False,
+) -> None:
+    """Show the bot now: trading state, equity and drawdown at the last tick, positions, working orders."""
+    from rich.console import Console
+
+    from bot.app.status import print_status, read_status, status_json
+
+    settings = _load(config)
+    found = read_status(settings)
+    if as_json:
+        sys.stdout.write(json.dumps(status_json(found), indent=2) + "\n")
+    else:
+        print_status(Console(), found, settings.bot.quote_currency)
+
+
 ReasonOption = Annotated[str | None, typer.Option("--reason", help="Why, for the audit trail.")]
 
 

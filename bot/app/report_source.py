@@ -25,10 +25,7 @@ def read_report(settings: Settings, run_id: int | None) -> RunReport:
     """
     url = settings.effective_database_url
     where = settings.effective_database_url_redacted
-    if _missing_sqlite_file(url):
-        raise ExitError(f"no run yet: there is no audit DB at {where}", exit_code=ExitCode.FAILED)
-    if current_revision(url) is None:
-        raise ExitError(f"no run yet: the audit DB at {where} has no tables", exit_code=ExitCode.FAILED)
+    check_has_runs(settings)
     with SqlAuditStore(url, venue=settings.venue) as store:
         latest = store.latest_run_id()
         if latest is None:
@@ -39,6 +36,17 @@ def read_report(settings: Settings, run_id: int | None) -> RunReport:
                 exit_code=ExitCode.FAILED,
             )
         return build_report(store, run_id)
+
+
+def check_has_runs(settings: Settings) -> None:
+    """Raise :class:`ExitError` (exit 1) if the settings' audit DB cannot hold a run yet: no DB file, or
+    a DB without the audit tables (a read never creates or migrates it)."""
+    url = settings.effective_database_url
+    where = settings.effective_database_url_redacted
+    if _missing_sqlite_file(url):
+        raise ExitError(f"no run yet: there is no audit DB at {where}", exit_code=ExitCode.FAILED)
+    if current_revision(url) is None:
+        raise ExitError(f"no run yet: the audit DB at {where} has no tables", exit_code=ExitCode.FAILED)
 
 
 def _missing_sqlite_file(url: str) -> bool:
