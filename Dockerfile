@@ -24,6 +24,12 @@ USER spotbot
 # /app/config: your TOML files (mount read-only); /app/data: the SQLite audit DB and log file.
 # Secrets come from the environment (SPOTBOT_EXCHANGE__API_KEY, ...) or files in /run/secrets.
 VOLUME ["/app/config", "/app/data"]
+# The HTTP API (config [api], on in config/paper.toml) listens on every interface of the container:
+# publish it with -p 8080:8080, and set SPOTBOT_API__TOKEN (halt/resume over HTTP; a warning without).
+ENV SPOTBOT_API__HOST=0.0.0.0 SPOTBOT_API__PORT=8080
+EXPOSE 8080
+HEALTHCHECK --interval=30s --timeout=5s --start-period=30s \
+    CMD ["python", "-c", "import urllib.request; urllib.request.urlopen('http://127.0.0.1:8080/ready', timeout=4)"]
 STOPSIGNAL SIGTERM
 ENTRYPOINT ["spotbot"]
 CMD ["run", "--config", "config/paper.toml", "--log-format", "json"]

@@ -9,7 +9,8 @@ import signal
 import socket
 import sys
 import threading
-from contextlib import closing
+from collections.abc import Iterator
+from contextlib import closing, contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Literal
 
@@ -134,8 +135,8 @@ def run(
     signal.signal(signal.SIGTERM, _request_stop)
     signal.signal(signal.SIGINT, _request_stop)
     application, lease = open_daemon(settings, max_ticks=max_ticks)  # an ExitError ends it: one line
-    with closing(lease):  # the lease is given back however the run ends
-        outcome, report = _run_until_done(application, lease, stop, fmt, log_file)
+    with closing(lease), _serving_api(application, fmt) as api:  # given back however the run ends
+        outcome, report = _run_until_done(application, lease, stop, fmt, log_file, api)
     console = Console()
     quote = settings.bot.quote_currency
     if fmt == "console":
@@ -148,8 +149,52 @@ def run(
     raise typer.Exit(ExitCode.FAILED if outcome == "failed" else ExitCode.OK)
 
 
+@contextmanager
+def _serving_api(application: App, fmt: str) -> Iterator[str | None]:
+    """Serve the HTTP API beside the daemon while it runs (``api.enabled``); yields its address."""
+    settings = application.settings
+    if not settings.api.enabled:
+        yield None
+        return
+    import structlog
+    from rich.console import Console
+
+    from bot.adapters.audit.store import SqlAuditStore
+    from bot.app.api.routes import create_api
+    from bot.app.api.server import ApiServer
+    from bot.app.api.service import ApiService
+    from bot.domain.clock import SystemClock
+
+    api_settings = settings.api
+    token = api_settings.token.get_secret_value() if api_settings.token else None
+    log = structlog.get_logger("bot.app.cli")
+    with SqlAuditStore(settings.effective_database_url, venue=settings.venue) as store:
+        service = ApiService(settings, store, application.run_id, application.engine.status,
+                             application.daemon.heartbeat, SystemClock())  # fmt: skip
+        api = create_api(service, token=token or None, token_name=api_settings.token_name,
+                         protect_reads=api_settings.protect_reads)  # fmt: skip
+        server = ApiServer(api, api_settings.host, api_settings.port)
+        address = server.start()
+        try:
+            log.info("api_listening", address=address, write_endpoints=token is not None)
+            if api_settings.host not in ("127.0.0.1", "localhost", "::1") and not token:
+                log.warning("api_exposed_without_token", address=address,
+                            hint="anyone who can reach it reads the bot; set SPOTBOT_API__TOKEN")  # fmt: skip
+                if fmt == "console":
+                    warning = f"the API at {address} is open to the network without a token"
+                    Console(stderr=True).print(f"[bold red]warning[/]: {warning} (set SPOTBOT_API__TOKEN)")
+            yield address
+        finally:
+            server.stop()
+
+
 def _run_until_done(
-    application: App, lease: DaemonLease, stop: threading.Event, fmt: str, log_file: Path | None
+    application: App,
+    lease: DaemonLease,
+    stop: threading.Event,
+    fmt: str,
+    log_file: Path | None,
+    api: str | None = None,
 ) -> tuple[str, RunReport]:
     """Run the daemon (with the live status line on a console) until it ends; close the run."""
     from rich.console import Console
@@ -170,6 +215,8 @@ def _run_until_done(
             f"{settings.market.source} market {', '.join(settings.market.symbols)}; "
             f"audit DB {settings.effective_database_url_redacted}; log {log_file}"
         )
+        if api is not None:
+            console.print(f"API: {api}/api/v1/status, every endpoint at {api}/docs")
         with Live(console=console, refresh_per_second=8, transient=True) as display:
 
             def refresh() -> None:

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC
@@ -40,6 +41,28 @@ log = get_logger(__name__)
 class ReplayProgress:
     done: int
     total: int
+
+
+class Heartbeat:
+    """When the daemon last finished a tick, on this machine's monotonic clock: what ``/ready`` checks
+    (a tick older than ``limit_s`` means the daemon is stuck or its jobs fail)."""
+
+    def __init__(self, limit_s: float) -> None:
+        self.limit_s = limit_s
+        self._started = time.monotonic()
+        self._last: float | None = None
+
+    def beat(self) -> None:
+        self._last = time.monotonic()
+
+    @property
+    def age_s(self) -> float:
+        """Seconds since the last tick (since the start, before the first)."""
+        return time.monotonic() - (self._last if self._last is not None else self._started)
+
+    @property
+    def fresh(self) -> bool:
+        return self.age_s <= self.limit_s
 
 
 class SimReplay:
@@ -106,6 +129,7 @@ class Daemon:
         self._replay = replay
         self._timeframe = timeframe
         self._interval = 1.0 / replay_speed
+        self.heartbeat = Heartbeat(2 * self._interval + 5.0)  # + scheduler jitter on a busy machine
         # APScheduler warns on every skipped overlapping run; with max_instances=1 that is by design.
         logging.getLogger("apscheduler").setLevel(logging.ERROR)
 
@@ -113,7 +137,7 @@ class Daemon:
         """Block until stopped. Returns "completed", "stopped" or "failed"."""
         scheduler = BackgroundScheduler(timezone=UTC)
         scheduler.add_job(
-            self._replay.step,
+            self._step,
             IntervalTrigger(seconds=self._interval, timezone=UTC),
             id=f"replay:{self._timeframe}",
             name=f"sim replay {self._timeframe}",
@@ -133,6 +157,11 @@ class Daemon:
         if self._replay.error is not None:
             return "failed"
         return "stopped" if stop.is_set() and not self._replay.finished.is_set() else "completed"
+
+    def _step(self) -> None:
+        self._replay.step()
+        if self._replay.error is None:
+            self.heartbeat.beat()
 
     @property
     def replay(self) -> SimReplay:
@@ -186,6 +215,8 @@ class WallClockDaemon:
         self._lease_check_seconds = lease_check_seconds
         self._lease_lost = threading.Event()
         self.failures = 0
+        shortest = TIMEFRAME_SECONDS[self._timeframes[0]]
+        self.heartbeat = Heartbeat(2 * shortest + settle_seconds)
 
     def watch_lease(self, still_leased: Callable[[], bool]) -> None:
         """Check every ``lease_check_seconds`` that this daemon still holds its bot's lease; stop if not."""
@@ -208,14 +239,17 @@ class WallClockDaemon:
     def _tick(self, timeframe: str) -> None:
         step = timeframe_ms(timeframe)
         close_ms = datetime_to_ms(self._clock.now()) // step * step
-        self._guarded(lambda: self._engine.tick(ms_to_datetime(close_ms)), f"tick:{timeframe}")
+        if self._guarded(lambda: self._engine.tick(ms_to_datetime(close_ms)), f"tick:{timeframe}"):
+            self.heartbeat.beat()
 
-    def _guarded(self, job: Callable[[], None], name: str) -> None:
+    def _guarded(self, job: Callable[[], None], name: str) -> bool:
         try:
             job()
         except Exception as exc:  # e.g. the audit DB gone: the next run reconnects (or fails again)
             self.failures += 1
             log_failure(log, "job_failed", exc, job=name, failures=self.failures)
+            return False
+        return True
 
     def run(self, stop: threading.Event, on_idle: Callable[[], None] | None = None) -> str:
         scheduler = BackgroundScheduler(timezone=UTC)

@@ -1,4 +1,5 @@
-"""The documented JSON shape of ``spotbot report --json`` (README: "Report JSON")."""
+"""The documented JSON shapes of ``spotbot report --json`` (README: "Report JSON"), ``spotbot status`` and
+the HTTP API: every record serialized one way."""
 
 from __future__ import annotations
 
@@ -6,6 +7,8 @@ from decimal import Decimal
 from typing import Any
 
 from bot.app.reporting import RunReport
+from bot.core.positions import Trade
+from bot.domain import Fill, Order, Position, RiskDecision
 from bot.domain.records import TradingStateEvent
 
 
@@ -63,56 +66,73 @@ def report_to_json(report: RunReport) -> dict[str, Any]:
         },
         "balances": {k: _dec(v) for k, v in sorted(report.balances.items())},
         "orders_by_status": report.orders_by_status,
-        "open_positions": [
-            {"symbol": p.symbol, "quantity": _dec(p.quantity), "average_price": _dec(p.average_price)}
-            for p in report.open_positions.values()
-        ],
-        "carried_positions": [
-            {"symbol": p.symbol, "quantity": _dec(p.quantity), "average_price": _dec(p.average_price)}
-            for p in report.carried_positions.values()
-        ],
+        "open_positions": [position_json(p) for p in report.open_positions.values()],
+        "carried_positions": [position_json(p) for p in report.carried_positions.values()],
         "dust": {symbol: _dec(quantity) for symbol, quantity in sorted(report.dust.items())},
-        "trades": [
-            {
-                "symbol": t.symbol,
-                "opened_at": t.opened_at.isoformat(),
-                "closed_at": t.closed_at.isoformat(),
-                "quantity": _dec(t.quantity),
-                "entry_price": _dec(t.entry_price),
-                "exit_price": _dec(t.exit_price),
-                "gross_pnl": _dec(t.gross_pnl),
-                "fees": _dec(t.fees),
-                "net_pnl": _dec(t.net_pnl),
-            }
-            for t in report.trades
-        ],
-        "fills": [
-            {
-                "venue": f.venue,
-                "trade_id": f.trade_id,
-                "client_order_id": f.client_order_id,
-                "symbol": f.symbol,
-                "side": f.side.value,
-                "price": _dec(f.price),
-                "quantity": _dec(f.quantity),
-                "fee": _dec(f.fee),
-                "fee_currency": f.fee_currency,
-                "liquidity": f.liquidity.value,
-                "occurred_at": f.occurred_at.isoformat(),
-            }
-            for f in report.fills
-        ],
-        "decisions": [
-            {
-                "intent_id": d.intent_id,
-                "guard": d.guard,
-                "verdict": d.verdict.value,
-                "reason": d.reason,
-                "detail": d.detail,
-                "quantity_before": _dec(d.quantity_before),
-                "quantity_after": _dec(d.quantity_after),
-                "decided_at": d.decided_at.isoformat(),
-            }
-            for d in report.decisions
-        ],
+        "trades": [trade_json(t) for t in report.trades],
+        "fills": [fill_json(f) for f in report.fills],
+        "decisions": [decision_json(d) for d in report.decisions],
+    }
+
+
+def position_json(p: Position) -> dict[str, Any]:
+    return {"symbol": p.symbol, "quantity": _dec(p.quantity), "average_price": _dec(p.average_price)}
+
+
+def trade_json(t: Trade) -> dict[str, Any]:
+    return {
+        "symbol": t.symbol,
+        "opened_at": t.opened_at.isoformat(),
+        "closed_at": t.closed_at.isoformat(),
+        "quantity": _dec(t.quantity),
+        "entry_price": _dec(t.entry_price),
+        "exit_price": _dec(t.exit_price),
+        "gross_pnl": _dec(t.gross_pnl),
+        "fees": _dec(t.fees),
+        "net_pnl": _dec(t.net_pnl),
+    }
+
+
+def fill_json(f: Fill) -> dict[str, Any]:
+    return {
+        "venue": f.venue,
+        "trade_id": f.trade_id,
+        "client_order_id": f.client_order_id,
+        "symbol": f.symbol,
+        "side": f.side.value,
+        "price": _dec(f.price),
+        "quantity": _dec(f.quantity),
+        "fee": _dec(f.fee),
+        "fee_currency": f.fee_currency,
+        "liquidity": f.liquidity.value,
+        "occurred_at": f.occurred_at.isoformat(),
+    }
+
+
+def decision_json(d: RiskDecision) -> dict[str, Any]:
+    return {
+        "intent_id": d.intent_id,
+        "guard": d.guard,
+        "verdict": d.verdict.value,
+        "reason": d.reason,
+        "detail": d.detail,
+        "quantity_before": _dec(d.quantity_before),
+        "quantity_after": _dec(d.quantity_after),
+        "decided_at": d.decided_at.isoformat(),
+    }
+
+
+def order_json(order: Order) -> dict[str, Any]:
+    return {
+        "client_order_id": order.client_order_id,
+        "symbol": order.symbol,
+        "side": order.side.value,
+        "type": order.order_type.value,
+        "purpose": order.purpose.value,
+        "status": order.status.value,
+        "quantity": _dec(order.quantity),
+        "filled": _dec(order.filled_quantity),
+        "price": _dec(order.price),
+        "stop_price": _dec(order.stop_price),
+        "created_at": order.created_at.isoformat(),
     }

@@ -8,6 +8,7 @@ died shows its run as ``running`` until the next start closes it as ``crashed``.
 
 from __future__ import annotations
 
+from decimal import Decimal
 from typing import Any
 
 from rich.console import Console
@@ -15,31 +16,15 @@ from rich.table import Table
 
 from bot.adapters.audit.store import SqlAuditStore
 from bot.app.console import balances_text, positions_text, trading_state_text
-from bot.app.report_json import trading_state_json
+from bot.app.report_json import order_json, position_json, trading_state_json
 from bot.app.report_source import check_has_runs
 from bot.app.reporting import build_report
 from bot.app.settings import Settings
-from bot.domain import Order
 from bot.domain.failures import ExitCode, ExitError
 
 
-def _decimal(value: Any) -> str | None:
+def _decimal(value: Decimal | None) -> str | None:
     return None if value is None else f"{value.normalize():f}"
-
-
-def _order_json(order: Order) -> dict[str, Any]:
-    return {
-        "client_order_id": order.client_order_id,
-        "symbol": order.symbol,
-        "side": order.side.value,
-        "type": order.order_type.value,
-        "purpose": order.purpose.value,
-        "status": order.status.value,
-        "quantity": _decimal(order.quantity),
-        "filled": _decimal(order.filled_quantity),
-        "price": _decimal(order.price),
-        "stop_price": _decimal(order.stop_price),
-    }
 
 
 def read_status(settings: Settings) -> dict[str, Any]:
@@ -76,12 +61,9 @@ def read_status(settings: Settings) -> dict[str, Any]:
         "equity": _decimal(last.equity) if last else _decimal(report.final_equity),
         "peak_equity": _decimal(last.peak_equity) if last else None,
         "drawdown": _decimal(last.drawdown) if last else None,
-        "open_positions": [
-            {"symbol": s, "quantity": _decimal(p.quantity), "average_price": _decimal(p.average_price)}
-            for s, p in sorted(report.open_positions.items())
-        ],
+        "open_positions": [position_json(p) for _, p in sorted(report.open_positions.items())],
         "balances": {currency: _decimal(amount) for currency, amount in sorted(report.balances.items())},
-        "working_orders": [_order_json(order) for order in working],
+        "working_orders": [order_json(order) for order in working],
         "_report": report,  # for the console view; dropped from the JSON
     }
 

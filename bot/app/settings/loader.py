@@ -96,6 +96,10 @@ def _pop_secrets(data: dict[str, Any]) -> list[ConfigProblem]:
             if name in exchange:
                 del exchange[name]
                 problems.append(_secret_in_file(f"exchange.{name}"))
+    api = data.get("api")
+    if isinstance(api, dict) and "token" in api:
+        del api["token"]
+        problems.append(_secret_in_file("api.token"))
     bot = data.get("bot")
     if (
         isinstance(bot, dict)

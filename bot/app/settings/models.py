@@ -16,7 +16,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
-from pydantic import AwareDatetime, BeforeValidator, Field, field_validator, model_validator
+from pydantic import AwareDatetime, BeforeValidator, Field, SecretStr, field_validator, model_validator
 from pydantic_settings import NoDecode
 
 from bot.app.settings.errors import MISSING, ConfigProblem, allowed_error, problems_error, show_value
@@ -245,6 +245,27 @@ class PaperSettings(Section):
     )
 
 
+class ApiSettings(Section):
+    enabled: bool = Field(
+        False, description="Serve the HTTP API (status, data, halt/resume) beside the daemon."
+    )
+    host: str = Field(
+        "127.0.0.1", min_length=1, description="Address to listen on; loopback unless you mean it."
+    )
+    port: IntSetting = Field(
+        8080, ge=0, le=65535, description="TCP port; 0 picks a free one (printed at start)."
+    )
+    token: SecretStr | None = Field(
+        None,
+        description="Bearer token for the write endpoints (halt, resume): only from SPOTBOT_API__TOKEN or "
+        "the secrets dir. Without one they are off.",
+    )
+    token_name: BotName = Field(
+        "api", description="Who the token is, in the audit trail: actor api:<token_name>."
+    )
+    protect_reads: bool = Field(False, description="Ask for the token on the read endpoints too.")
+
+
 class LoggingSettings(Section):
     level: Annotated[Literal["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"], upper_case] = Field(
         "INFO", description="Least severe level written."
@@ -257,6 +278,7 @@ class LoggingSettings(Section):
 
 __all__ = [
     "SECRET_FIELDS",
+    "ApiSettings",
     "BotSettings",
     "ExchangeSettings",
     "LoggingSettings",

@@ -28,11 +28,12 @@ def config_hash(settings: Settings) -> str:
     """sha256 (hex) of the canonical redacted JSON, without the credentials.
 
     Two runs with the same hash traded with the same configuration; changing or rotating an API key
-    (or running paper without keys) does not change it.
+    (or running paper without keys), or the HTTP API's table, does not change it.
     """
     data = redacted_dict(settings)
     for name in SECRET_FIELDS:
         data["exchange"].pop(name, None)
+    data.pop("api", None)  # how the daemon is watched, not how it trades
     canonical = json.dumps(data, sort_keys=True, separators=(",", ":"), ensure_ascii=True)
     return hashlib.sha256(canonical.encode("ascii")).hexdigest()
 

@@ -9,6 +9,7 @@ from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, Settings
 
 from bot.app.settings.errors import MISSING, ConfigProblem, problems_error, show_value
 from bot.app.settings.models import (
+    ApiSettings,
     BotSettings,
     ExchangeSettings,
     LoggingSettings,
@@ -66,6 +67,7 @@ class Settings(BaseSettings):
     risk: RiskTable = Field(default_factory=RiskSettings, description="Risk limits enforced by the guards.")
     execution: ExecutionSettings = Field(default_factory=ExecutionSettings, description="Order placement.")
     logging: LoggingSettings = Field(default_factory=LoggingSettings, description="Log level, format, file.")
+    api: ApiSettings = Field(default_factory=ApiSettings, description="The HTTP API served by the daemon.")
 
     @classmethod
     def settings_customise_sources(
@@ -201,7 +203,12 @@ class Settings(BaseSettings):
         """Every secret this configuration holds, for ``bot.app.logging_setup.register_secrets``."""
         values = [
             secret.get_secret_value()
-            for secret in (self.exchange.api_key, self.exchange.api_secret, self.exchange.password)
+            for secret in (
+                self.exchange.api_key,
+                self.exchange.api_secret,
+                self.exchange.password,
+                self.api.token,
+            )
             if secret is not None
         ]
         values.append(url_password(self.effective_database_url) or "")

@@ -1,0 +1,155 @@
+"""The HTTP API over a real daemon run's journal (FastAPI's test client): what a user or a dashboard reads,
+and the two commands, guarded by the token."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+
+from bot.adapters.audit import SqlAuditStore
+from bot.app.api.routes import create_api
+from bot.app.api.service import ApiService
+from bot.app.bootstrap import App, build_app, finish_app
+from bot.app.daemon import Heartbeat
+from bot.app.settings import load_settings
+from bot.domain import TradingState
+from bot.domain.clock import SystemClock
+
+TOKEN = "tok-canary-5d1e9b"  # never in an answer
+EXCHANGE_KEY = "key-canary-a77f02"
+
+
+@dataclass
+class World:
+    app: App
+    url: str
+    store: SqlAuditStore
+
+    def client(
+        self, *, token: str | None = TOKEN, protect_reads: bool = False, heartbeat: Heartbeat | None = None
+    ) -> TestClient:
+        beat = heartbeat or Heartbeat(60.0)
+        beat.beat()
+        service = ApiService(self.app.settings, self.store, self.app.run_id, self.app.engine.status, beat,
+                             SystemClock())  # fmt: skip
+        return TestClient(create_api(service, token=token, token_name="ops", protect_reads=protect_reads))
+
+
+@pytest.fixture
+def world(tmp_path: Path, db_url: str) -> Iterator[World]:
+    config = tmp_path / "bot.toml"
+    config.write_text(
+        f'[bot]\nname = "apibot"\ndata_dir = "{tmp_path}"\ndatabase_url = "{db_url}"\n'
+        '[market]\nsymbols = ["BTC/USDT", "ETH/USDT"]\ntimeframe = "5m"\n'
+        "[market.sim]\ncandles = 1500\nseed = 3\n"
+    )
+    settings = load_settings(config, env={"SPOTBOT_EXCHANGE__API_KEY": EXCHANGE_KEY})
+    app = build_app(settings, max_ticks=1200)
+    app.replay.run_to_end()
+    assert app.replay.error is None
+    with SqlAuditStore(db_url, venue=settings.venue) as store:
+        yield World(app, db_url, store)
+    finish_app(app, "completed")
+
+
+def get(client: TestClient, path: str, **params: Any) -> Any:
+    answer = client.get(path, params=params)
+    assert answer.status_code == 200, answer.text
+    assert TOKEN not in answer.text and EXCHANGE_KEY not in answer.text
+    return answer.json()
+
+
+def test_health_ready_and_status_answer_from_the_run(world: World) -> None:
+    client = world.client()
+    assert get(client, "/health") == {"status": "ok"}
+    ready = get(client, "/ready")
+    assert ready["ready"] is True and ready["checks"]["database"]["ok"] is True
+
+    status = get(client, "/api/v1/status")
+    fills = world.store.fills(world.app.run_id)
+    assert status["run_id"] == world.app.run_id and status["bot"] == "apibot"
+    assert status["ticks"] == world.app.engine.status.ticks > 0
+    assert status["equity"] == f"{world.app.engine.status.equity.normalize():f}"
+    assert len(fills) > 0
+    stops = {o["symbol"] for o in status["working_orders"] if o["purpose"] == "stop"}
+    assert {p["symbol"] for p in status["open_positions"]} <= stops
+
+
+def test_ready_is_503_naming_a_stale_tick(world: World) -> None:
+    answer = world.client(heartbeat=Heartbeat(-1.0)).get("/ready")  # the last tick is "too old" at once
+
+    assert answer.status_code == 503
+    assert answer.json()["failing"] == ["tick"]
+
+
+def test_records_are_paged_and_filtered(world: World) -> None:
+    client = world.client()
+    fills = world.store.fills(world.app.run_id)
+
+    first = get(client, "/api/v1/fills", limit=3)
+    second = get(client, "/api/v1/fills", limit=3, offset=3)
+    btc = get(client, "/api/v1/fills", symbol="BTC/USDT", limit=500)
+    later = get(client, "/api/v1/fills", since=fills[len(fills) // 2].occurred_at.isoformat(), limit=500)
+
+    assert first["total"] == len(fills) and len(first["items"]) == 3
+    assert [f["trade_id"] for f in first["items"] + second["items"]] == [f.trade_id for f in fills[:6]]
+    assert btc["total"] == sum(f.symbol == "BTC/USDT" for f in fills) and {
+        f["symbol"] for f in btc["items"]
+    } == {"BTC/USDT"}
+    assert later["total"] == sum(f.occurred_at >= fills[len(fills) // 2].occurred_at for f in fills)
+    decisions = get(client, "/api/v1/decisions", symbol="ETH/USDT", limit=5)
+    assert decisions["items"] and {d["symbol"] for d in decisions["items"]} == {"ETH/USDT"}
+    assert get(client, "/api/v1/trades")["total"] >= 1
+    assert get(client, "/api/v1/orders")["total"] >= len({f.client_order_id for f in fills})
+    assert get(client, "/api/v1/equity", limit=2)["items"][0]["equity"]
+    assert client.get("/api/v1/fills", params={"limit": 501}).status_code == 422
+
+
+def test_config_masks_every_secret(world: World) -> None:
+    config = get(world.client(), "/api/v1/config")
+    assert config["exchange"]["api_key"] == "**********"
+    assert config["bot"]["name"] == "apibot"
+
+
+def test_halt_and_resume_need_the_token_and_leave_the_same_audit_rows_as_the_cli(world: World) -> None:
+    client = world.client()
+    assert client.post("/api/v1/halt", json={}).status_code == 401
+    assert client.post("/api/v1/halt", json={}, headers={"Authorization": "Bearer wrong"}).status_code == 401
+    assert world.client(token=None).post("/api/v1/halt", json={}).status_code == 403
+
+    auth = {"Authorization": f"Bearer {TOKEN}"}
+    halted = client.post("/api/v1/halt", json={"flatten": True, "reason": "checking"}, headers=auth)
+    assert halted.status_code == 200 and TOKEN not in halted.text
+    event = world.store.latest_trading_state("apibot")
+    assert event is not None
+    assert (event.state, event.reason, event.actor, event.flatten) == (
+        TradingState.HALTED,
+        "checking",
+        "api:ops",
+        True,
+    )
+    assert get(client, "/api/v1/status")["trading_state"]["state"] == "halted"
+
+    assert client.post("/api/v1/resume", json={}, headers=auth).status_code == 200
+    event = world.store.latest_trading_state("apibot")
+    assert event is not None and (event.state, event.reason) == (TradingState.ACTIVE, "resumed")
+
+
+def test_reads_can_be_protected_by_the_token_too(world: World) -> None:
+    client = world.client(protect_reads=True)
+    assert client.get("/api/v1/status").status_code == 401
+    assert client.get("/api/v1/status", headers={"Authorization": f"Bearer {TOKEN}"}).status_code == 200
+    assert client.get("/health").status_code == 200  # probes stay open
+
+
+def test_the_openapi_schema_is_published_and_cors_is_off(world: World) -> None:
+    client = world.client()
+    schema = get(client, "/openapi.json")
+    assert {"/health", "/ready", "/api/v1/status", "/api/v1/halt", "/api/v1/resume"} <= set(schema["paths"])
+    answer = client.get("/api/v1/status", headers={"Origin": "https://evil.example"})
+    assert "access-control-allow-origin" not in {k.lower() for k in answer.headers}
