@@ -47,13 +47,22 @@ class Heartbeat:
     """When the daemon last finished a tick, on this machine's monotonic clock: what ``/ready`` checks
     (a tick older than ``limit_s`` means the daemon is stuck or its jobs fail)."""
 
+    BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0)
+
     def __init__(self, limit_s: float) -> None:
         self.limit_s = limit_s
         self._started = time.monotonic()
         self._last: float | None = None
+        self.tick_counts = [0] * (len(self.BUCKETS) + 1)  # per bucket (not cumulative), the last is +Inf
+        self.tick_seconds_sum = 0.0
 
-    def beat(self) -> None:
+    def beat(self, took_s: float | None = None) -> None:
+        """A tick finished (``took_s``: how long it ran, for the tick-duration histogram)."""
         self._last = time.monotonic()
+        if took_s is not None:
+            index = next((i for i, bound in enumerate(self.BUCKETS) if took_s <= bound), len(self.BUCKETS))
+            self.tick_counts[index] += 1
+            self.tick_seconds_sum += took_s
 
     @property
     def age_s(self) -> float:
@@ -159,9 +168,10 @@ class Daemon:
         return "stopped" if stop.is_set() and not self._replay.finished.is_set() else "completed"
 
     def _step(self) -> None:
+        began = time.perf_counter()
         self._replay.step()
         if self._replay.error is None:
-            self.heartbeat.beat()
+            self.heartbeat.beat(time.perf_counter() - began)
 
     @property
     def replay(self) -> SimReplay:
@@ -239,8 +249,9 @@ class WallClockDaemon:
     def _tick(self, timeframe: str) -> None:
         step = timeframe_ms(timeframe)
         close_ms = datetime_to_ms(self._clock.now()) // step * step
+        began = time.perf_counter()
         if self._guarded(lambda: self._engine.tick(ms_to_datetime(close_ms)), f"tick:{timeframe}"):
-            self.heartbeat.beat()
+            self.heartbeat.beat(time.perf_counter() - began)
 
     def _guarded(self, job: Callable[[], None], name: str) -> bool:
         try:

@@ -153,3 +153,27 @@ def test_the_openapi_schema_is_published_and_cors_is_off(world: World) -> None:
     assert {"/health", "/ready", "/api/v1/status", "/api/v1/halt", "/api/v1/resume"} <= set(schema["paths"])
     answer = client.get("/api/v1/status", headers={"Origin": "https://evil.example"})
     assert "access-control-allow-origin" not in {k.lower() for k in answer.headers}
+
+
+def test_metrics_parse_with_prometheus_text_parser_and_match_the_run(world: World) -> None:
+    from prometheus_client.parser import text_string_to_metric_families
+
+    answer = world.client().get("/metrics")
+    assert answer.status_code == 200 and answer.headers["content-type"].startswith("text/plain")
+    samples = {
+        (s.name, tuple(sorted(s.labels.items()))): s.value
+        for family in text_string_to_metric_families(answer.text)
+        for s in family.samples
+    }
+    status = world.app.engine.status
+    assert samples[("spotbot_equity", (("quote", "USDT"),))] == pytest.approx(float(status.equity))
+    assert samples[("spotbot_ticks_total", ())] == status.ticks
+    assert samples[("spotbot_fills_total", ())] == len(world.store.fills(world.app.run_id))
+    assert samples[("spotbot_trading_state", (("state", "active"),))] == 1
+    by_status = world.store.order_status_counts(world.app.run_id)
+    assert {k[1][0][1]: v for k, v in samples.items() if k[0] == "spotbot_orders"} == by_status
+    _, by_reason = world.store.intent_outcome_counts(world.app.run_id)
+    decisions = {f"{dict(k[1])['guard']}:{dict(k[1])['reason']}": v
+                 for k, v in samples.items() if k[0] == "spotbot_risk_decisions_total"}  # fmt: skip
+    assert decisions == by_reason
+    assert ("spotbot_tick_duration_seconds_count", ()) in samples

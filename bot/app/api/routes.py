@@ -15,11 +15,13 @@ from datetime import UTC, datetime
 from typing import Annotated, Any
 
 from fastapi import Depends, FastAPI, HTTPException, Query, Request
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from prometheus_client import CONTENT_TYPE_LATEST
 from pydantic import BaseModel, Field
 
 from bot import __version__
+from bot.app.api.metrics import metrics_text
 from bot.app.api.service import MAX_PAGE, ApiService
 from bot.app.api.service import Query as RecordQuery
 from bot.domain import TradingState
@@ -106,6 +108,10 @@ def create_api(service: ApiService, *, token: str | None, token_name: str, prote
     @api.get("/api/v1/equity", dependencies=[Reads], summary="the equity curve (symbol is ignored)")
     def equity(query: PageQuery) -> dict[str, Any]:
         return service.equity(query)
+
+    @api.get("/metrics", dependencies=[Reads], summary="Prometheus text format", response_class=Response)
+    def metrics() -> Response:
+        return Response(metrics_text(service), media_type=CONTENT_TYPE_LATEST)
 
     @api.get("/api/v1/config", dependencies=[Reads], summary="the effective settings, secrets masked")
     def config() -> dict[str, Any]:

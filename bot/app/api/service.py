@@ -37,6 +37,17 @@ MAX_PAGE = 500
 
 
 @dataclass(frozen=True, slots=True)
+class MetricFacts:
+    """What ``/metrics`` reports, read at once."""
+
+    status: EngineStatus
+    heartbeat: Heartbeat
+    quote: str
+    orders_by_status: dict[str, int]
+    decisions_by_reason: dict[str, int]
+
+
+@dataclass(frozen=True, slots=True)
 class Query:
     """A page of records: those of ``symbol`` (all if None) at or after ``since`` and before ``until``."""
 
@@ -151,6 +162,11 @@ class ApiService:
 
         return page(snapshots, Query(None, query.since, query.until, query.limit, query.offset),
                     lambda s: "", lambda s: s.taken_at, point)  # fmt: skip
+
+    def metric_facts(self) -> MetricFacts:
+        _, by_reason = self._store.intent_outcome_counts(self._run_id)
+        return MetricFacts(self._status, self._heartbeat, self._settings.bot.quote_currency,
+                           self._store.order_status_counts(self._run_id), by_reason)  # fmt: skip
 
     def config(self) -> dict[str, Any]:
         return redacted_dict(self._settings)

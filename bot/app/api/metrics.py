@@ -1,0 +1,91 @@
+"""``GET /metrics``: the daemon in Prometheus' text format (prometheus-client renders it).
+
+Read at scrape time from what the API already reads: the engine's counters, the daemon's heartbeat
+(tick durations, the last tick's age) and the journal (orders by status, risk decisions by guard and
+reason). A collector of its own registry, so nothing is kept twice and every scrape is current.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from prometheus_client import CollectorRegistry, generate_latest
+from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, HistogramMetricFamily, Metric
+from prometheus_client.registry import Collector
+
+from bot.app.api.service import ApiService
+from bot.app.daemon import Heartbeat
+from bot.domain import TradingState
+
+
+class SpotbotCollector(Collector):
+    def __init__(self, service: ApiService) -> None:
+        self._service = service
+
+    def collect(self) -> Iterator[Metric]:
+        facts = self._service.metric_facts()
+        status, quote = facts.status, facts.quote
+        equity = GaugeMetricFamily(
+            "spotbot_equity", "Equity at the last tick, in the quote currency.", labels=["quote"]
+        )
+        equity.add_metric([quote], float(status.equity))
+        yield equity
+        peak = GaugeMetricFamily("spotbot_peak_equity", "Highest equity so far.", labels=["quote"])
+        peak.add_metric([quote], float(status.peak_equity))
+        yield peak
+        drawdown = (
+            float((status.peak_equity - status.equity) / status.peak_equity)
+            if status.peak_equity > 0
+            else 0.0
+        )
+        yield GaugeMetricFamily(
+            "spotbot_drawdown_ratio", "Fall from the peak equity (0.05 = 5 %).", value=drawdown
+        )
+        yield GaugeMetricFamily("spotbot_open_positions", "Open positions.", value=status.open_positions)
+        state = GaugeMetricFamily(
+            "spotbot_trading_state", "1 for the trading state in force.", labels=["state"]
+        )
+        for each in TradingState:
+            state.add_metric([each.value], 1.0 if each.value == status.trading_state else 0.0)
+        yield state
+        yield CounterMetricFamily("spotbot_ticks", "Candle closes ticked.", value=status.ticks)
+        yield CounterMetricFamily("spotbot_fills", "Fills taken in.", value=status.fills)
+        yield CounterMetricFamily("spotbot_trades", "Round trips closed.", value=status.trades)
+        intents = CounterMetricFamily(
+            "spotbot_intents", "Intents by the risk chain's verdict.", labels=["verdict"]
+        )
+        for verdict in ("approved", "resized", "denied"):
+            intents.add_metric([verdict], status.verdicts.get(verdict, 0))
+        yield intents
+        decisions = CounterMetricFamily(
+            "spotbot_risk_decisions", "Denials and resizes by guard and reason.", labels=["guard", "reason"]
+        )
+        for key, count in sorted(facts.decisions_by_reason.items()):
+            guard, _, reason = key.partition(":")
+            decisions.add_metric([guard, reason], count)
+        yield decisions
+        orders = GaugeMetricFamily("spotbot_orders", "This run's orders by status.", labels=["status"])
+        for order_status, count in sorted(facts.orders_by_status.items()):
+            orders.add_metric([order_status], count)
+        yield orders
+        yield GaugeMetricFamily(
+            "spotbot_exchange_ok", "1 while the venue answers.", value=1.0 if status.exchange_ok else 0.0
+        )
+        yield GaugeMetricFamily("spotbot_last_tick_age_seconds", "Seconds since the last tick ended.",
+                                value=facts.heartbeat.age_s)  # fmt: skip
+        yield _tick_histogram(facts.heartbeat)
+
+
+def _tick_histogram(heartbeat: Heartbeat) -> HistogramMetricFamily:
+    buckets, running = [], 0
+    for bound, count in zip((*heartbeat.BUCKETS, float("inf")), heartbeat.tick_counts, strict=True):
+        running += count
+        buckets.append(("+Inf" if bound == float("inf") else repr(bound), running))
+    return HistogramMetricFamily("spotbot_tick_duration_seconds", "How long each tick ran.", buckets=buckets,
+                                 sum_value=heartbeat.tick_seconds_sum)  # fmt: skip
+
+
+def metrics_text(service: ApiService) -> bytes:
+    registry = CollectorRegistry(auto_describe=False)
+    registry.register(SpotbotCollector(service))
+    return generate_latest(registry)
