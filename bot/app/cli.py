@@ -111,6 +111,7 @@ def run(
     from rich.console import Console
 
     from bot.adapters.audit.lease import LeaseHeld
+    from bot.app.alerts import alerting
     from bot.app.console import print_report
     from bot.app.daemon_start import open_daemon
     from bot.app.report_json import report_to_json
@@ -135,7 +136,12 @@ def run(
     signal.signal(signal.SIGTERM, _request_stop)
     signal.signal(signal.SIGINT, _request_stop)
     application, lease = open_daemon(settings, max_ticks=max_ticks)  # an ExitError ends it: one line
-    with closing(lease), _serving_api(application, fmt) as api:  # given back however the run ends
+    urls = [url.get_secret_value() for url in settings.notify.urls]
+    with (
+        closing(lease),  # given back however the run ends
+        alerting(urls, settings.bot.name, settings.notify.min_interval_s),
+        _serving_api(application, fmt) as api,
+    ):
         outcome, report = _run_until_done(application, lease, stop, fmt, log_file, api)
     console = Console()
     quote = settings.bot.quote_currency

@@ -96,10 +96,11 @@ def _pop_secrets(data: dict[str, Any]) -> list[ConfigProblem]:
             if name in exchange:
                 del exchange[name]
                 problems.append(_secret_in_file(f"exchange.{name}"))
-    api = data.get("api")
-    if isinstance(api, dict) and "token" in api:
-        del api["token"]
-        problems.append(_secret_in_file("api.token"))
+    for table, key in (("api", "token"), ("notify", "urls")):
+        section = data.get(table)
+        if isinstance(section, dict) and key in section:
+            del section[key]
+            problems.append(_secret_in_file(f"{table}.{key}"))
     bot = data.get("bot")
     if (
         isinstance(bot, dict)

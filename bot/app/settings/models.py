@@ -266,6 +266,20 @@ class ApiSettings(Section):
     protect_reads: bool = Field(False, description="Ask for the token on the read endpoints too.")
 
 
+class NotifySettings(Section):
+    urls: tuple[SecretStr, ...] = Field(
+        (),
+        description="apprise URLs to alert (tgram://, discord://, mailto://, json://...): only from "
+        "SPOTBOT_NOTIFY__URLS (a JSON list of URLs) or the secrets dir, as they hold tokens.",
+    )
+    min_interval_s: IntSetting = Field(
+        300,
+        ge=0,
+        le=86_400,
+        description="The same alert at most once per this many seconds (repeats are counted).",
+    )
+
+
 class LoggingSettings(Section):
     level: Annotated[Literal["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"], upper_case] = Field(
         "INFO", description="Least severe level written."
@@ -283,6 +297,7 @@ __all__ = [
     "ExchangeSettings",
     "LoggingSettings",
     "MarketSettings",
+    "NotifySettings",
     "PaperSettings",
     "redact_url",
     "split_symbols_input",

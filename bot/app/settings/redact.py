@@ -34,6 +34,7 @@ def config_hash(settings: Settings) -> str:
     for name in SECRET_FIELDS:
         data["exchange"].pop(name, None)
     data.pop("api", None)  # how the daemon is watched, not how it trades
+    data.pop("notify", None)
     canonical = json.dumps(data, sort_keys=True, separators=(",", ":"), ensure_ascii=True)
     return hashlib.sha256(canonical.encode("ascii")).hexdigest()
 

@@ -14,6 +14,7 @@ from bot.app.settings.models import (
     ExchangeSettings,
     LoggingSettings,
     MarketSettings,
+    NotifySettings,
     PaperSettings,
     split_symbols_input,
     url_password,
@@ -68,6 +69,7 @@ class Settings(BaseSettings):
     execution: ExecutionSettings = Field(default_factory=ExecutionSettings, description="Order placement.")
     logging: LoggingSettings = Field(default_factory=LoggingSettings, description="Log level, format, file.")
     api: ApiSettings = Field(default_factory=ApiSettings, description="The HTTP API served by the daemon.")
+    notify: NotifySettings = Field(default_factory=NotifySettings, description="Alerts (apprise).")
 
     @classmethod
     def settings_customise_sources(
@@ -211,5 +213,6 @@ class Settings(BaseSettings):
             )
             if secret is not None
         ]
+        values.extend(url.get_secret_value() for url in self.notify.urls)
         values.append(url_password(self.effective_database_url) or "")
         return tuple(value for value in values if value)
