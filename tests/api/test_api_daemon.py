@@ -11,6 +11,8 @@ import subprocess
 import sys
 import threading
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -34,10 +36,13 @@ def wait_for(condition: Any, what: str, timeout: float = 60.0) -> Any:
     raise AssertionError(f"timed out waiting for {what}")
 
 
-def test_the_daemon_serves_the_api_while_it_ticks(tmp_path: Path, db_url: str) -> None:
+@contextmanager
+def running_daemon(tmp_path: Path, db_url: str, name: str) -> Iterator[tuple[str, httpx.Client]]:
+    """``spotbot run`` with its API on a free port and a token; yields its address and a client, and
+    stops it with SIGTERM (it must exit 0, no token in its output)."""
     config = tmp_path / "bot.toml"
     config.write_text(
-        f'[bot]\nname = "apid"\ndata_dir = "{tmp_path}"\ndatabase_url = "{db_url}"\n'
+        f'[bot]\nname = "{name}"\ndata_dir = "{tmp_path}"\ndatabase_url = "{db_url}"\n'
         '[market]\nsymbols = ["BTC/USDT"]\ntimeframe = "5m"\nreplay_speed = 40\n'
         "[market.sim]\ncandles = 100000\n"
         "[api]\nenabled = true\nport = 0\n"
@@ -61,21 +66,7 @@ def test_the_daemon_serves_the_api_while_it_ticks(tmp_path: Path, db_url: str) -
         address = listening[0]["address"]
         with httpx.Client(base_url=address, timeout=10) as client:
             wait_for(lambda: client.get("/ready").status_code == 200, "ready")
-
-            stuck = socket.create_connection((urlsplit(address).hostname, urlsplit(address).port))
-            stuck.sendall(b"GET /api/v1/status HTTP/1.1\r\nHost: x\r\n")  # and never finishes the request
-            before = client.get("/api/v1/status").json()["ticks"]
-            wait_for(lambda: client.get("/api/v1/status").json()["ticks"] >= before + 20, "ticks go on")
-            stuck.close()
-
-            assert client.post("/api/v1/halt", json={"reason": "over http"}).status_code == 401
-            halted = client.post("/api/v1/halt", json={"reason": "over http"},
-                                 headers={"Authorization": f"Bearer {TOKEN}"})  # fmt: skip
-            assert halted.status_code == 200, halted.text
-            assert TOKEN not in client.get("/api/v1/config").text
-        with SqlAuditStore(db_url, venue="paper") as store:
-            event = store.latest_trading_state("apid")
-        assert event is not None and (event.state, event.actor) == (TradingState.HALTED, "api:api")
+            yield address, client
     finally:
         daemon.send_signal(signal.SIGTERM)
         daemon.wait(timeout=60)
@@ -84,3 +75,21 @@ def test_the_daemon_serves_the_api_while_it_ticks(tmp_path: Path, db_url: str) -
     output = "".join(lines)
     assert daemon.returncode == 0, output[-2000:]
     assert TOKEN not in output
+
+
+def test_the_daemon_serves_the_api_while_it_ticks(tmp_path: Path, db_url: str) -> None:
+    with running_daemon(tmp_path, db_url, "apid") as (address, client):
+        stuck = socket.create_connection((urlsplit(address).hostname, urlsplit(address).port))
+        stuck.sendall(b"GET /api/v1/status HTTP/1.1\r\nHost: x\r\n")  # and never finishes the request
+        before = client.get("/api/v1/status").json()["ticks"]
+        wait_for(lambda: client.get("/api/v1/status").json()["ticks"] >= before + 20, "ticks go on")
+        stuck.close()
+
+        assert client.post("/api/v1/halt", json={"reason": "over http"}).status_code == 401
+        halted = client.post("/api/v1/halt", json={"reason": "over http"},
+                             headers={"Authorization": f"Bearer {TOKEN}"})  # fmt: skip
+        assert halted.status_code == 200, halted.text
+        assert TOKEN not in client.get("/api/v1/config").text
+    with SqlAuditStore(db_url, venue="paper") as store:
+        event = store.latest_trading_state("apid")
+    assert event is not None and (event.state, event.actor) == (TradingState.HALTED, "api:api")

@@ -5,6 +5,7 @@
 - ``GET /api/v1/status``, ``/trades``, ``/orders``, ``/fills``, ``/decisions``, ``/equity`` (paged:
   ``limit`` up to 500, ``offset``; filtered by ``symbol``, ``since``, ``until``), ``/config`` (secrets
   masked).
+- ``GET /``: the dashboard, one self-contained page (no CDN) that polls the endpoints below.
 - ``POST /api/v1/halt`` (``flatten``, ``reason``) and ``/api/v1/resume`` (``reason``): need
   ``Authorization: Bearer <api.token>`` (compared in constant time); with no token configured they
   answer 403. With ``api.protect_reads`` the reads need it too. CORS is off (no cross-origin headers).
@@ -12,10 +13,11 @@
 
 import hmac
 from datetime import UTC, datetime
+from importlib.resources import files
 from typing import Annotated, Any
 
 from fastapi import Depends, FastAPI, HTTPException, Query, Request
-from fastapi.responses import JSONResponse, Response
+from fastapi.responses import HTMLResponse, JSONResponse, Response
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from prometheus_client import CONTENT_TYPE_LATEST
 from pydantic import BaseModel, Field
@@ -27,6 +29,9 @@ from bot.app.api.service import Query as RecordQuery
 from bot.domain import TradingState
 
 _bearer = HTTPBearer(auto_error=False)
+DASHBOARD = (files("bot.app.api") / "dashboard.html").read_text(encoding="utf-8")
+# The page loads nothing from elsewhere (it works offline) and talks to this origin only.
+CSP = "default-src 'none'; script-src 'unsafe-inline'; style-src 'unsafe-inline'; connect-src 'self'"
 
 
 class HaltRequest(BaseModel):
@@ -74,6 +79,10 @@ def create_api(service: ApiService, *, token: str | None, token_name: str, prote
 
     Reads = Depends(reader)
 
+    @api.get("/", include_in_schema=False)
+    def dashboard() -> HTMLResponse:
+        return HTMLResponse(DASHBOARD, headers={"Content-Security-Policy": CSP})
+
     @api.get("/health", summary="200 while the process serves")
     def health() -> dict[str, str]:
         return {"status": "ok"}
@@ -108,6 +117,12 @@ def create_api(service: ApiService, *, token: str | None, token_name: str, prote
     @api.get("/api/v1/equity", dependencies=[Reads], summary="the equity curve (symbol is ignored)")
     def equity(query: PageQuery) -> dict[str, Any]:
         return service.equity(query)
+
+    @api.get(
+        "/api/v1/risk", dependencies=[Reads], summary="intents by verdict, denials and resizes by reason"
+    )
+    def risk() -> dict[str, Any]:
+        return service.risk()
 
     @api.get("/metrics", dependencies=[Reads], summary="Prometheus text format", response_class=Response)
     def metrics() -> Response:

@@ -163,6 +163,10 @@ class ApiService:
         return page(snapshots, Query(None, query.since, query.until, query.limit, query.offset),
                     lambda s: "", lambda s: s.taken_at, point)  # fmt: skip
 
+    def risk(self) -> dict[str, Any]:
+        by_verdict, by_reason = self._store.intent_outcome_counts(self._run_id)
+        return {"intents": by_verdict, "by_reason": dict(sorted(by_reason.items()))}
+
     def metric_facts(self) -> MetricFacts:
         _, by_reason = self._store.intent_outcome_counts(self._run_id)
         return MetricFacts(self._status, self._heartbeat, self._settings.bot.quote_currency,
