@@ -223,3 +223,21 @@ def test_a_backtest_halted_by_a_breaker_says_so(tmp_path: Path, shared_data: Pat
     )
     assert code == 0, output
     assert load_result(tmp_path / "b")["risk"]["trading_state_at_end"] == {"state": "active"}
+
+
+def test_the_page_shows_every_trade_and_the_prices_they_were_made_at(
+    tmp_path: Path, shared_data: Path
+) -> None:
+    out = tmp_path / "out"
+    window = ("--from", "2018-01-12", "--to", "2018-01-15")
+    code, output = backtest("--config", str(write_config(tmp_path)), "--data", str(shared_data), *window,
+                            "--out", str(out))  # fmt: skip
+    assert code == 0, output
+    report = report_from(out)
+    page = (out / "report.html").read_text(encoding="utf-8")
+
+    assert (out / "prices.png").read_bytes()[:8] == PNG_MAGIC
+    assert page.count("data:image/png;base64,") == 2  # the equity and the prices, embedded
+    assert f"<h2>Trades ({len(report.trades)})</h2>" in page and len(report.trades) > 0
+    for trade in report.trades:
+        assert f"{trade.closed_at:%Y-%m-%d %H:%M}</td>" in page and f"{trade.net_pnl:.8g}</td>" in page

@@ -16,6 +16,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from bot.app.backtest.chart import write_equity_chart
 from bot.app.backtest.console import print_backtest
 from bot.app.backtest.data import parse_date
+from bot.app.backtest.price_chart import write_price_chart
 from bot.app.backtest.report_page import write_report_page
 from bot.app.backtest.result import result_to_json, write_result
 from bot.app.backtest.runner import BacktestRun, backtest_market, load_backtest_settings, run_backtest
@@ -26,6 +27,7 @@ from bot.domain.secrets import register_secrets
 RESULT_FILE = "result.json"
 CHART_FILE = "equity.png"
 PAGE_FILE = "report.html"
+PRICES_FILE = "prices.png"
 LOG_FILE = "backtest.log"
 PROGRESS_AFTER_SECONDS = 2.0
 
@@ -111,12 +113,17 @@ def execute(request: BacktestRequest, console: Console) -> tuple[BacktestRun, di
     write_equity_chart(
         out_dir / CHART_FILE, run.close_times_ms, run.curve, title=title, quote=settings.bot.quote_currency
     )
-    write_report_page(out_dir / PAGE_FILE, result, out_dir / CHART_FILE, title=f"spotbot backtest: {title}")
+    trades = run.report.trades
+    write_price_chart(
+        out_dir / PRICES_FILE, {s: market.series(s) for s in market.symbols()}, trades, title=title
+    )
+    write_report_page(out_dir / PAGE_FILE, result, out_dir / CHART_FILE, title=f"spotbot backtest: {title}",
+                      prices=out_dir / PRICES_FILE, trades=trades)  # fmt: skip
     return run, result, out_dir
 
 
 def report_paths(console: Console, out_dir: Path) -> None:
-    written = ", ".join(str(out_dir / name) for name in (RESULT_FILE, CHART_FILE, PAGE_FILE))
+    written = ", ".join(str(out_dir / name) for name in (RESULT_FILE, CHART_FILE, PRICES_FILE, PAGE_FILE))
     console.print(f"wrote {written} (log {out_dir / LOG_FILE})", highlight=False)
 
 

@@ -1,5 +1,6 @@
-"""``report.html``: the backtest on one self-contained page (the metrics, per symbol, risk decisions by
-reason, and the equity chart embedded), to open in a browser or attach to a message.
+"""``report.html``: the backtest on one self-contained page (the metrics, per symbol, the equity chart,
+the prices with every trade on them, the trade list, risk decisions by reason), to open in a browser
+or attach to a message.
 
 The same rows as the console report (:mod:`bot.app.backtest.console`); every value is HTML-escaped.
 """
@@ -13,6 +14,9 @@ from pathlib import Path
 from typing import Any
 
 from bot.app.backtest.console import SYMBOL_COLUMNS, metric_rows, symbol_rows
+from bot.core.positions import Trade
+
+TRADE_COLUMNS = ("symbol", "opened", "closed", "quantity", "entry", "exit", "net P&L", "fees")
 
 _STYLE = """
 body { font: 14px/1.4 system-ui, sans-serif; margin: 2em auto; max-width: 1120px; color: #222; }
@@ -34,17 +38,49 @@ def _table(header: tuple[str, ...] | None, rows: Sequence[tuple[str, ...]]) -> s
     return f"<table>{head}{body}</table>"
 
 
-def write_report_page(path: Path, result: dict[str, Any], chart: Path, *, title: str) -> None:
-    """Write the page for ``result`` (the ``result.json`` document), embedding the PNG ``chart``."""
-    image = base64.b64encode(chart.read_bytes()).decode("ascii")
+MOST_TRADES = 500  # listed on the page; every one is in the audit DB (spotbot report --run ID)
+
+
+def _trade_rows(trades: Sequence[Trade]) -> list[tuple[str, ...]]:
+    when = "%Y-%m-%d %H:%M"
+    return [
+        (t.symbol, f"{t.opened_at:{when}}", f"{t.closed_at:{when}}", f"{t.quantity.normalize():f}",
+         f"{t.entry_price:.8g}", f"{t.exit_price:.8g}", f"{t.net_pnl:.8g}", f"{t.fees:.8g}")
+        for t in trades[-MOST_TRADES:]
+    ]  # fmt: skip
+
+
+def _newest(count: int) -> str:
+    return f", the newest {MOST_TRADES} listed" if count > MOST_TRADES else ""
+
+
+def _image(path: Path, alt: str) -> str:
+    data = base64.b64encode(path.read_bytes()).decode("ascii")
+    return f'<img alt="{escape(alt)}" src="data:image/png;base64,{data}">'
+
+
+def write_report_page(
+    path: Path,
+    result: dict[str, Any],
+    chart: Path,
+    *,
+    title: str,
+    prices: Path | None = None,
+    trades: Sequence[Trade] = (),
+) -> None:
+    """Write the page for ``result`` (the ``result.json`` document), embedding the PNG ``chart``, the
+    ``prices`` chart (closes with the trades on them) and the list of ``trades`` (the newest 500)."""
     reasons = sorted(result["risk"]["by_reason"].items())
     parts = [
         f"<!doctype html><html><head><meta charset='utf-8'><title>{escape(title)}</title>",
         f"<style>{_STYLE}</style></head><body><h1>{escape(title)}</h1>",
         _table(None, metric_rows(result)),
-        f'<img alt="equity and drawdown" src="data:image/png;base64,{image}">',
+        _image(chart, "equity and drawdown"),
         "<h2>Per symbol</h2>",
         _table(SYMBOL_COLUMNS, symbol_rows(result)),
+        *(["<h2>Prices and trades</h2>", _image(prices, "prices with entries and exits")] if prices else []),
+        f"<h2>Trades ({len(trades)}{_newest(len(trades))})</h2>",
+        _table(TRADE_COLUMNS, _trade_rows(trades)) if trades else "<p>none</p>",
         "<h2>Risk decisions (denied / resized) by guard:reason</h2>",
         _table(("guard:reason", "count"), [(key, str(count)) for key, count in reasons])
         if reasons
