@@ -9,6 +9,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal
+from typing import TYPE_CHECKING
 
 from bot.adapters.audit.batched import BatchedAuditStore
 from bot.adapters.audit.errors import AuditDbError
@@ -35,6 +36,9 @@ from risk.factory import build_chain
 from strategies.base import Strategy
 from strategies.registry import build_strategy
 
+if TYPE_CHECKING:  # ccxt loads only for a real exchange
+    from bot.adapters.exchange.request_stats import RequestStats
+
 log = get_logger(__name__)
 
 
@@ -46,6 +50,7 @@ class App:
     daemon: Daemon | WallClockDaemon
     broker: Broker
     run_id: int
+    exchange_requests: RequestStats | None = None  # on a real exchange: its requests, for /metrics
 
     @property
     def replay(self) -> SimReplay:
@@ -194,7 +199,7 @@ def _build_exchange_app(settings: Settings, store: SqlAuditStore, strategies: li
         reconcile=(lambda: engine.reconcile(reconciler)) if (reconciler := parts.reconciler) else None,
     )
     log.info("run_started", run_id=run_id, mode=settings.bot.mode, source="exchange", venue=settings.venue)
-    return App(settings, store, engine, daemon, parts.broker, run_id)
+    return App(settings, store, engine, daemon, parts.broker, run_id, parts.requests)
 
 
 def _starting_status(

@@ -176,7 +176,8 @@ def _serving_api(application: App, fmt: str) -> Iterator[str | None]:
     log = structlog.get_logger("bot.app.cli")
     with SqlAuditStore(settings.effective_database_url, venue=settings.venue) as store:
         service = ApiService(settings, store, application.run_id, application.engine.status,
-                             application.daemon.heartbeat, SystemClock())  # fmt: skip
+                             application.daemon.heartbeat, SystemClock(),
+                             application.exchange_requests)  # fmt: skip
         api = create_api(service, token=token or None, token_name=api_settings.token_name,
                          protect_reads=api_settings.protect_reads)  # fmt: skip
         server = ApiServer(api, api_settings.host, api_settings.port)

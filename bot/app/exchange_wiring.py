@@ -24,6 +24,7 @@ from decimal import Decimal
 
 from bot.adapters.audit.store import SqlAuditStore
 from bot.adapters.exchange import CcxtBroker, CcxtMarketData, ExchangeCaller, RetryPolicy, make_client
+from bot.adapters.exchange.request_stats import RequestStats
 from bot.adapters.paper.broker import PaperBroker
 from bot.app.key_check import check_api_key
 from bot.app.settings import Settings
@@ -45,6 +46,7 @@ class ExchangeParts:
     fills: list[Fill]  # every fill of the bot's earlier runs on this venue
     reconciled: ReconcileReport | None = None  # live: the start-up reconciliation
     reconciler: Reconciler | None = None  # live: run again periodically by the daemon
+    requests: RequestStats | None = None  # every exchange request's outcome and latency (for /metrics)
 
 
 def bot_history(store: SqlAuditStore, run_id: int) -> tuple[int, ...]:
@@ -116,7 +118,7 @@ def build_exchange_parts(
         venue=settings.venue,
         id_prefix=f"paper-r{run_id}",
     )
-    return ExchangeParts(market, broker, replace(resume, open_orders=()), fills)
+    return ExchangeParts(market, broker, replace(resume, open_orders=()), fills, requests=caller.stats)
 
 
 def _live_parts(
@@ -151,4 +153,4 @@ def _live_parts(
     resume, fills = load_resume(store, runs)  # again: reconciliation may have adopted fills and orders
     for order in resume.open_orders:
         broker.track(order)
-    return ExchangeParts(market, broker, resume, fills, report, reconciler)
+    return ExchangeParts(market, broker, resume, fills, report, reconciler, caller.stats)

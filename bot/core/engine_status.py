@@ -20,6 +20,7 @@ class EngineStatus:
     peak_equity: Decimal = ZERO
     deepest_drawdown: float = 0.0  # the deepest fall from peak_equity among the equity recorded
     fills: int = 0
+    fees: Decimal = ZERO  # every fee of this run, valued in the quote currency
     trades: int = 0
     open_positions: int = 0
     verdicts: Counter[str] = field(default_factory=Counter)

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from bot.core.engine_status import EngineStatus
+from bot.core.engine_status import ZERO, EngineStatus
 from bot.core.execution import OrderExecutor, SyncResult
 from bot.core.ports import Broker
 from bot.core.positions import PositionBook
@@ -40,6 +40,7 @@ class VenueSync:
         self.take_in(result, now)
         status = self._status
         status.fills += len(result.fills)
+        status.fees += sum((fill.fee_in_quote for fill in result.fills), ZERO)
         status.trades = self._book.trade_count
         status.open_positions = self._book.open_count
         if result.fills:

@@ -12,6 +12,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from bot.adapters.audit import SqlAuditStore
+from bot.adapters.exchange.request_stats import RequestStats
 from bot.app.api.routes import create_api
 from bot.app.api.service import ApiService
 from bot.app.bootstrap import App, build_app, finish_app
@@ -31,12 +32,17 @@ class World:
     store: SqlAuditStore
 
     def client(
-        self, *, token: str | None = TOKEN, protect_reads: bool = False, heartbeat: Heartbeat | None = None
+        self,
+        *,
+        token: str | None = TOKEN,
+        protect_reads: bool = False,
+        heartbeat: Heartbeat | None = None,
+        requests: RequestStats | None = None,
     ) -> TestClient:
         beat = heartbeat or Heartbeat(60.0)
         beat.beat()
         service = ApiService(self.app.settings, self.store, self.app.run_id, self.app.engine.status, beat,
-                             SystemClock())  # fmt: skip
+                             SystemClock(), requests)  # fmt: skip
         return TestClient(create_api(service, token=token, token_name="ops", protect_reads=protect_reads))
 
 
@@ -170,6 +176,8 @@ def test_metrics_parse_with_prometheus_text_parser_and_match_the_run(world: Worl
     assert samples[("spotbot_ticks_total", ())] == status.ticks
     assert samples[("spotbot_fills_total", ())] == len(world.store.fills(world.app.run_id))
     assert samples[("spotbot_trading_state", (("state", "active"),))] == 1
+    fees = sum(f.fee_in_quote for f in world.store.fills(world.app.run_id))
+    assert samples[("spotbot_fees_total", (("quote", "USDT"),))] == pytest.approx(float(fees))
     by_status = world.store.order_status_counts(world.app.run_id)
     assert {k[1][0][1]: v for k, v in samples.items() if k[0] == "spotbot_orders"} == by_status
     _, by_reason = world.store.intent_outcome_counts(world.app.run_id)
@@ -177,3 +185,29 @@ def test_metrics_parse_with_prometheus_text_parser_and_match_the_run(world: Worl
                  for k, v in samples.items() if k[0] == "spotbot_risk_decisions_total"}  # fmt: skip
     assert decisions == by_reason
     assert ("spotbot_tick_duration_seconds_count", ()) in samples
+
+
+def test_metrics_count_the_exchange_requests_by_outcome_with_their_latency(world: World) -> None:
+    from prometheus_client.parser import text_string_to_metric_families
+
+    stats = RequestStats()
+    stats.record("create_order", "ok", 0.07)
+    stats.record("create_order", "OutcomeUnknown", 12.0)
+    stats.record("fetch_balance", "ok", 0.2)
+    text = world.client(requests=stats).get("/metrics").text
+    samples = {
+        (s.name, tuple(sorted(s.labels.items()))): s.value
+        for family in text_string_to_metric_families(text)
+        for s in family.samples
+    }
+
+    assert (
+        samples[("spotbot_exchange_requests_total", (("operation", "create_order"), ("outcome", "ok")))] == 1
+    )
+    key = ("spotbot_exchange_requests_total", (("operation", "create_order"), ("outcome", "OutcomeUnknown")))
+    assert samples[key] == 1
+    assert samples[("spotbot_exchange_request_seconds_count", (("operation", "create_order"),))] == 2
+    assert (
+        samples[("spotbot_exchange_request_seconds_bucket", (("le", "0.1"), ("operation", "create_order")))]
+        == 1
+    )

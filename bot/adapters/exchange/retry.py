@@ -36,6 +36,7 @@ from bot.adapters.exchange.errors import (
     safe_detail,
     translate,
 )
+from bot.adapters.exchange.request_stats import RequestStats
 from bot.domain.errors import AccessRefused, OutcomeUnknown, RetryLater
 from bot.logs import get_logger
 
@@ -110,6 +111,7 @@ class ExchangeCaller:
         self.policy = policy or RetryPolicy()
         self._sleep = sleep
         self._refusals = 0  # -2015 answers in a row
+        self.stats = RequestStats()
 
     def read(
         self, operation: str, symbol: str | None, call: Callable[[], T], check: Check | None = None
@@ -153,7 +155,25 @@ class ExchangeCaller:
         kind: CallKind,
         check: Check | None = None,
     ) -> T:
+        """One request (after the throttle), counted in :attr:`stats` by how it ended."""
         self.throttle.wait(self.policy.max_wait)
+        began = time.perf_counter()
+        try:
+            result = self._request(operation, symbol, call, kind, check)
+        except Exception as error:
+            self.stats.record(operation, type(error).__name__, time.perf_counter() - began)
+            raise
+        self.stats.record(operation, "ok", time.perf_counter() - began)
+        return result
+
+    def _request(
+        self,
+        operation: str,
+        symbol: str | None,
+        call: Callable[[], T],
+        kind: CallKind,
+        check: Check | None,
+    ) -> T:
         client = self.client
         json_kept = getattr(client, "enableLastJsonResponse", False) is True
         client.last_http_status = client.last_json_response = None  # set again by this call's answer

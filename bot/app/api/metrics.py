@@ -8,6 +8,7 @@ reason). A collector of its own registry, so nothing is kept twice and every scr
 from __future__ import annotations
 
 from collections.abc import Iterator
+from typing import TYPE_CHECKING
 
 from prometheus_client import CollectorRegistry, generate_latest
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, HistogramMetricFamily, Metric
@@ -16,6 +17,11 @@ from prometheus_client.registry import Collector
 from bot.app.api.service import ApiService
 from bot.app.daemon import Heartbeat
 from bot.domain import TradingState
+
+if TYPE_CHECKING:  # ccxt loads only for a real exchange
+    from bot.adapters.exchange.request_stats import RequestStats
+
+LATENCY_BUCKETS = (0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0)  # as bot.adapters.exchange.request_stats
 
 
 class SpotbotCollector(Collector):
@@ -51,6 +57,11 @@ class SpotbotCollector(Collector):
         yield CounterMetricFamily("spotbot_ticks", "Candle closes ticked.", value=status.ticks)
         yield CounterMetricFamily("spotbot_fills", "Fills taken in.", value=status.fills)
         yield CounterMetricFamily("spotbot_trades", "Round trips closed.", value=status.trades)
+        fees = CounterMetricFamily(
+            "spotbot_fees", "Fees paid, valued in the quote currency.", labels=["quote"]
+        )
+        fees.add_metric([quote], float(status.fees))
+        yield fees
         intents = CounterMetricFamily(
             "spotbot_intents", "Intents by the risk chain's verdict.", labels=["verdict"]
         )
@@ -74,13 +85,33 @@ class SpotbotCollector(Collector):
         yield GaugeMetricFamily("spotbot_last_tick_age_seconds", "Seconds since the last tick ended.",
                                 value=facts.heartbeat.age_s)  # fmt: skip
         yield _tick_histogram(facts.heartbeat)
+        if facts.exchange_requests is not None:
+            yield from _exchange_metrics(facts.exchange_requests)
+
+
+def _exchange_metrics(stats: RequestStats) -> Iterator[Metric]:
+    what = "Exchange requests by operation and outcome (ok, or the error class they ended with)."
+    requests = CounterMetricFamily("spotbot_exchange_requests", what, labels=["operation", "outcome"])
+    for (operation, outcome), count in sorted(stats.outcomes().items()):
+        requests.add_metric([operation, outcome], count)
+    yield requests
+    latency = HistogramMetricFamily("spotbot_exchange_request_seconds", "Exchange request latency.",
+                                    labels=["operation"])  # fmt: skip
+    for operation, measured in sorted(stats.latencies().items()):
+        latency.add_metric([operation], _cumulative(LATENCY_BUCKETS, measured.counts), measured.total_s)
+    yield latency
+
+
+def _cumulative(bounds: tuple[float, ...], counts: list[int]) -> list[tuple[str, float]]:
+    buckets, running = [], 0
+    for bound, count in zip((*bounds, float("inf")), counts, strict=True):
+        running += count
+        buckets.append(("+Inf" if bound == float("inf") else repr(bound), float(running)))
+    return buckets
 
 
 def _tick_histogram(heartbeat: Heartbeat) -> HistogramMetricFamily:
-    buckets, running = [], 0
-    for bound, count in zip((*heartbeat.BUCKETS, float("inf")), heartbeat.tick_counts, strict=True):
-        running += count
-        buckets.append(("+Inf" if bound == float("inf") else repr(bound), running))
+    buckets = _cumulative(heartbeat.BUCKETS, heartbeat.tick_counts)
     return HistogramMetricFamily("spotbot_tick_duration_seconds", "How long each tick ran.", buckets=buckets,
                                  sum_value=heartbeat.tick_seconds_sum)  # fmt: skip
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from bot import __version__
 from bot.adapters.audit.store import SqlAuditStore
@@ -32,6 +32,9 @@ from bot.core.engine_status import EngineStatus
 from bot.core.ports import Clock
 from bot.domain import TradingState, TradingStatus
 
+if TYPE_CHECKING:  # ccxt loads only for a real exchange
+    from bot.adapters.exchange.request_stats import RequestStats
+
 T = TypeVar("T")
 MAX_PAGE = 500
 
@@ -45,6 +48,7 @@ class MetricFacts:
     quote: str
     orders_by_status: dict[str, int]
     decisions_by_reason: dict[str, int]
+    exchange_requests: RequestStats | None
 
 
 @dataclass(frozen=True, slots=True)
@@ -85,6 +89,7 @@ class ApiService:
         status: EngineStatus,
         heartbeat: Heartbeat,
         clock: Clock,
+        exchange_requests: RequestStats | None = None,
     ) -> None:
         self._settings = settings
         self._store = store
@@ -93,6 +98,7 @@ class ApiService:
         self._heartbeat = heartbeat
         self._clock = clock
         self._bot = settings.bot.name
+        self._exchange_requests = exchange_requests
 
     # ----------------------------------------------------------------- health
 
@@ -170,7 +176,8 @@ class ApiService:
     def metric_facts(self) -> MetricFacts:
         _, by_reason = self._store.intent_outcome_counts(self._run_id)
         return MetricFacts(self._status, self._heartbeat, self._settings.bot.quote_currency,
-                           self._store.order_status_counts(self._run_id), by_reason)  # fmt: skip
+                           self._store.order_status_counts(self._run_id), by_reason,
+                           self._exchange_requests)  # fmt: skip
 
     def config(self) -> dict[str, Any]:
         return redacted_dict(self._settings)
