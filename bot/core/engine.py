@@ -134,6 +134,7 @@ class Engine:
         with self._lock, self._health.guard():
             now = self._ports.clock.now()
             report = reconciler.reconcile(settled=lambda o: self._executor.not_found_is_final(o, now))
+            self.status.reconciliations[report.outcome] += 1
             result = self._executor.adopt_reconciled(report.order_updates, report.adopted_fills, now)
             self._venue.take_in(result, now)
             self._control.impose(report.trading_status())

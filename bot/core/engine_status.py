@@ -24,6 +24,7 @@ class EngineStatus:
     trades: int = 0
     open_positions: int = 0
     verdicts: Counter[str] = field(default_factory=Counter)
+    reconciliations: Counter[str] = field(default_factory=Counter)  # clean, mismatch, incomplete
     last_event: str = ""
     trading_state: str = "active"
     exchange_ok: bool = True

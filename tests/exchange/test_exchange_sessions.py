@@ -117,6 +117,7 @@ def test_periodic_reconciliation_lifts_the_reducing_it_imposed_once_the_check_co
     app.daemon.reconcile_now()  # the exchange answers again: the check is complete
     app.engine.monitor()
     assert app.engine.status.trading_state == "active"
+    assert app.engine.status.reconciliations == {"clean": 1}  # what /metrics counts
 
 
 def test_periodic_reconciliation_halts_when_the_exchange_holds_less_than_the_bot_thinks(
@@ -136,6 +137,7 @@ def test_periodic_reconciliation_halts_when_the_exchange_holds_less_than_the_bot
     app.daemon.reconcile_now()
     app.engine.monitor()
     assert app.engine.status.trading_state == "halted"
+    assert app.engine.status.reconciliations == {"mismatch": 1}
 
 
 def test_an_authentication_failure_halts_trading_once_and_says_so(

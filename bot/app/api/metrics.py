@@ -85,6 +85,11 @@ class SpotbotCollector(Collector):
         yield GaugeMetricFamily("spotbot_last_tick_age_seconds", "Seconds since the last tick ended.",
                                 value=facts.heartbeat.age_s)  # fmt: skip
         yield _tick_histogram(facts.heartbeat)
+        what = "Periodic checks against the exchange, by outcome (clean, mismatch, incomplete)."
+        checks = CounterMetricFamily("spotbot_reconciliations", what, labels=["outcome"])
+        for outcome in ("clean", "mismatch", "incomplete"):
+            checks.add_metric([outcome], status.reconciliations.get(outcome, 0))
+        yield checks
         if facts.exchange_requests is not None:
             yield from _exchange_metrics(facts.exchange_requests)
 

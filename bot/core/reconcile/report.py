@@ -109,6 +109,13 @@ class ReconcileReport:
     def trading_status(self) -> TradingStatus:
         return TradingStatus(self.recommended_state, self.reason, self.at)
 
+    @property
+    def outcome(self) -> str:
+        """``clean``, ``mismatch`` (the venue disagreed with the journal), ``incomplete`` (a call failed)."""
+        if not self.complete:
+            return "incomplete"
+        return "mismatch" if self.mismatches else "clean"
+
     def summary(self) -> dict[str, object]:
         """Key-value fields for one log line."""
         return {
