@@ -10,7 +10,8 @@ engine needs no notifier of its own and an alert says exactly what the log says 
 Alerting never blocks or crashes trading: the handler only queues (a full queue drops and counts);
 one background thread sends, with apprise's own timeouts, and a failure is logged, never raised. The
 same alert (event and its subject: state and reason, symbol) is sent at most once per
-``notify.min_interval_s``; later repeats are counted into the next one that goes out.
+``notify.min_interval_s``; later repeats are counted into the next one that goes out. A daily summary
+(equity, drawdown, state, positions, round trips, fills, fees) goes out at 00:00 UTC.
 """
 
 from __future__ import annotations
@@ -142,20 +143,62 @@ class AlertHandler(logging.Handler):
             self.handleError(record)
 
 
+def seconds_to_midnight() -> float:
+    """Seconds until the next 00:00 UTC on this machine's clock."""
+    return 86_400 - time.time() % 86_400
+
+
+class DailySummary:
+    """Sends ``compose()`` (title, body) through the notifier at each 00:00 UTC while the daemon runs."""
+
+    def __init__(
+        self,
+        notifier: Notifier,
+        compose: Callable[[], tuple[str, str]],
+        wait_s: Callable[[], float] = seconds_to_midnight,
+    ) -> None:
+        self._notifier, self._compose, self._wait_s = notifier, compose, wait_s
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="spotbot-daily-summary", daemon=True)
+        self._thread.start()
+
+    def _run(self) -> None:
+        while not self._stop.wait(self._wait_s()):
+            try:
+                title, body = self._compose()
+            except Exception as exc:  # a summary that cannot be written is skipped, never raised
+                log.warning("daily_summary_failed: %s", type(exc).__name__)
+                continue
+            self._notifier.submit("daily_summary", scrub_text(title), scrub_text(body))
+
+    def close(self) -> None:
+        self._stop.set()
+        self._thread.join(timeout=5)
+
+
 @contextmanager
 def alerting(
-    urls: Sequence[str], bot: str, min_interval_s: float, send: Send | None = None
+    urls: Sequence[str],
+    bot: str,
+    min_interval_s: float,
+    send: Send | None = None,
+    summary: Callable[[], tuple[str, str]] | None = None,
+    summary_wait_s: Callable[[], float] = seconds_to_midnight,
 ) -> Iterator[Notifier | None]:
-    """Alerts on while the block runs (nothing without ``urls``); what is queued is sent at the end."""
+    """Alerts on while the block runs (nothing without ``urls``), and ``summary()`` sent every day at
+    00:00 UTC; what is queued is sent at the end."""
     if not urls:
         yield None
         return
     notifier = Notifier(send or apprise_sender(urls), min_interval_s=min_interval_s)
     handler = AlertHandler(notifier, bot)
+    daily = DailySummary(notifier, summary, summary_wait_s) if summary is not None else None
     root = logging.getLogger()
     root.addHandler(handler)
     try:
         yield notifier
     finally:
         root.removeHandler(handler)
+        if daily is not None:
+            daily.close()
         notifier.close()

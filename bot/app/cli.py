@@ -9,7 +9,7 @@ import signal
 import socket
 import sys
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import closing, contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Literal
@@ -139,7 +139,7 @@ def run(
     urls = [url.get_secret_value() for url in settings.notify.urls]
     with (
         closing(lease),  # given back however the run ends
-        alerting(urls, settings.bot.name, settings.notify.min_interval_s),
+        alerting(urls, settings.bot.name, settings.notify.min_interval_s, summary=daily_summary(application)),
         _serving_api(application, fmt) as api,
     ):
         outcome, report = _run_until_done(application, lease, stop, fmt, log_file, api)
@@ -153,6 +153,25 @@ def run(
     if outcome == "lease_lost":
         raise LeaseHeld("another daemon took this bot's lease while it ran: stopped")
     raise typer.Exit(ExitCode.FAILED if outcome == "failed" else ExitCode.OK)
+
+
+def daily_summary(application: App) -> Callable[[], tuple[str, str]]:
+    """What the daily alert says: the engine's figures now, since the run started."""
+
+    def compose() -> tuple[str, str]:
+        status, quote = application.engine.status, application.settings.bot.quote_currency
+        peak = status.peak_equity
+        drawdown = (peak - status.equity) / peak * 100 if peak > 0 else 0
+        title = f"spotbot {application.settings.bot.name}: daily summary"
+        body = (
+            f"equity {status.equity:,.2f} {quote} (drawdown {drawdown:.2f} % from the peak {peak:,.2f})\n"
+            f"trading state: {status.trading_state}\nopen positions: {status.open_positions}\n"
+            f"since the run started: {status.trades} round trips, {status.fills} fills, "
+            f"fees {status.fees:,.2f} {quote}, {status.ticks} ticks"
+        )
+        return title, body
+
+    return compose
 
 
 @contextmanager

@@ -156,3 +156,18 @@ def test_the_daemon_alerts_when_its_drawdown_breaker_halts_it(receiver: Receiver
     halts = [b for b in receiver.bodies if "reason: max_drawdown" in b["message"]]
     assert halts and halts[0]["title"] == "spotbot alertd: trading state changed"
     assert receiver.url.split("//")[1] not in done.stdout + done.stderr  # the URL is a secret
+
+
+def test_a_daily_summary_goes_out_at_each_midnight(
+    receiver: Receiver, logs: structlog.stdlib.BoundLogger
+) -> None:
+    waits = iter([0.0, 3600.0])  # the first midnight at once, the next far away
+
+    def compose() -> tuple[str, str]:
+        return "spotbot alertbot: daily summary", "equity 10,012.50 USDT (drawdown 0.40 %)"
+
+    with alerting([receiver.url], "alertbot", min_interval_s=300, summary=compose,
+                  summary_wait_s=lambda: next(waits)):  # fmt: skip
+        [body] = receiver.wait_for(1)
+    assert body["title"] == "spotbot alertbot: daily summary" and "equity 10,012.50 USDT" in body["message"]
+    assert len(receiver.bodies) == 1

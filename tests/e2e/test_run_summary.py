@@ -25,3 +25,21 @@ def test_the_open_positions_behind_unrealized_pnl_are_listed() -> None:
 
     assert positions_text(positions) == "BTC/USDT 0.0123 @ 42000.5, ETH/USDT 1.5 @ 2500.1235"
     assert positions_text({}) == "-"
+
+
+def test_the_daily_summary_reads_the_engines_figures() -> None:
+    from types import SimpleNamespace
+
+    from bot.app.cli import daily_summary
+    from bot.core.engine_status import EngineStatus
+
+    status = EngineStatus(ticks=288, equity=Decimal("9950"), peak_equity=Decimal("10000"), fills=6, trades=3,
+                          open_positions=1, fees=Decimal("4.2"), trading_state="reducing")  # fmt: skip
+    bot = SimpleNamespace(name="dly", quote_currency="USDT")
+    app = SimpleNamespace(engine=SimpleNamespace(status=status), settings=SimpleNamespace(bot=bot))
+
+    title, body = daily_summary(app)()  # type: ignore[arg-type]
+
+    assert title == "spotbot dly: daily summary"
+    assert "equity 9,950.00 USDT (drawdown 0.50 % from the peak 10,000.00)" in body
+    assert "trading state: reducing" in body and "3 round trips, 6 fills, fees 4.20 USDT, 288 ticks" in body
