@@ -9,7 +9,7 @@ from typing import Any
 from bot.app.reporting import RunReport
 from bot.core.positions import Trade
 from bot.domain import Fill, Order, Position, RiskDecision
-from bot.domain.records import TradingStateEvent
+from bot.domain.records import RunRecord, TradingStateEvent
 
 
 def _dec(value: Decimal | None) -> str | None:
@@ -30,18 +30,8 @@ def trading_state_json(event: TradingStateEvent | None) -> dict[str, Any] | None
 
 def report_to_json(report: RunReport) -> dict[str, Any]:
     """The documented JSON shape of ``spotbot report --json`` (see README: "Report JSON")."""
-    run = report.run
     return {
-        "run": {
-            "id": run.id,
-            "status": run.status,
-            "mode": run.mode,
-            "venue": run.venue,
-            "version": run.version,
-            "config_hash": run.config_hash,
-            "started_at": run.started_at.isoformat(),
-            "stopped_at": run.stopped_at.isoformat() if run.stopped_at else None,
-        },
+        "run": run_json(report.run),
         "summary": {
             "trades": len(report.trades),
             "wins": sum(1 for t in report.trades if t.net_pnl > 0),
@@ -72,6 +62,19 @@ def report_to_json(report: RunReport) -> dict[str, Any]:
         "trades": [trade_json(t) for t in report.trades],
         "fills": [fill_json(f) for f in report.fills],
         "decisions": [decision_json(d) for d in report.decisions],
+    }
+
+
+def run_json(run: RunRecord) -> dict[str, Any]:
+    return {
+        "id": run.id,
+        "status": run.status,
+        "mode": run.mode,
+        "venue": run.venue,
+        "version": run.version,
+        "config_hash": run.config_hash,
+        "started_at": run.started_at.isoformat(),
+        "stopped_at": run.stopped_at.isoformat() if run.stopped_at else None,
     }
 
 

@@ -16,7 +16,7 @@ from rich.table import Table
 
 from bot.adapters.audit.store import SqlAuditStore
 from bot.app.console import balances_text, positions_text, trading_state_text
-from bot.app.report_json import order_json, position_json, trading_state_json
+from bot.app.report_json import order_json, position_json, run_json, trading_state_json
 from bot.app.report_source import check_has_runs
 from bot.app.reporting import build_report
 from bot.app.settings import Settings
@@ -47,15 +47,7 @@ def read_status(settings: Settings) -> dict[str, Any]:
     last = snapshots[-1] if snapshots else None
     return {
         "bot": bot,
-        "run": {
-            "id": run.id,
-            "status": run.status,
-            "mode": run.mode,
-            "venue": run.venue,
-            "version": run.version,
-            "started_at": run.started_at.isoformat(),
-            "stopped_at": run.stopped_at.isoformat() if run.stopped_at else None,
-        },
+        "run": run_json(run),
         "trading_state": trading_state_json(report.trading_state),
         "last_tick_at": last.taken_at.isoformat() if last else None,
         "equity": _decimal(last.equity) if last else _decimal(report.final_equity),
