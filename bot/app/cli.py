@@ -289,12 +289,12 @@ def status(
     """Show the bot now: trading state, equity and drawdown at the last tick, positions, working orders."""
     from rich.console import Console
 
-    from bot.app.status import print_status, read_status, status_json
+    from bot.app.status import current_status, print_status
 
     settings = _load(config)
-    found = read_status(settings)
+    found = current_status(settings)
     if as_json:
-        sys.stdout.write(json.dumps(status_json(found), indent=2) + "\n")
+        sys.stdout.write(json.dumps(found, indent=2) + "\n")
     else:
         print_status(Console(), found, settings.bot.quote_currency)
 

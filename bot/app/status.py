@@ -1,4 +1,5 @@
-"""``spotbot status``: the bot as it stands now, read from its audit DB (the daemon's own journal).
+"""``spotbot status``: the bot as it stands now, from its running daemon's API when it answers (a fixed
+``api.port``), else from its audit DB (the daemon's own journal).
 
 The bot's latest daemon run (backtests are left out), its trading state, its equity at the last tick and
 the drawdown from the peak, its open positions and the orders still working. A running daemon writes
@@ -8,6 +9,8 @@ died shows its run as ``running`` until the next start closes it as ``crashed``.
 
 from __future__ import annotations
 
+import json
+import urllib.request
 from decimal import Decimal
 from typing import Any
 
@@ -15,7 +18,7 @@ from rich.console import Console
 from rich.table import Table
 
 from bot.adapters.audit.store import SqlAuditStore
-from bot.app.console import balances_text, positions_text, trading_state_text
+from bot.app.console import balances_text
 from bot.app.report_json import order_json, position_json, run_json, trading_state_json
 from bot.app.report_source import check_has_runs
 from bot.app.reporting import build_report
@@ -56,28 +59,71 @@ def read_status(settings: Settings) -> dict[str, Any]:
         "open_positions": [position_json(p) for _, p in sorted(report.open_positions.items())],
         "balances": {currency: _decimal(amount) for currency, amount in sorted(report.balances.items())},
         "working_orders": [order_json(order) for order in working],
-        "_report": report,  # for the console view; dropped from the JSON
     }
 
 
-def status_json(status: dict[str, Any]) -> dict[str, Any]:
-    return {key: value for key, value in status.items() if not key.startswith("_")}
+def status_from_api(settings: Settings, timeout_s: float = 1.0) -> dict[str, Any] | None:
+    """The running daemon's own status, from its API (``api.enabled`` on a fixed port), in the shape of
+    :func:`read_status` with ``"source": "api"``; ``None`` when no daemon of this bot answers there."""
+    api = settings.api
+    if not api.enabled or api.port == 0:
+        return None
+    host = "127.0.0.1" if api.host in ("0.0.0.0", "::") else api.host
+    host = f"[{host}]" if ":" in host else host
+    headers = {"Authorization": f"Bearer {api.token.get_secret_value()}"} if api.token else {}
+    request = urllib.request.Request(f"http://{host}:{api.port}/api/v1/status", headers=headers)
+    try:
+        with urllib.request.urlopen(request, timeout=timeout_s) as answer:
+            live = json.load(answer)
+    except (OSError, ValueError):  # nobody there, refused, or not our API: the journal answers
+        return None
+    if not isinstance(live, dict) or live.get("bot") != settings.bot.name:
+        return None
+    return {
+        "source": "api",
+        "bot": live["bot"],
+        "run": {
+            "id": live["run_id"],
+            "status": "running",
+            "mode": live["mode"],
+            "venue": live["venue"],
+            "version": live["version"],
+        },
+        "trading_state": live["trading_state"],
+        "last_tick_at": live["last_tick"],
+        "equity": live["equity"],
+        "peak_equity": live["peak_equity"],
+        "drawdown": live["drawdown"],
+        "open_positions": live["open_positions"],
+        "working_orders": live["working_orders"],
+    }
+
+
+def current_status(settings: Settings) -> dict[str, Any]:
+    """From the running daemon's API when it answers, else from the audit DB (``"source"`` says which)."""
+    return status_from_api(settings) or {"source": "db", **read_status(settings)}
 
 
 def print_status(console: Console, status: dict[str, Any], quote: str) -> None:
-    report = status["_report"]
-    run = status["run"]
+    run, state = status["run"], status["trading_state"]
     title = f"{status['bot']}: run {run['id']} ({run['status']}; mode {run['mode']}, venue {run['venue']})"
     table = Table(title=title, show_header=False, box=None)
     table.add_column(style="bold")
     table.add_column()
-    table.add_row("trading state", trading_state_text(report.trading_state))
+    if state is None:
+        table.add_row("trading state", "- (never changed: active)")
+    else:
+        who = f"by {state['actor']} since {state['since']}"
+        table.add_row("trading state", f"{state['state'].upper()} ({state['reason']}) {who}")
     table.add_row("last tick", status["last_tick_at"] or "-")
     drawdown = status["drawdown"]
     below_peak = f" (drawdown {float(drawdown) * 100:.2f}% from the peak)" if drawdown else ""
     table.add_row(f"equity ({quote})", f"{float(status['equity'] or 0):,.2f}{below_peak}")
-    table.add_row("open positions", positions_text(report.open_positions))
-    table.add_row("balances", balances_text(report.balances, quote) or "-")
+    positions = [f"{p['symbol']} {p['quantity']} @ {p['average_price']}" for p in status["open_positions"]]
+    table.add_row("open positions", ", ".join(positions) or "-")
+    if "balances" in status:  # the journal's view; the API's shows positions only
+        amounts = {currency: Decimal(amount) for currency, amount in status["balances"].items()}
+        table.add_row("balances", balances_text(amounts, quote) or "-")
     orders = [
         f"{o['symbol']} {o['purpose']} {o['side']} {o['quantity']}"
         + (f" @ {o['price']}" if o["price"] else "")
@@ -85,4 +131,5 @@ def print_status(console: Console, status: dict[str, Any], quote: str) -> None:
         for o in status["working_orders"]
     ]
     table.add_row("working orders", "; ".join(orders) or "-")
+    table.add_row("read from", "the running daemon's API" if status["source"] == "api" else "the audit DB")
     console.print(table)

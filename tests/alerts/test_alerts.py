@@ -171,3 +171,24 @@ def test_a_daily_summary_goes_out_at_each_midnight(
         [body] = receiver.wait_for(1)
     assert body["title"] == "spotbot alertbot: daily summary" and "equity 10,012.50 USDT" in body["message"]
     assert len(receiver.bodies) == 1
+
+
+def test_a_stop_the_venue_refuses_reaches_the_receiver_from_the_stop_keeper(
+    receiver: Receiver, logs: structlog.stdlib.BoundLogger
+) -> None:
+    """Through the engine's own stop path: the venue refuses the protective stop after an entry fill
+    (the market is already below it), the keeper closes the position at market, and a human is told."""
+    from decimal import Decimal
+
+    from bot.domain import InvalidOrder
+    from tests.engine.test_execution import T0, Setup, entry
+
+    s = Setup()
+    with alerting([receiver.url], "alertbot", min_interval_s=300):
+        s.executor.submit(entry(), T0)
+        s.broker.fill("sbi1n0", Decimal(100), T0)
+        s.broker.place_errors.append(InvalidOrder("stop price would trigger immediately"))
+        s.executor.apply_update(s.broker.poll(T0), T0)
+        [body] = receiver.wait_for(1)
+    assert body["title"] == "spotbot alertbot: stop refused closing position"
+    assert "symbol: BTC/USDT" in body["message"] and "stop_price: 95" in body["message"]

@@ -37,7 +37,9 @@ def wait_for(condition: Any, what: str, timeout: float = 60.0) -> Any:
 
 
 @contextmanager
-def running_daemon(tmp_path: Path, db_url: str, name: str) -> Iterator[tuple[str, httpx.Client]]:
+def running_daemon(
+    tmp_path: Path, db_url: str, name: str, port: int = 0
+) -> Iterator[tuple[str, httpx.Client]]:
     """``spotbot run`` with its API on a free port and a token; yields its address and a client, and
     stops it with SIGTERM (it must exit 0, no token in its output)."""
     config = tmp_path / "bot.toml"
@@ -45,7 +47,7 @@ def running_daemon(tmp_path: Path, db_url: str, name: str) -> Iterator[tuple[str
         f'[bot]\nname = "{name}"\ndata_dir = "{tmp_path}"\ndatabase_url = "{db_url}"\n'
         '[market]\nsymbols = ["BTC/USDT"]\ntimeframe = "5m"\nreplay_speed = 40\n'
         "[market.sim]\ncandles = 100000\n"
-        "[api]\nenabled = true\nport = 0\n"
+        f"[api]\nenabled = true\nport = {port}\n"
     )
     env = {**os.environ, "SPOTBOT_API__TOKEN": TOKEN}
     command = [sys.executable, "-m", "bot", "run", "--config", str(config), "--log-format", "json"]
@@ -93,3 +95,30 @@ def test_the_daemon_serves_the_api_while_it_ticks(tmp_path: Path, db_url: str) -
     with SqlAuditStore(db_url, venue="paper") as store:
         event = store.latest_trading_state("apid")
     assert event is not None and (event.state, event.actor) == (TradingState.HALTED, "api:api")
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port: int = probe.getsockname()[1]
+        return port
+
+
+def test_status_asks_the_running_daemon_and_the_journal_once_it_stopped(tmp_path: Path, db_url: str) -> None:
+    config = tmp_path / "bot.toml"
+    env = {**os.environ, "SPOTBOT_API__TOKEN": TOKEN}
+
+    def status() -> dict[str, Any]:
+        done = subprocess.run([sys.executable, "-m", "bot", "status", "--config", str(config), "--json"],
+                              capture_output=True, text=True, timeout=120, cwd=ROOT, env=env)  # fmt: skip
+        assert done.returncode == 0, done.stderr[-2000:]
+        found: dict[str, Any] = json.loads(done.stdout)
+        return found
+
+    with running_daemon(tmp_path, db_url, "stat", port=free_port()) as (_address, client):
+        live = status()
+        assert (live["source"], live["run"]["status"], live["bot"]) == ("api", "running", "stat")
+        assert int(client.get("/api/v1/status").json()["run_id"]) == live["run"]["id"]
+    after = status()
+    assert (after["source"], after["run"]["status"]) == ("db", "stopped")
+    assert after["run"]["id"] == live["run"]["id"]
