@@ -197,6 +197,7 @@ class Engine:
         if status.peak_equity > 0:
             status.deepest_drawdown = max(status.deepest_drawdown, float(1 - equity / status.peak_equity))
         status.equity = equity
+        status.cash, status.positions_value = cash, positions_value
         status.now = now
         if self._last_recorded == (equity, cash):
             return  # flat and idle: nothing new to record (keeps the per-candle path free of DB writes)

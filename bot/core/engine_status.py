@@ -17,6 +17,8 @@ class EngineStatus:
     ticks: int = 0
     now: datetime | None = None
     equity: Decimal = ZERO
+    cash: Decimal = ZERO  # the quote currency held
+    positions_value: Decimal = ZERO  # the open positions at market
     peak_equity: Decimal = ZERO
     deepest_drawdown: float = 0.0  # the deepest fall from peak_equity among the equity recorded
     fills: int = 0

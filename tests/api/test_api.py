@@ -82,8 +82,9 @@ def test_health_ready_and_status_answer_from_the_run(world: World) -> None:
     assert status["ticks"] == world.app.engine.status.ticks > 0
     assert status["equity"] == f"{world.app.engine.status.equity.normalize():f}"
     assert len(fills) > 0
-    stops = {o["symbol"] for o in status["working_orders"] if o["purpose"] == "stop"}
-    assert {p["symbol"] for p in status["open_positions"]} <= stops
+    stops = {o["symbol"]: o["stop_price"] for o in status["working_orders"] if o["purpose"] == "stop"}
+    assert all(p["stop_price"] == stops[p["symbol"]] for p in status["open_positions"])  # each with its stop
+    assert status["cash"] == f"{world.app.engine.status.cash.normalize():f}"
 
 
 def test_ready_is_503_naming_a_stale_tick(world: World) -> None:
@@ -174,6 +175,10 @@ def test_metrics_parse_with_prometheus_text_parser_and_match_the_run(world: Worl
     status = world.app.engine.status
     assert samples[("spotbot_equity", (("quote", "USDT"),))] == pytest.approx(float(status.equity))
     assert samples[("spotbot_ticks_total", ())] == status.ticks
+    assert samples[("spotbot_cash", (("quote", "USDT"),))] == pytest.approx(float(status.cash))
+    assert samples[("spotbot_exposure_ratio", ())] == pytest.approx(
+        float(status.positions_value / status.equity)
+    )
     assert samples[("spotbot_fills_total", ())] == len(world.store.fills(world.app.run_id))
     assert samples[("spotbot_trading_state", (("state", "active"),))] == 1
     fees = sum(f.fee_in_quote for f in world.store.fills(world.app.run_id))

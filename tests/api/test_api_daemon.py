@@ -122,3 +122,29 @@ def test_status_asks_the_running_daemon_and_the_journal_once_it_stopped(tmp_path
     after = status()
     assert (after["source"], after["run"]["status"]) == ("db", "stopped")
     assert after["run"]["id"] == live["run"]["id"]
+
+
+def test_an_api_open_to_the_network_without_a_token_is_warned_about(tmp_path: Path) -> None:
+    config = tmp_path / "bot.toml"
+    config.write_text(
+        f'[bot]\nname = "open"\ndata_dir = "{tmp_path}"\n[market]\nsymbols = ["BTC/USDT"]\n[market.sim]\n'
+        'candles = 300\n[api]\nenabled = true\nhost = "0.0.0.0"\nport = 0\n'
+    )
+    command = [
+        sys.executable,
+        "-m",
+        "bot",
+        "run",
+        "--config",
+        str(config),
+        "--log-format",
+        "json",
+        "--max-ticks",
+        "5",
+    ]
+    env = {k: v for k, v in os.environ.items() if k != "SPOTBOT_API__TOKEN"}
+    done = subprocess.run(command, capture_output=True, text=True, timeout=120, cwd=ROOT, env=env)
+    assert done.returncode == 0, done.stderr[-2000:]
+    events = [json.loads(line) for line in done.stdout.splitlines() if line.startswith("{")]
+    [warning] = [e for e in events if e["event"] == "api_exposed_without_token"]
+    assert warning["level"] == "warning" and warning["address"].startswith("http://0.0.0.0:")

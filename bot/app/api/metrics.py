@@ -39,6 +39,13 @@ class SpotbotCollector(Collector):
         peak = GaugeMetricFamily("spotbot_peak_equity", "Highest equity so far.", labels=["quote"])
         peak.add_metric([quote], float(status.peak_equity))
         yield peak
+        cash = GaugeMetricFamily("spotbot_cash", "The quote currency held.", labels=["quote"])
+        cash.add_metric([quote], float(status.cash))
+        yield cash
+        exposure = float(status.positions_value / status.equity) if status.equity > 0 else 0.0
+        yield GaugeMetricFamily(
+            "spotbot_exposure_ratio", "Open positions at market over equity.", value=exposure
+        )
         drawdown = (
             float((status.peak_equity - status.equity) / status.peak_equity)
             if status.peak_equity > 0

@@ -30,7 +30,7 @@ from bot.app.settings import Settings
 from bot.app.settings.redact import redacted_dict
 from bot.core.engine_status import EngineStatus
 from bot.core.ports import Clock
-from bot.domain import TradingState, TradingStatus
+from bot.domain import OrderPurpose, TradingState, TradingStatus
 
 if TYPE_CHECKING:  # ccxt loads only for a real exchange
     from bot.adapters.exchange.request_stats import RequestStats
@@ -126,6 +126,8 @@ class ApiService:
         status = self._status
         peak = status.peak_equity
         report = build_report(self._store, self._run_id, bot=self._bot, decisions=False)
+        working = self._store.orders(self._run_id, only_open=True)
+        stops = {o.symbol: o.stop_price for o in working if o.purpose is OrderPurpose.STOP}
         return {
             "bot": self._bot,
             "version": __version__,
@@ -138,8 +140,12 @@ class ApiService:
             "equity": _text(status.equity),
             "peak_equity": _text(peak),
             "drawdown": _text((peak - status.equity) / peak) if peak > 0 else "0",
-            "open_positions": [position_json(p) for _, p in sorted(report.open_positions.items())],
-            "working_orders": [order_json(o) for o in self._store.orders(self._run_id, only_open=True)],
+            "cash": _text(status.cash),
+            "open_positions": [
+                {**position_json(p), "stop_price": _text(stops[s]) if stops.get(s) is not None else None}
+                for s, p in sorted(report.open_positions.items())
+            ],
+            "working_orders": [order_json(o) for o in working],
         }
 
     def trades(self, query: Query) -> dict[str, Any]:
