@@ -192,3 +192,16 @@ def test_a_stop_the_venue_refuses_reaches_the_receiver_from_the_stop_keeper(
         [body] = receiver.wait_for(1)
     assert body["title"] == "spotbot alertbot: stop refused closing position"
     assert "symbol: BTC/USDT" in body["message"] and "stop_price: 95" in body["message"]
+
+
+def test_alerts_refuse_a_log_level_that_would_silence_them(tmp_path: Path) -> None:
+    """A state change is logged at WARNING: with logging.level ERROR no alert could ever be picked up."""
+    from bot.app.settings import ConfigError, load_settings
+
+    config = tmp_path / "bot.toml"
+    config.write_text('[logging]\nlevel = "ERROR"\n')
+    with pytest.raises(
+        ConfigError, match=r"logging\.level: 'ERROR' — WARNING or lower while notify\.urls is set"
+    ):
+        load_settings(config, env={"SPOTBOT_NOTIFY__URLS": '["json://127.0.0.1:9/x"]'})
+    assert load_settings(config, env={}).logging.level == "ERROR"  # without alerts it is fine

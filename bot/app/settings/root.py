@@ -107,6 +107,10 @@ class Settings(BaseSettings):
     @model_validator(mode="after")
     def _consistent(self) -> Settings:
         problems = self._live_problems() + self._symbol_problems() + self._strategy_problems()
+        if self.notify.urls and self.logging.level in ("ERROR", "CRITICAL"):
+            # the alerts are picked from the log, and trading state changes are logged at WARNING
+            allowed = "WARNING or lower while notify.urls is set (alerts come from the log's events)"
+            problems.append(ConfigProblem("logging.level", show_value(self.logging.level), allowed))
         if problems:
             raise problems_error(problems)
         return self
