@@ -90,14 +90,17 @@ def execute(request: BacktestRequest, console: Console) -> tuple[BacktestRun, di
     out_dir = request.out or default_out_dir(request.config)
     settings, files = load_backtest_settings(request.config, request.data, out_dir)
     register_secrets(*settings.secret_values())
-    created = not out_dir.exists()
+    outermost = out_dir  # the outermost folder this command creates (backtests/ on a first run)
+    while not outermost.parent.exists():
+        outermost = outermost.parent
+    created = None if out_dir.exists() else outermost
     out_dir.mkdir(parents=True, exist_ok=True)
     try:
         configure_logging(request.log_level, "json", file=out_dir / LOG_FILE, stream=None)
         market = backtest_market(settings, start, end)
     except BaseException:  # refused before it ran (a bad level, window or file): leave nothing behind
-        if created:
-            shutil.rmtree(out_dir, ignore_errors=True)
+        if created is not None:
+            shutil.rmtree(created, ignore_errors=True)
         raise
     progress = LazyProgress(console)
     try:
