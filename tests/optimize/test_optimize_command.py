@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 import optuna
+import pytest
 from optuna.trial import TrialState
 from typer.testing import CliRunner
 
@@ -140,3 +141,33 @@ def test_the_same_seed_gives_the_same_best_params(tmp_path: Path, shared_data: P
     second = optimize(config, data, tmp_path / "b" / "tuned.toml", *args, window=HALF_DAY)
     assert first["best"]["params"] == second["best"]["params"]
     assert [t["params"] for t in first["top_trials"]] == [t["params"] for t in second["top_trials"]]
+
+
+def test_params_scored_before_are_not_backtested_again(
+    tmp_path: Path, shared_data: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """TPE proposes points it has scored again (often, in a small integer space); a backtest is
+    deterministic, so the earlier scores are reused, and the trial says which one it repeats."""
+    from bot.app.optimize.evaluate import Evaluator
+
+    config = write_config(tmp_path)
+    text = config.read_text().replace("fast = {low = 3, high = 8}", "fast = {choices = [5]}")
+    config.write_text(text.replace("slow = {low = 10, high = 24}", 'slow = {choices = [20]}').replace(
+        'ma = {choices = ["ema", "sma"]}', 'ma = {choices = ["ema"]}'))  # fmt: skip
+    evaluated: list[dict[str, Any]] = []
+    real = Evaluator.evaluate
+    monkeypatch.setattr(
+        Evaluator, "evaluate", lambda self, values: evaluated.append(values) or real(self, values)
+    )
+    out = tmp_path / "tuned.toml"
+
+    summary = optimize(
+        config, shared_data / "ETH_BTC-5m.csv", out, "--trials", "4", "--seed", "3", window=HALF_DAY
+    )
+
+    trials = sorted(study_trials(out, summary["study"]), key=lambda t: t.number)
+    assert len(trials) == 4 and len({tuple(sorted(t.params.items())) for t in trials}) == 1  # one point
+    assert len(evaluated) == 1  # backtested once
+    assert [t.user_attrs.get("same_as") for t in trials] == [None, 0, 0, 0]
+    assert {t.value for t in trials} == {trials[0].value}
+    assert all(t.user_attrs["window_scores"] == trials[0].user_attrs["window_scores"] for t in trials)

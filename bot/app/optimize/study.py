@@ -20,7 +20,7 @@ from typing import Any
 
 import optuna
 from optuna.storages import RDBStorage
-from optuna.trial import Trial, TrialState
+from optuna.trial import FrozenTrial, Trial, TrialState
 
 from bot.app.logging_setup import configure_logging
 from bot.app.optimize.evaluate import Evaluator, InvalidParams
@@ -76,10 +76,28 @@ def open_study(storage: RDBStorage, name: str, setup: dict[str, Any], first: dic
     return study
 
 
+SCORE_ATTRS = ("is_score", "oos_score", "gap", "window_scores", "window_trades")
+
+
+def _scored_before(trial: Trial, values: dict[str, Any]) -> FrozenTrial | None:
+    """A completed trial of the study with exactly these params: a backtest is deterministic (the same
+    config, data and params give the same decisions), so its scores are these params' scores."""
+    for done in trial.study.get_trials(deepcopy=False, states=(TrialState.COMPLETE,)):
+        if done.params == values and all(key in done.user_attrs for key in SCORE_ATTRS):
+            return done
+    return None
+
+
 def trial_objective(evaluator: Evaluator) -> Callable[[Trial], float]:
     def objective(trial: Trial) -> float:
         trial.set_user_attr("worker", f"{socket.gethostname()}:{os.getpid()}")  # which machine/process
         values = suggest(trial, evaluator.dimensions)
+        same = _scored_before(trial, values)
+        if same is not None and same.value is not None:  # TPE proposes a scored point again: reuse it
+            trial.set_user_attr("same_as", same.number)
+            for key in SCORE_ATTRS:
+                trial.set_user_attr(key, same.user_attrs[key])
+            return same.value
         try:
             scores = evaluator.evaluate(values)
         except InvalidParams as exc:
