@@ -9,8 +9,7 @@ import signal
 import socket
 import sys
 import threading
-from collections.abc import Callable, Iterator
-from contextlib import closing, contextmanager
+from contextlib import closing
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Literal
 
@@ -111,16 +110,14 @@ def run(
     from rich.console import Console
 
     from bot.adapters.audit.lease import LeaseHeld
-    from bot.app.alerts import alerting
     from bot.app.console import print_report
     from bot.app.daemon_start import open_daemon
     from bot.app.report_json import report_to_json
+    from bot.app.watching import watched
     from bot.domain.failures import ExitCode
 
     settings = _load(config)
     fmt = log_format or settings.logging.format
-    if fmt not in ("console", "json"):
-        raise typer.BadParameter(f"{fmt!r}; allowed: console, json", param_hint="--log-format")
     if settings.bot.mode == "live" and not live:
         Console(stderr=True).print(
             "[bold red]refusing to trade live[/]: mode = live also needs --live on the command line"
@@ -136,12 +133,7 @@ def run(
     signal.signal(signal.SIGTERM, _request_stop)
     signal.signal(signal.SIGINT, _request_stop)
     application, lease = open_daemon(settings, max_ticks=max_ticks)  # an ExitError ends it: one line
-    urls = [url.get_secret_value() for url in settings.notify.urls]
-    with (
-        closing(lease),  # given back however the run ends
-        alerting(urls, settings.bot.name, settings.notify.min_interval_s, summary=daily_summary(application)),
-        _serving_api(application, fmt) as api,
-    ):
+    with closing(lease), watched(application, fmt) as api:  # the lease is given back however it ends
         outcome, report = _run_until_done(application, lease, stop, fmt, log_file, api)
     console = Console()
     quote = settings.bot.quote_currency
@@ -153,65 +145,6 @@ def run(
     if outcome == "lease_lost":
         raise LeaseHeld("another daemon took this bot's lease while it ran: stopped")
     raise typer.Exit(ExitCode.FAILED if outcome == "failed" else ExitCode.OK)
-
-
-def daily_summary(application: App) -> Callable[[], tuple[str, str]]:
-    """What the daily alert says: the engine's figures now, since the run started."""
-
-    def compose() -> tuple[str, str]:
-        status, quote = application.engine.status, application.settings.bot.quote_currency
-        peak = status.peak_equity
-        drawdown = (peak - status.equity) / peak * 100 if peak > 0 else 0
-        title = f"spotbot {application.settings.bot.name}: daily summary"
-        body = (
-            f"equity {status.equity:,.2f} {quote} (drawdown {drawdown:.2f} % from the peak {peak:,.2f})\n"
-            f"trading state: {status.trading_state}\nopen positions: {status.open_positions}\n"
-            f"since the run started: {status.trades} round trips, {status.fills} fills, "
-            f"fees {status.fees:,.2f} {quote}, {status.ticks} ticks"
-        )
-        return title, body
-
-    return compose
-
-
-@contextmanager
-def _serving_api(application: App, fmt: str) -> Iterator[str | None]:
-    """Serve the HTTP API beside the daemon while it runs (``api.enabled``); yields its address."""
-    settings = application.settings
-    if not settings.api.enabled:
-        yield None
-        return
-    import structlog
-    from rich.console import Console
-
-    from bot.adapters.audit.store import SqlAuditStore
-    from bot.app.api.routes import create_api
-    from bot.app.api.server import ApiServer
-    from bot.app.api.service import ApiService
-    from bot.domain.clock import SystemClock
-
-    api_settings = settings.api
-    token = api_settings.token.get_secret_value() if api_settings.token else None
-    log = structlog.get_logger("bot.app.cli")
-    with SqlAuditStore(settings.effective_database_url, venue=settings.venue) as store:
-        service = ApiService(settings, store, application.run_id, application.engine.status,
-                             application.daemon.heartbeat, SystemClock(),
-                             application.exchange_requests)  # fmt: skip
-        api = create_api(service, token=token or None, token_name=api_settings.token_name,
-                         protect_reads=api_settings.protect_reads)  # fmt: skip
-        server = ApiServer(api, api_settings.host, api_settings.port)
-        address = server.start()
-        try:
-            log.info("api_listening", address=address, write_endpoints=token is not None)
-            if api_settings.host not in ("127.0.0.1", "localhost", "::1") and not token:
-                log.warning("api_exposed_without_token", address=address,
-                            hint="anyone who can reach it reads the bot; set SPOTBOT_API__TOKEN")  # fmt: skip
-                if fmt == "console":
-                    warning = f"the API at {address} is open to the network without a token"
-                    Console(stderr=True).print(f"[bold red]warning[/]: {warning} (set SPOTBOT_API__TOKEN)")
-            yield address
-        finally:
-            server.stop()
 
 
 def _run_until_done(

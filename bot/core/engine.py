@@ -24,7 +24,7 @@ from bot.core.trading_control import TradingControl
 from bot.core.venue_health import VenueHealth
 from bot.core.venue_sync import VenueSync
 from bot.core.wake_conditions import QuietMark, QuietWatch
-from bot.domain import Balance, EquitySnapshot, TradingState, make_intent_id, timeframe_ms
+from bot.domain import Balance, EquitySnapshot, Position, TradingState, make_intent_id, timeframe_ms
 from bot.domain.clock import datetime_to_ms, ms_to_datetime
 from bot.logs import get_logger
 from risk.chain import RiskChain
@@ -183,6 +183,10 @@ class Engine:
 
     def _snapshot(self, now: datetime) -> None:
         self._record_equity(now, *self._equity())
+
+    def open_positions(self) -> dict[str, Position]:
+        """The open positions now (a copy: what the HTTP API shows, read from its own thread)."""
+        return self._book.positions()
 
     def close_books(self) -> None:
         """At the end of a run: one last equity snapshot with the marks of what is held, so the report

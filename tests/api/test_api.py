@@ -4,7 +4,7 @@ and the two commands, guarded by the token."""
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -14,7 +14,7 @@ from fastapi.testclient import TestClient
 from bot.adapters.audit import SqlAuditStore
 from bot.adapters.exchange.request_stats import RequestStats
 from bot.app.api.routes import create_api
-from bot.app.api.service import ApiService
+from bot.app.api.service import ApiService, Watched
 from bot.app.bootstrap import App, build_app, finish_app
 from bot.app.daemon import Heartbeat
 from bot.app.settings import load_settings
@@ -41,8 +41,8 @@ class World:
     ) -> TestClient:
         beat = heartbeat or Heartbeat(60.0)
         beat.beat()
-        service = ApiService(self.app.settings, self.store, self.app.run_id, self.app.engine.status, beat,
-                             SystemClock(), requests)  # fmt: skip
+        watched = replace(Watched.of(self.app, beat), exchange_requests=requests)
+        service = ApiService(self.app.settings, self.store, watched, SystemClock())
         return TestClient(create_api(service, token=token, token_name="ops", protect_reads=protect_reads))
 
 

@@ -12,7 +12,7 @@ from hypothesis import HealthCheck, given, settings
 
 from bot.adapters.audit import SqlAuditStore
 from bot.app.api.routes import create_api
-from bot.app.api.service import ApiService
+from bot.app.api.service import ApiService, Watched
 from bot.app.bootstrap import build_app, finish_app
 from bot.app.daemon import Heartbeat
 from bot.app.settings import load_settings
@@ -34,7 +34,7 @@ def api_schema(tmp_path_factory: pytest.TempPathFactory) -> Iterator[schemathesi
     with SqlAuditStore(app.settings.effective_database_url, venue=app.settings.venue) as store:
         beat = Heartbeat(60.0)
         beat.beat()
-        service = ApiService(app.settings, store, app.run_id, app.engine.status, beat, SystemClock())
+        service = ApiService(app.settings, store, Watched.of(app, beat), SystemClock())
         api = create_api(service, token=TOKEN, token_name="fuzz", protect_reads=False)
         yield schemathesis.openapi.from_asgi("/openapi.json", api)
     finish_app(app, "completed")

@@ -30,7 +30,7 @@ def test_the_open_positions_behind_unrealized_pnl_are_listed() -> None:
 def test_the_daily_summary_reads_the_engines_figures() -> None:
     from types import SimpleNamespace
 
-    from bot.app.cli import daily_summary
+    from bot.app.watching import daily_summary
     from bot.core.engine_status import EngineStatus
 
     status = EngineStatus(ticks=288, equity=Decimal("9950"), peak_equity=Decimal("10000"), fills=6, trades=3,

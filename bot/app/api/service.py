@@ -9,7 +9,7 @@ up on its next tick, as it would from the command line.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, TypeVar
@@ -30,10 +30,11 @@ from bot.app.settings import Settings
 from bot.app.settings.redact import redacted_dict
 from bot.core.engine_status import EngineStatus
 from bot.core.ports import Clock
-from bot.domain import OrderPurpose, TradingState, TradingStatus
+from bot.domain import OrderPurpose, Position, TradingState, TradingStatus
 
-if TYPE_CHECKING:  # ccxt loads only for a real exchange
-    from bot.adapters.exchange.request_stats import RequestStats
+if TYPE_CHECKING:
+    from bot.adapters.exchange.request_stats import RequestStats  # ccxt loads only for a real exchange
+    from bot.app.bootstrap import App
 
 T = TypeVar("T")
 MAX_PAGE = 500
@@ -80,25 +81,34 @@ def page(records: Sequence[T], query: Query, symbol: Callable[[T], str], at: Cal
     }
 
 
+@dataclass(frozen=True, slots=True)
+class Watched:
+    """The running daemon the API shows: its run, the engine's counters and open positions (read from
+    the API's threads: plain values and copies), its heartbeat, and on an exchange its request counts."""
+
+    run_id: int
+    status: EngineStatus
+    positions: Callable[[], Mapping[str, Position]]
+    heartbeat: Heartbeat
+    exchange_requests: RequestStats | None = None
+
+    @classmethod
+    def of(cls, app: App, heartbeat: Heartbeat) -> Watched:
+        engine = app.engine
+        return cls(app.run_id, engine.status, engine.open_positions, heartbeat, app.exchange_requests)
+
+
 class ApiService:
-    def __init__(
-        self,
-        settings: Settings,
-        store: SqlAuditStore,
-        run_id: int,
-        status: EngineStatus,
-        heartbeat: Heartbeat,
-        clock: Clock,
-        exchange_requests: RequestStats | None = None,
-    ) -> None:
+    def __init__(self, settings: Settings, store: SqlAuditStore, watched: Watched, clock: Clock) -> None:
         self._settings = settings
         self._store = store
-        self._run_id = run_id
-        self._status = status
-        self._heartbeat = heartbeat
+        self._run_id = watched.run_id
+        self._status = watched.status
+        self._positions = watched.positions
+        self._heartbeat = watched.heartbeat
+        self._exchange_requests = watched.exchange_requests
         self._clock = clock
         self._bot = settings.bot.name
-        self._exchange_requests = exchange_requests
 
     # ----------------------------------------------------------------- health
 
@@ -123,9 +133,10 @@ class ApiService:
     # ----------------------------------------------------------------- reads
 
     def status(self) -> dict[str, Any]:
+        """What the bot is doing now: the engine's counters and positions, the working orders (one
+        indexed query); nothing proportional to the run's length (the dashboard asks every 2 s)."""
         status = self._status
         peak = status.peak_equity
-        report = build_report(self._store, self._run_id, bot=self._bot, decisions=False)
         working = self._store.orders(self._run_id, only_open=True)
         stops = {o.symbol: o.stop_price for o in working if o.purpose is OrderPurpose.STOP}
         return {
@@ -143,7 +154,7 @@ class ApiService:
             "cash": _text(status.cash),
             "open_positions": [
                 {**position_json(p), "stop_price": _text(stops[s]) if stops.get(s) is not None else None}
-                for s, p in sorted(report.open_positions.items())
+                for s, p in sorted(self._positions().items())
             ],
             "working_orders": [order_json(o) for o in working],
         }
