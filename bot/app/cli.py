@@ -251,21 +251,19 @@ def _set_trading_state(config: Path | None, state: TradingState, reason: str, *,
     from bot.adapters.audit.migrate import upgrade
     from bot.adapters.audit.store import SqlAuditStore
     from bot.app.console import print_trading_state
-    from bot.domain import TradingStatus
+    from bot.app.human_commands import record_command
     from bot.domain.clock import SystemClock
 
     settings = _load(config)
     settings.bot.data_dir.mkdir(parents=True, exist_ok=True)
     url = settings.effective_database_url
     upgrade(url)
-    status = TradingStatus(state=state, reason=reason, since=SystemClock().now())
     with SqlAuditStore(url, venue=settings.venue) as store:
-        run_id = store.latest_run_id()
-        event_id = store.record_trading_state(settings.bot.name, run_id, status, cli_actor(), flatten=flatten)
-        event = store.latest_trading_state(settings.bot.name)
+        event = record_command(store, settings.bot.name, state, reason, cli_actor(), flatten=flatten,
+                               now=SystemClock().now())  # fmt: skip
     console = Console()
-    if event is not None and event.id == event_id:
-        print_trading_state(console, settings.bot.name, event)
+    print_trading_state(console, settings.bot.name, event)
+    event_id, run_id = event.id, event.run_id
     run = f"run {run_id}" if run_id is not None else "no run yet"
     console.print(
         f"recorded as event {event_id} ({run}) in {settings.effective_database_url_redacted}; "

@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from bot import __version__
 from bot.adapters.audit.store import SqlAuditStore
 from bot.app.daemon import Heartbeat
+from bot.app.human_commands import record_command
 from bot.app.report_json import (
     decision_json,
     fill_json,
@@ -30,7 +31,7 @@ from bot.app.settings import Settings
 from bot.app.settings.redact import redacted_dict
 from bot.core.engine_status import EngineStatus
 from bot.core.ports import Clock
-from bot.domain import OrderPurpose, Position, TradingState, TradingStatus
+from bot.domain import OrderPurpose, Position, TradingState
 
 if TYPE_CHECKING:
     from bot.adapters.exchange.request_stats import RequestStats  # ccxt loads only for a real exchange
@@ -205,9 +206,10 @@ class ApiService:
         self, state: TradingState, reason: str, actor: str, *, flatten: bool
     ) -> dict[str, Any]:
         """Append a trading state event for this bot (the daemon applies it on its next tick)."""
-        status = TradingStatus(state, reason, self._clock.now())
-        self._store.record_trading_state(self._bot, None, status, actor, flatten=flatten)
-        return trading_state_json(self._store.latest_trading_state(self._bot)) or {}
+        event = record_command(
+            self._store, self._bot, state, reason, actor, flatten=flatten, now=self._clock.now()
+        )
+        return trading_state_json(event) or {}
 
 
 def _text(value: Any) -> str:
