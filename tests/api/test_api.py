@@ -140,6 +140,7 @@ def test_halt_and_resume_need_the_token_and_leave_the_same_audit_rows_as_the_cli
         "api:ops",
         True,
     )
+    assert event.run_id == world.app.run_id  # on the latest run, as spotbot halt records it
     assert get(client, "/api/v1/status")["trading_state"]["state"] == "halted"
 
     assert client.post("/api/v1/resume", json={}, headers=auth).status_code == 200
