@@ -4,7 +4,7 @@ the HTTP API: every record serialized one way."""
 from __future__ import annotations
 
 from decimal import Decimal
-from typing import Any
+from typing import Any, overload
 
 from bot.app.reporting import RunReport
 from bot.core.positions import Trade
@@ -12,7 +12,12 @@ from bot.domain import Fill, Order, Position, RiskDecision
 from bot.domain.records import RunRecord, TradingStateEvent
 
 
-def _dec(value: Decimal | None) -> str | None:
+@overload
+def decimal_text(value: Decimal) -> str: ...
+@overload
+def decimal_text(value: None) -> None: ...
+def decimal_text(value: Decimal | None) -> str | None:
+    """A decimal as JSON text: plain digits, no exponent, no trailing zeros (``None`` stays null)."""
     return None if value is None else format(value.normalize(), "f")
 
 
@@ -38,13 +43,13 @@ def report_to_json(report: RunReport) -> dict[str, Any]:
             "losses": sum(1 for t in report.trades if t.net_pnl <= 0),
             "fills": len(report.fills),
             "symbols_traded": report.symbols_traded,
-            "realized_pnl": _dec(report.realized_pnl),
-            "unrealized_pnl": _dec(report.unrealized_pnl),
-            "starting_unrealized_pnl": _dec(report.starting_unrealized_pnl),
-            "fees": _dec(report.fees),
-            "starting_equity": _dec(report.starting_equity),
-            "final_equity": _dec(report.final_equity),
-            "max_drawdown": _dec(report.max_drawdown),
+            "realized_pnl": decimal_text(report.realized_pnl),
+            "unrealized_pnl": decimal_text(report.unrealized_pnl),
+            "starting_unrealized_pnl": decimal_text(report.starting_unrealized_pnl),
+            "fees": decimal_text(report.fees),
+            "starting_equity": decimal_text(report.starting_equity),
+            "final_equity": decimal_text(report.final_equity),
+            "max_drawdown": decimal_text(report.max_drawdown),
         },
         "trading_state": trading_state_json(report.trading_state),
         "risk": {
@@ -54,11 +59,11 @@ def report_to_json(report: RunReport) -> dict[str, Any]:
             "denied": report.outcomes.denied,
             "by_reason": report.outcomes.by_reason,
         },
-        "balances": {k: _dec(v) for k, v in sorted(report.balances.items())},
+        "balances": {k: decimal_text(v) for k, v in sorted(report.balances.items())},
         "orders_by_status": report.orders_by_status,
         "open_positions": [position_json(p) for p in report.open_positions.values()],
         "carried_positions": [position_json(p) for p in report.carried_positions.values()],
-        "dust": {symbol: _dec(quantity) for symbol, quantity in sorted(report.dust.items())},
+        "dust": {symbol: decimal_text(quantity) for symbol, quantity in sorted(report.dust.items())},
         "trades": [trade_json(t) for t in report.trades],
         "fills": [fill_json(f) for f in report.fills],
         "decisions": [decision_json(d) for d in report.decisions],
@@ -79,7 +84,11 @@ def run_json(run: RunRecord) -> dict[str, Any]:
 
 
 def position_json(p: Position) -> dict[str, Any]:
-    return {"symbol": p.symbol, "quantity": _dec(p.quantity), "average_price": _dec(p.average_price)}
+    return {
+        "symbol": p.symbol,
+        "quantity": decimal_text(p.quantity),
+        "average_price": decimal_text(p.average_price),
+    }
 
 
 def trade_json(t: Trade) -> dict[str, Any]:
@@ -87,12 +96,12 @@ def trade_json(t: Trade) -> dict[str, Any]:
         "symbol": t.symbol,
         "opened_at": t.opened_at.isoformat(),
         "closed_at": t.closed_at.isoformat(),
-        "quantity": _dec(t.quantity),
-        "entry_price": _dec(t.entry_price),
-        "exit_price": _dec(t.exit_price),
-        "gross_pnl": _dec(t.gross_pnl),
-        "fees": _dec(t.fees),
-        "net_pnl": _dec(t.net_pnl),
+        "quantity": decimal_text(t.quantity),
+        "entry_price": decimal_text(t.entry_price),
+        "exit_price": decimal_text(t.exit_price),
+        "gross_pnl": decimal_text(t.gross_pnl),
+        "fees": decimal_text(t.fees),
+        "net_pnl": decimal_text(t.net_pnl),
     }
 
 
@@ -103,9 +112,9 @@ def fill_json(f: Fill) -> dict[str, Any]:
         "client_order_id": f.client_order_id,
         "symbol": f.symbol,
         "side": f.side.value,
-        "price": _dec(f.price),
-        "quantity": _dec(f.quantity),
-        "fee": _dec(f.fee),
+        "price": decimal_text(f.price),
+        "quantity": decimal_text(f.quantity),
+        "fee": decimal_text(f.fee),
         "fee_currency": f.fee_currency,
         "liquidity": f.liquidity.value,
         "occurred_at": f.occurred_at.isoformat(),
@@ -119,8 +128,8 @@ def decision_json(d: RiskDecision) -> dict[str, Any]:
         "verdict": d.verdict.value,
         "reason": d.reason,
         "detail": d.detail,
-        "quantity_before": _dec(d.quantity_before),
-        "quantity_after": _dec(d.quantity_after),
+        "quantity_before": decimal_text(d.quantity_before),
+        "quantity_after": decimal_text(d.quantity_after),
         "decided_at": d.decided_at.isoformat(),
     }
 
@@ -133,9 +142,9 @@ def order_json(order: Order) -> dict[str, Any]:
         "type": order.order_type.value,
         "purpose": order.purpose.value,
         "status": order.status.value,
-        "quantity": _dec(order.quantity),
-        "filled": _dec(order.filled_quantity),
-        "price": _dec(order.price),
-        "stop_price": _dec(order.stop_price),
+        "quantity": decimal_text(order.quantity),
+        "filled": decimal_text(order.filled_quantity),
+        "price": decimal_text(order.price),
+        "stop_price": decimal_text(order.stop_price),
         "created_at": order.created_at.isoformat(),
     }

@@ -19,15 +19,11 @@ from rich.table import Table
 
 from bot.adapters.audit.store import SqlAuditStore
 from bot.app.console import balances_text
-from bot.app.report_json import order_json, position_json, run_json, trading_state_json
+from bot.app.report_json import decimal_text, order_json, position_json, run_json, trading_state_json
 from bot.app.report_source import check_has_runs
 from bot.app.reporting import build_report
 from bot.app.settings import Settings
 from bot.domain.failures import ExitCode, ExitError
-
-
-def _decimal(value: Decimal | None) -> str | None:
-    return None if value is None else f"{value.normalize():f}"
 
 
 def read_status(settings: Settings) -> dict[str, Any]:
@@ -53,11 +49,11 @@ def read_status(settings: Settings) -> dict[str, Any]:
         "run": run_json(run),
         "trading_state": trading_state_json(report.trading_state),
         "last_tick_at": last.taken_at.isoformat() if last else None,
-        "equity": _decimal(last.equity) if last else _decimal(report.final_equity),
-        "peak_equity": _decimal(last.peak_equity) if last else None,
-        "drawdown": _decimal(last.drawdown) if last else None,
+        "equity": decimal_text(last.equity) if last else decimal_text(report.final_equity),
+        "peak_equity": decimal_text(last.peak_equity) if last else None,
+        "drawdown": decimal_text(last.drawdown) if last else None,
         "open_positions": [position_json(p) for _, p in sorted(report.open_positions.items())],
-        "balances": {currency: _decimal(amount) for currency, amount in sorted(report.balances.items())},
+        "balances": {currency: decimal_text(amount) for currency, amount in sorted(report.balances.items())},
         "working_orders": [order_json(order) for order in working],
     }
 

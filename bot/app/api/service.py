@@ -19,6 +19,7 @@ from bot.adapters.audit.store import SqlAuditStore
 from bot.app.daemon import Heartbeat
 from bot.app.human_commands import record_command
 from bot.app.report_json import (
+    decimal_text,
     decision_json,
     fill_json,
     order_json,
@@ -149,12 +150,15 @@ class ApiService:
             "trading_state": trading_state_json(self._store.latest_trading_state(self._bot)),
             "last_tick": status.now.isoformat() if status.now else None,
             "ticks": status.ticks,
-            "equity": _text(status.equity),
-            "peak_equity": _text(peak),
-            "drawdown": _text((peak - status.equity) / peak) if peak > 0 else "0",
-            "cash": _text(status.cash),
+            "equity": decimal_text(status.equity),
+            "peak_equity": decimal_text(peak),
+            "drawdown": decimal_text((peak - status.equity) / peak) if peak > 0 else "0",
+            "cash": decimal_text(status.cash),
             "open_positions": [
-                {**position_json(p), "stop_price": _text(stops[s]) if stops.get(s) is not None else None}
+                {
+                    **position_json(p),
+                    "stop_price": decimal_text(stops.get(s)),
+                }
                 for s, p in sorted(self._positions().items())
             ],
             "working_orders": [order_json(o) for o in working],
@@ -182,7 +186,11 @@ class ApiService:
         snapshots = self._store.equity_snapshots(self._run_id)
 
         def point(s: Any) -> dict[str, Any]:
-            return {"at": s.taken_at.isoformat(), "equity": _text(s.equity), "drawdown": _text(s.drawdown)}
+            return {
+                "at": s.taken_at.isoformat(),
+                "equity": decimal_text(s.equity),
+                "drawdown": decimal_text(s.drawdown),
+            }
 
         return page(snapshots, Query(None, query.since, query.until, query.limit, query.offset),
                     lambda s: "", lambda s: s.taken_at, point)  # fmt: skip
@@ -210,7 +218,3 @@ class ApiService:
             self._store, self._bot, state, reason, actor, flatten=flatten, now=self._clock.now()
         )
         return trading_state_json(event) or {}
-
-
-def _text(value: Any) -> str:
-    return f"{value.normalize():f}"
