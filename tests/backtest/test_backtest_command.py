@@ -242,3 +242,15 @@ def test_the_page_shows_every_trade_and_the_prices_they_were_made_at(
     assert f"<h2>Trades ({len(report.trades)})</h2>" in page and len(report.trades) > 0
     for trade in report.trades:
         assert f"{trade.closed_at:%Y-%m-%d %H:%M}</td>" in page and f"{trade.net_pnl:.8g}</td>" in page
+
+
+def test_the_shipped_btc_pairs_example_backtests_the_shared_candles(
+    tmp_path: Path, shared_data: Path
+) -> None:
+    """The README's backtest and optimize examples use config/btc-pairs.example.toml: keep it runnable."""
+    example = Path(__file__).resolve().parents[2] / "config" / "btc-pairs.example.toml"
+    code, output = backtest("--config", str(example), "--data", str(shared_data / "ETH_BTC-5m.csv"),
+                            "--data", str(shared_data / "LTC_BTC-5m.csv"), "--from", "2018-01-12",
+                            "--to", "2018-01-13", "--out", str(tmp_path / "out"))  # fmt: skip
+    assert code == 0, output
+    assert set(load_result(tmp_path / "out")["per_symbol"]) <= {"ETH/BTC", "LTC/BTC"}
