@@ -47,12 +47,15 @@ class Strategy(Protocol):
 
 @dataclass(frozen=True, slots=True)
 class CandleColumns:
-    """A symbol's candles on the strategy's timeframe as numpy columns, oldest first (index = candle)."""
+    """A symbol's candles on the strategy's timeframe as numpy columns, oldest first (index = candle).
+
+    ``volume`` is in the base currency; ``None`` where the caller has none (a hand-made test series)."""
 
     open: FloatArray
     high: FloatArray
     low: FloatArray
     close: FloatArray
+    volume: FloatArray | None = None
 
 
 def candle_columns(candles: Sequence[Candle]) -> CandleColumns:
@@ -68,6 +71,7 @@ def candle_columns(candles: Sequence[Candle]) -> CandleColumns:
         np.array([c.high for c in candles], dtype=np.float64),
         np.array([c.low for c in candles], dtype=np.float64),
         np.array([c.close for c in candles], dtype=np.float64),
+        np.array([c.volume for c in candles], dtype=np.float64),
     )
 
 

@@ -84,11 +84,15 @@ class CandleWindow(Sequence[Candle]):
     __hash__ = None  # type: ignore[assignment]  # equal to lists, which are unhashable too
 
     def columns(self) -> CandleColumns:
-        """The window's open, high, low and close as read-only numpy slices (no copy)."""
+        """The window's open, high, low, close and volume as read-only numpy slices (no copy)."""
         window = slice(self._start, self._stop)
         series = self._series
         return CandleColumns(
-            series.open[window], series.high[window], series.low[window], series.close[window]
+            series.open[window],
+            series.high[window],
+            series.low[window],
+            series.close[window],
+            series.volume[window],
         )
 
     def __repr__(self) -> str:

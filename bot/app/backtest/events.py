@@ -79,7 +79,8 @@ class EventPlanner:
     ) -> tuple[IntArray, IntArray]:
         """Timeline indices of the closes of the candles the strategy's scan names: flat, holding."""
         series = market.series(symbol)
-        found = strategy.scan_candidates(CandleColumns(series.open, series.high, series.low, series.close))
+        columns = CandleColumns(series.open, series.high, series.low, series.close, series.volume)
+        found = strategy.scan_candidates(columns)
 
         def closes(candles: IntArray) -> IntArray:
             close_ms = series.close_time[np.asarray(candles, dtype=np.int64)]
