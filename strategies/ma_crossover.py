@@ -11,32 +11,32 @@ Entries carry a protective stop (ATR- or percent-based) and no quantity: sizing 
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from dataclasses import dataclass
-from decimal import Decimal
 from typing import Any, ClassVar, Literal
 
 import numpy as np
 
-from bot.domain import (
-    Candle,
-    IntentKind,
-    MarketRules,
-    OrderIntent,
-    OrderType,
-    Position,
-    Side,
-    make_intent_id,
-    timeframe_ms,
-)
+from bot.domain import OrderIntent, timeframe_ms
 from bot.domain.params import check_params, param
 from strategies.base import Candidates, CandleColumns, StrategyView, candle_columns
 from strategies.crossings import crossing_candidates
-from strategies.indicators import FloatArray, ema, sma_last_two, wilder_atr
+from strategies.indicators import FloatArray, ema, sma_last_two
+from strategies.stops import (
+    ATR_MULTIPLE,
+    ATR_PERIOD,
+    STOP,
+    STOP_PERCENT,
+    ProtectiveStop,
+    StopKind,
+    entry_intent,
+    exit_intent,
+    held,
+)
 
-# EMA and Wilder ATR are recursive: their value depends on where the series starts. Computing them over
-# SETTLE x period candles leaves the seed with little weight (EMA < 0.3 %, ATR about 5 %), which keeps the
-# numbers close to what a chart with long history shows while the window stays fixed and small.
+# An EMA is recursive: its value depends on where the series starts. Computing it over SETTLE x period
+# candles leaves the seed with little weight (< 0.3 %), which keeps the numbers close to what a chart with
+# long history shows while the window stays fixed and small (the ATR of the stop: strategies.stops).
 _SETTLE = 4
 
 
@@ -55,12 +55,10 @@ class MaCrossoverParams:
     fast: int = param(10, "Fast moving-average length, in candles.", ge=2, le=1_000)
     slow: int = param(30, "Slow moving-average length; greater than fast.", ge=3, le=5_000)
     ma: Literal["ema", "sma"] = param("ema", "Moving-average type.")
-    stop: Literal["atr", "percent"] = param("atr", "How the protective stop is placed.")
-    stop_percent: float = param(
-        0.03, "stop = 'percent': stop distance below entry as a fraction.", gt=0, le=0.1
-    )
-    atr_period: int = param(14, "stop = 'atr': ATR length, in candles.", ge=2, le=500)
-    atr_multiple: float = param(2.0, "stop = 'atr': stop distance in ATRs.", gt=0, le=50)
+    stop: StopKind = param("atr", **STOP)
+    stop_percent: float = param(0.03, **STOP_PERCENT)
+    atr_period: int = param(14, **ATR_PERIOD)
+    atr_multiple: float = param(2.0, **ATR_MULTIPLE)
 
     def __post_init__(self) -> None:
         check_params(self, prefix="ma_crossover.")
@@ -80,7 +78,7 @@ class MaCrossoverParams:
     @property
     def atr_window(self) -> int:
         """Candles the ATR is computed over (0 with a percent stop): ``period + 1`` plus settling."""
-        return self.atr_period * _SETTLE + 1 if self.stop == "atr" else 0
+        return ProtectiveStop.of(self).window
 
 
 class MaCrossover:
@@ -94,6 +92,7 @@ class MaCrossover:
         self.timeframe = timeframe
         self.params = params if params is not None else MaCrossoverParams()
         self.warmup = max(self.params.ma_window, self.params.atr_window)
+        self._stop = ProtectiveStop.of(self.params)
 
     def on_candles(self, view: StrategyView) -> list[OrderIntent]:
         if len(view.candles) < self.warmup:
@@ -104,12 +103,12 @@ class MaCrossover:
         if not math.isfinite(last_close) or last_close <= 0:
             return []
         cross = self._cross(columns.close[-self.params.ma_window :])
-        position = view.position if view.position is not None and view.position.quantity > 0 else None
+        position = held(view)
         if cross > 0 and position is None:
-            entry = self._entry(view, window, columns)
+            entry = entry_intent(self.name, view, window, columns, self._stop, "ma_cross_up")
             return [entry] if entry is not None else []
         if cross < 0 and position is not None:
-            return [self._exit(view, window[-1], position)]
+            return [exit_intent(self.name, view, window[-1], position, "ma_cross_down")]
         return []
 
     def scan_candidates(self, candles: CandleColumns) -> Candidates:
@@ -143,54 +142,3 @@ class MaCrossover:
         if self.params.ma == "ema":
             return ema(closes, period)[-2:]
         return sma_last_two(closes, period)
-
-    def _entry(
-        self, view: StrategyView, candles: Sequence[Candle], columns: CandleColumns
-    ) -> OrderIntent | None:
-        last = candles[-1]
-        close = float(last.close)  # a numpy float64 would reach Decimal(repr(...)) as "np.float64(...)"
-        entry = view.rules.price_from_float(close, is_buy=True)
-        stop = self._stop_price(entry, close, columns, view.rules)
-        if entry <= 0 or stop is None or stop <= 0:
-            return None
-        return OrderIntent(
-            intent_id=make_intent_id(self.name, view.symbol, last.open_time, IntentKind.ENTRY),
-            strategy=self.name,
-            symbol=view.symbol,
-            side=Side.BUY,
-            kind=IntentKind.ENTRY,
-            order_type=OrderType.LIMIT,
-            reference_price=entry,
-            created_at=view.now,
-            reason="ma_cross_up",
-            limit_price=entry,
-            stop_price=stop,
-        )
-
-    def _stop_price(
-        self, entry: Decimal, close: float, columns: CandleColumns, rules: MarketRules
-    ) -> Decimal | None:
-        """The protective stop, rounded down to the tick (None if it cannot be computed)."""
-        if self.params.stop == "percent":
-            return rules.round_price_down(entry * (1 - Decimal(repr(self.params.stop_percent))))
-        recent = slice(-self.params.atr_window, None)
-        atr = float(wilder_atr(columns.high[recent], columns.low[recent], columns.close[recent],
-                               self.params.atr_period)[-1])  # fmt: skip
-        stop = close - self.params.atr_multiple * atr
-        if not math.isfinite(stop) or stop <= 0:
-            return None
-        return rules.price_from_float(stop, is_buy=True)
-
-    def _exit(self, view: StrategyView, last: Candle, position: Position) -> OrderIntent:
-        return OrderIntent(
-            intent_id=make_intent_id(self.name, view.symbol, last.open_time, IntentKind.EXIT),
-            strategy=self.name,
-            symbol=view.symbol,
-            side=Side.SELL,
-            kind=IntentKind.EXIT,
-            order_type=OrderType.MARKET,
-            reference_price=view.rules.price_from_float(float(last.close), is_buy=False),
-            created_at=view.now,
-            reason="ma_cross_down",
-            quantity=position.quantity,
-        )
