@@ -1,15 +1,29 @@
-"""Indicators against straightforward reference implementations (plain loops, written independently)."""
+"""Indicators against straightforward reference implementations (plain loops, written independently), and
+against TA-Lib (a dev-only reference, never imported by ``strategies/``) on the real candles."""
 
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
+from pathlib import Path
 
 import numpy as np
 import pytest
-from hypothesis import given
+import talib
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from strategies.indicators import ema, sma, true_range, wilder_atr
+from strategies.indicators import (
+    bollinger,
+    ema,
+    macd,
+    macd_windows,
+    rsi,
+    rsi_windows,
+    sma,
+    true_range,
+    wilder_atr,
+)
 
 NAN = math.nan
 
@@ -114,3 +128,153 @@ def test_a_period_that_is_not_a_positive_integer_is_rejected(period: object) -> 
 def test_high_low_close_of_different_lengths_are_rejected() -> None:
     with pytest.raises(ValueError, match="differ in length"):
         wilder_atr([1.0, 2.0], [1.0], [1.0, 2.0], 1)
+
+
+def test_rsi_is_100_after_gains_only_and_0_after_losses_only() -> None:
+    assert_close(rsi([1.0, 2.0, 3.0, 4.0], 2), [NAN, NAN, 100.0, 100.0])
+    assert_close(rsi([4.0, 3.0, 2.0, 1.0], 2), [NAN, NAN, 0.0, 0.0])
+
+
+def test_rsi_smooths_gains_and_losses_wilders_way() -> None:
+    # changes +2, -1, +1, -2 with period 2: seed gain 1, loss 0.5 -> 66.67; then gain (1 + 1) / 2 = 1,
+    # loss 0.5 / 2 = 0.25 -> 80; then gain 0.5, loss (0.25 + 2) / 2 = 1.125 -> 30.77
+    assert_close(rsi([10.0, 12.0, 11.0, 12.0, 10.0], 2), [NAN, NAN, 200 / 3, 80.0, 100 * 0.5 / 1.625])
+
+
+def test_rsi_is_undefined_where_nothing_moved() -> None:
+    # TA-Lib says 0 (deeply oversold) for a flat market; we say nothing, so no strategy acts on it
+    assert np.isnan(rsi([5.0, 5.0, 5.0, 5.0], 2)[2:]).all()
+    assert talib.RSI(np.array([5.0, 5.0, 5.0, 5.0]), 2)[-1] == 0
+
+
+def test_bollinger_bands_are_the_sma_plus_minus_population_deviations() -> None:
+    # closes 1, 2, 3: mean 2, population std sqrt(2/3)
+    lower, middle, upper = bollinger([1.0, 2.0, 3.0, 3.0], 3, 2.0)
+    spread = 2 * math.sqrt(2 / 3)
+    assert_close(middle, [NAN, NAN, 2.0, 8 / 3])
+    assert_close(lower, [NAN, NAN, 2.0 - spread, 8 / 3 - 2 * math.sqrt(2 / 9)])
+    assert_close(upper, [NAN, NAN, 2.0 + spread, 8 / 3 + 2 * math.sqrt(2 / 9)])
+
+
+def test_macd_line_is_fast_minus_slow_ema_and_the_signal_its_ema() -> None:
+    closes = [float(x) for x in (1, 3, 2, 5, 4, 6, 8, 7, 9)]
+    line, signal, histogram = macd(closes, 2, 3, 2)
+    expected_line = np.array(reference_ema(closes, 2)) - np.array(reference_ema(closes, 3))
+    assert_close(line, list(expected_line))
+    assert_close(signal, [NAN] * 2 + reference_ema(list(expected_line[2:]), 2))
+    assert_close(histogram, list(expected_line - signal))
+    assert np.isnan(signal[:3]).all() and not np.isnan(signal[3:]).any()
+
+
+# --- TA-Lib on the real candles -------------------------------------------------------------------
+
+
+@pytest.fixture(params=["ETH_BTC", "LTC_BTC"])
+def real_hlc(request: pytest.FixtureRequest, shared_data: Path) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    rows = np.loadtxt(shared_data / f"{request.param}-5m.csv", delimiter=",", skiprows=1)
+    return rows[:, 2].copy(), rows[:, 3].copy(), rows[:, 4].copy()
+
+
+@pytest.mark.parametrize("period", [2, 14, 30])
+def test_rsi_matches_talib_from_its_first_value(
+    real_hlc: tuple[np.ndarray, np.ndarray, np.ndarray], period: int
+) -> None:
+    # Same seed as TA-Lib (the mean of the first `period` gains and losses), then the same recursion:
+    # the values agree from the first one, up to float rounding (observed 6e-14 RSI points).
+    close = real_hlc[2]
+    np.testing.assert_allclose(
+        rsi(close, period), talib.RSI(close, period), rtol=0, atol=1e-9, equal_nan=True
+    )
+
+
+@pytest.mark.parametrize(("period", "std_devs"), [(20, 2.0), (10, 1.5), (50, 3.0)])
+def test_bollinger_bands_match_talib(
+    real_hlc: tuple[np.ndarray, np.ndarray, np.ndarray], period: int, std_devs: float
+) -> None:
+    # Not recursive: equal up to rounding. TA-Lib's variance comes from running sums of squares, which
+    # cancel; ours from each window's deviations (observed 4e-14 of the price apart).
+    close = real_hlc[2]
+    upper, middle, lower = talib.BBANDS(close, period, std_devs, std_devs, 0)
+    for ours, theirs in zip(bollinger(close, period, std_devs), (lower, middle, upper), strict=True):
+        np.testing.assert_allclose(ours, theirs, rtol=1e-9, equal_nan=True)
+
+
+@pytest.mark.parametrize(("fast", "slow", "signal"), [(12, 26, 9), (5, 35, 5)])
+def test_macd_matches_talib_once_the_seeds_have_decayed(
+    real_hlc: tuple[np.ndarray, np.ndarray, np.ndarray], fast: int, slow: int, signal: int
+) -> None:
+    # TA-Lib starts the fast EMA where the slow one starts (candle slow - 1, seeded with the mean of the
+    # fast-period closes ending there); ours starts at candle fast - 1. Both then follow the same
+    # recursion, so the gap shrinks by (1 - 2 / (fast + 1)) per candle: visible early (up to 2e-4 of the
+    # price), below 1e-12 of the price after 10 x slow candles (observed 1e-15).
+    close = real_hlc[2]
+    ours = macd(close, fast, slow, signal)
+    theirs = talib.MACD(close, fast, slow, signal)
+    first_defined = [int(np.argmax(~np.isnan(values))) for values in ours]
+    assert first_defined == [slow - 1, slow + signal - 2, slow + signal - 2]
+    settled = 10 * slow
+    for mine, reference in zip(ours, theirs, strict=True):
+        np.testing.assert_allclose(mine[settled:], reference[settled:], rtol=0, atol=1e-12 * close.max())
+    assert np.nanmax(np.abs(ours[0] - theirs[0])[: 2 * slow]) > 1e-9 * close.max()  # the seeds differ
+
+
+def test_sma_ema_and_atr_match_talib(real_hlc: tuple[np.ndarray, np.ndarray, np.ndarray]) -> None:
+    # The same seeds as TA-Lib (the first SMA; the mean of the first true ranges): equal up to rounding.
+    high, low, close = real_hlc
+    scale = 1e-12 * close.max()
+    np.testing.assert_allclose(sma(close, 20), talib.SMA(close, 20), rtol=0, atol=scale, equal_nan=True)
+    np.testing.assert_allclose(ema(close, 20), talib.EMA(close, 20), rtol=0, atol=scale, equal_nan=True)
+    np.testing.assert_allclose(
+        wilder_atr(high, low, close, 14), talib.ATR(high, low, close, 14), rtol=0, atol=scale, equal_nan=True
+    )
+
+
+# --- Every window at once -------------------------------------------------------------------------
+
+walks = st.tuples(st.integers(0, 2**32 - 1), st.integers(1, 200), st.sampled_from([1e-6, 0.05, 100.0])).map(
+    lambda drawn: drawn[2] * np.exp(np.cumsum(np.random.default_rng(drawn[0]).normal(0, 0.01, drawn[1])))
+)
+
+
+def each_window(
+    close: np.ndarray, window: int, last_two: Callable[[np.ndarray], list[float]]
+) -> list[np.ndarray]:
+    """The brute force: the indicator over each window ending at candle i, its last two values."""
+    found = [
+        last_two(close[i - window + 1 : i + 1]) if i >= window - 1 else [NAN] * 4 for i in range(close.size)
+    ]
+    return [np.array(column) for column in zip(*found, strict=True)]
+
+
+@settings(max_examples=40, deadline=None)
+@given(walks, st.integers(2, 10), st.integers(0, 30))
+def test_rsi_windows_equal_the_rsi_of_each_window(close: np.ndarray, period: int, extra: int) -> None:
+    window = period + 2 + extra
+    before, last = rsi_windows(close, period, window)
+    expected = each_window(close, window, lambda w: [*rsi(w, period)[-2:], NAN, NAN])
+    np.testing.assert_allclose(before, expected[0], rtol=0, atol=1e-9, equal_nan=True)
+    np.testing.assert_allclose(last, expected[1], rtol=0, atol=1e-9, equal_nan=True)
+
+
+@settings(max_examples=40, deadline=None)
+@given(walks, st.integers(2, 6), st.integers(1, 8), st.integers(2, 6), st.integers(0, 20))
+def test_macd_windows_equal_the_macd_of_each_window(
+    close: np.ndarray, fast: int, longer_by: int, signal: int, extra: int
+) -> None:
+    slow = fast + longer_by
+    window = slow + signal + extra
+
+    def last_two(w: np.ndarray) -> list[float]:
+        line, signal_line, _ = macd(w, fast, slow, signal)
+        return [*line[-2:], *signal_line[-2:]]
+
+    expected = each_window(close, window, last_two)
+    for ours, brute in zip(macd_windows(close, fast, slow, signal, window), expected, strict=True):
+        np.testing.assert_allclose(ours, brute, rtol=0, atol=1e-12 * float(close.max()), equal_nan=True)
+
+
+def test_a_window_too_short_for_two_values_is_rejected() -> None:
+    with pytest.raises(ValueError, match="window"):
+        rsi_windows(np.ones(50), 14, 15)
+    with pytest.raises(ValueError, match="window"):
+        macd_windows(np.ones(50), 12, 26, 9, 34)
