@@ -1,8 +1,11 @@
 """Stop maintenance: every position keeps a stop (DESIGN invariant 3), optionally trailed and paired with a
 take-profit.
 
-- After an entry fills, a stop covering the whole position is placed (re-placed when the position grows).
-  If the venue refuses it, the position is closed rather than left unprotected.
+- After an entry fills, a stop covering the whole position is placed (re-placed when the position grows
+  or shrinks). If the venue refuses it, the position is closed rather than left unprotected.
+- Its price is the highest known: the latest entry's stop, or the one last armed if higher (trailed, or
+  an earlier entry's). A resize never loosens a stop, so earlier units keep the loss they were sized for.
+- While an exit sells part of a position, a stop covers the rest (held less what working exits sell).
 - Trailing (``ExecutionPolicy.trailing_stop``): on each ``maintain`` the stop is raised to
   last × (1 − trail) when that is higher — cancel, then place with the next attempt number. A stop
   only ever tightens, and always sits below the last price.
@@ -99,9 +102,10 @@ class StopKeeper:
         if position is None:
             self.cancel_protection(symbol, now, "position closed")
             return
-        if self.working(symbol, OrderPurpose.EXIT) is not None:
-            return  # an exit is selling the position and holds its base; it is chased until filled
-        quantity = self._rules(symbol).round_quantity(position.quantity)  # what the venue can sell
+        rules = self._rules(symbol)
+        quantity = rules.round_quantity(self.unsold(symbol, position.quantity))  # what the venue can sell
+        if quantity <= 0 and self.working(symbol, OrderPurpose.EXIT) is not None:
+            return  # exits are selling the whole position and hold its base; they are chased until filled
         stop = self.working(symbol, OrderPurpose.STOP)
         if stop is not None and stop.remaining_quantity == quantity:
             return
@@ -109,18 +113,26 @@ class StopKeeper:
         if client is not None and client.quantity == quantity:
             return
         entry = self._latest_entry(symbol)
-        stop_price = self._stop_for_intent.get(entry.intent_id) if entry else None
-        if stop_price is None and stop is not None:
-            stop_price = stop.stop_price
-        if stop_price is None and client is not None:
-            stop_price = client.stop_price
+        entry_stop = self._stop_for_intent.get(entry.intent_id) if entry else None
+        known = (stop.stop_price if stop else None, client.stop_price if client else None)
+        stop_price = _tightest(entry_stop, position.stop_price, *known)  # the position's: last armed
         if entry is None or stop_price is None or quantity <= 0:
             log.error("position_without_stop_price", symbol=symbol)
             return
         if not self.cancel_protection(symbol, now, "stop resized"):
             return
-        target = self._policy.take_profit_price(position.average_price, stop_price, self._rules(symbol))
+        risk_unit = entry_stop if entry_stop is not None else stop_price  # R of a take-profit: the entry's
+        target = self._policy.take_profit_price(position.average_price, risk_unit, rules)
         self._arm(entry.intent_id, symbol, quantity, stop_price, target, now)
+
+    def unsold(self, symbol: str, held: Decimal) -> Decimal:
+        """What of ``held`` no working exit is selling: the part a stop must cover."""
+        selling = sum(
+            (o.remaining_quantity for o in self._gateway.open_orders.values()
+             if o.symbol == symbol and o.purpose is OrderPurpose.EXIT),
+            Decimal(0),
+        )  # fmt: skip
+        return held - selling
 
     def cancel_protection(self, symbol: str, now: datetime, reason: str) -> bool:
         """Cancel the take-profit, then the stop; True if neither is working any more."""
@@ -135,14 +147,15 @@ class StopKeeper:
     def maintain(self, prices: Mapping[str, Decimal], now: datetime) -> None:
         """Per open position: re-arm a missing stop, chase a triggered stop-limit, trail the stop."""
         for symbol, position in self._book.positions().items():
-            if self.working(symbol, OrderPurpose.EXIT) is not None:
-                continue
+            unsold = self.unsold(symbol, position.quantity)
+            if unsold < position.quantity and self._rules(symbol).round_quantity(unsold) <= 0:
+                continue  # exits are selling all of it; they are chased every tick
             stop = self.working(symbol, OrderPurpose.STOP)
             last = prices.get(symbol)
             client = self._client_stops.get(symbol)
             if stop is None and client is not None:
                 if last is not None:
-                    self._watch(symbol, client, position.quantity, last, now)
+                    self._watch(symbol, client, unsold, last, now)
                 continue
             if stop is None:
                 self.protect(symbol, now)  # safety net: no position is ever left without a stop
@@ -153,7 +166,7 @@ class StopKeeper:
             if chase is not None and last <= chase:
                 log.warning("stop_limit_triggered_unfilled", symbol=symbol, stop_price=str(stop.stop_price))
                 if self.cancel_protection(symbol, now, "stop-limit triggered without filling"):
-                    self.send_exit(stop.intent_id, symbol, position.quantity, last, now)
+                    self.send_exit(stop.intent_id, symbol, unsold, last, now)
                 continue
             self._trail(stop, last, now)
 
@@ -277,3 +290,8 @@ class StopKeeper:
     def _latest_entry(self, symbol: str) -> Order | None:
         """The entry that opened (or last added to) the position on ``symbol``: its intent owns the stop."""
         return self._gateway.latest_filled_entry(symbol)
+
+
+def _tightest(*stops: Decimal | None) -> Decimal | None:
+    """The highest of the known stop prices (None if none is known)."""
+    return max((stop for stop in stops if stop is not None), default=None)
