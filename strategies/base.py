@@ -25,9 +25,20 @@ FloatArray = npt.NDArray[np.float64]
 IntArray = npt.NDArray[np.int64]
 
 
+class CandleSource(Protocol):
+    """Closed candles of any symbol and timeframe the market serves, as of one candle close."""
+
+    def __call__(self, symbol: str, timeframe: str, limit: int, /) -> Sequence[Candle]: ...
+
+
 @dataclass(frozen=True, slots=True)
 class StrategyView:
-    """One symbol at one candle close: recent closed candles (oldest first, the last one just closed)."""
+    """One symbol at one candle close: recent closed candles (oldest first, the last one just closed).
+
+    ``symbols``: every symbol the strategy trades (its basket, in config order); :meth:`closed` reads
+    the closed candles of any of them, or of a longer timeframe, as of the same close — never a
+    candle still forming, never a later one.
+    """
 
     symbol: str
     timeframe: str
@@ -35,12 +46,27 @@ class StrategyView:
     position: Position | None
     rules: MarketRules
     now: datetime
+    symbols: tuple[str, ...] = ()
+    source: CandleSource | None = None
+
+    def closed(
+        self, symbol: str | None = None, *, timeframe: str | None = None, limit: int
+    ) -> Sequence[Candle]:
+        """Up to ``limit`` closed candles (oldest first) of ``symbol`` (default: this one) on
+        ``timeframe`` (default: the strategy's), as of this view's close."""
+        symbol = symbol or self.symbol
+        timeframe = timeframe or self.timeframe
+        if self.source is None:
+            if symbol != self.symbol or timeframe != self.timeframe:
+                raise ValueError(f"this view holds {self.symbol} {self.timeframe} only")
+            return self.candles[-limit:] if limit > 0 else self.candles[:0]
+        return self.source(symbol, timeframe, limit)
 
 
 class Strategy(Protocol):
     name: str
     timeframe: str
-    warmup: int  # how many closed candles on_candles needs to decide
+    warmup: int  # how many closed candles of its own symbol and timeframe on_candles needs to decide
 
     def on_candles(self, view: StrategyView) -> list[OrderIntent]: ...
 

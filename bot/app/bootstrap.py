@@ -34,7 +34,6 @@ from bot.logs import get_logger
 from risk.chain import RiskChain
 from risk.factory import build_chain
 from strategies.base import Strategy
-from strategies.registry import build_strategy
 
 if TYPE_CHECKING:  # ccxt loads only for a real exchange
     from bot.adapters.exchange.request_stats import RequestStats
@@ -139,9 +138,7 @@ def build_app(
         BatchedAuditStore(url, venue=settings.venue) if backtest else SqlAuditStore(url, venue=settings.venue)
     )
     if strategies is None:
-        strategies = [
-            build_strategy(s.kind, s.name, s.timeframe, s.params.model_dump()) for s in settings.strategies
-        ]
+        strategies = [s.build() for s in settings.strategies]
     if market is None:
         return _build_exchange_app(settings, store, strategies)
     timeline = market.timeline()

@@ -20,11 +20,12 @@ from bot.core.mark_prices import Marks
 from bot.core.ports import Ports, RunScope
 from bot.core.positions import PositionBook
 from bot.core.reconcile import Reconciler
+from bot.core.strategy_guard import StrategyGuard
 from bot.core.trading_control import TradingControl
 from bot.core.venue_health import VenueHealth
 from bot.core.venue_sync import VenueSync
 from bot.core.wake_conditions import QuietMark, QuietWatch
-from bot.domain import Balance, EquitySnapshot, Position, TradingState, make_intent_id, timeframe_ms
+from bot.domain import Balance, Candle, EquitySnapshot, Position, TradingState, make_intent_id, timeframe_ms
 from bot.domain.clock import datetime_to_ms, ms_to_datetime
 from bot.logs import get_logger
 from risk.chain import RiskChain
@@ -56,6 +57,7 @@ class Engine:
         self._executor = executor
         self._book = book
         self._control = control
+        self._guard = StrategyGuard()
         timeframes: dict[str, list[str]] = {}
         for strategy in self._strategies:
             for symbol in symbols_for[strategy.name]:
@@ -166,8 +168,15 @@ class Engine:
             return  # a gap in the data: never decide on an old candle
         if len(candles) < strategy.warmup:
             return
-        view = StrategyView(symbol, strategy.timeframe, candles, self._book.position(symbol), rules, now)
-        intents = strategy.on_candles(view)
+        market = self._ports.market
+
+        def source(of: str, timeframe: str, limit: int) -> Sequence[Candle]:
+            return market.closed_candles(of, timeframe, until_ms=now_ms, limit=limit)
+
+        position = self._book.position(symbol)
+        basket = tuple(self._symbols_for[strategy.name])
+        view = StrategyView(symbol, strategy.timeframe, candles, position, rules, now, basket, source)
+        intents = self._guard.intents(strategy, view)
         wanted = intents and self._intents.needs_volatility
         ratio = volatility_ratio(candle_columns(candles).close) if wanted else None
         for intent in intents:
@@ -183,6 +192,10 @@ class Engine:
 
     def _snapshot(self, now: datetime) -> None:
         self._record_equity(now, *self._equity())
+
+    def disabled_strategies(self) -> dict[str, str]:
+        """Strategies disabled for this run by a failure of their own: name -> why (file and line)."""
+        return dict(self._guard.disabled)
 
     def open_positions(self) -> dict[str, Position]:
         """The open positions now (a copy: what the HTTP API shows, read from its own thread)."""

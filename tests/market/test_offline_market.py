@@ -64,11 +64,6 @@ def test_closed_candles_never_include_a_forming_candle(until: int, limit: int) -
     assert [c.open_time for c in closed] == every_closed[max(0, len(every_closed) - limit) :]
 
 
-def test_other_timeframes_are_refused_naming_the_allowed_one() -> None:
-    with pytest.raises(ValueError, match=r"timeframe '5m' is not served.*allowed: '1m'"):
-        _market(GAPPY).closed_candles("BTC/USDT", "5m", until_ms=T0 + 10 * MINUTE, limit=1)
-
-
 def test_unknown_symbol_is_refused_naming_the_known_ones() -> None:
     with pytest.raises(ValueError, match=r"unknown symbol 'ETH/USDT'; this market has: BTC/USDT"):
         _market(GAPPY).current_price("ETH/USDT", T0)

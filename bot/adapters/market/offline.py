@@ -11,6 +11,7 @@ from collections.abc import Mapping, Sequence
 
 import numpy as np
 
+from bot.adapters.market.resample import resample
 from bot.adapters.market.window import CandleCache, CandleWindow
 from bot.domain import Candle, MarketRules, timeframe_ms
 from bot.domain.series import CandleSeries, IntArray
@@ -53,6 +54,7 @@ class OfflineMarket:
         # at every tick); vectorised strategies read a window's numpy columns and build none.
         self._candles: dict[str, CandleCache] = {s: CandleCache(one) for s, one in self._series.items()}
         self._timeline: IntArray | None = None
+        self._longer: dict[tuple[str, str], tuple[CandleSeries, CandleCache] | None] = {}
 
     # --- MarketData ---------------------------------------------------------------------------
 
@@ -64,17 +66,30 @@ class OfflineMarket:
         return self._rules[symbol]
 
     def closed_candles(self, symbol: str, timeframe: str, *, until_ms: int, limit: int) -> Sequence[Candle]:
-        """Up to ``limit`` most recent candles with close time <= ``until_ms``, oldest first."""
+        """Up to ``limit`` most recent candles with close time <= ``until_ms``, oldest first.
+
+        A longer ``timeframe`` than the market's is built from its candles (:mod:`.resample`)."""
         self._check_symbol(symbol)
-        if timeframe != self.timeframe:
-            raise ValueError(
-                f"timeframe {timeframe!r} is not served by this offline market; allowed: {self.timeframe!r}"
-            )
         if limit < 0:
             raise ValueError(f"limit must be >= 0, got {limit}")
+        if timeframe != self.timeframe:
+            return self._longer_candles(symbol, timeframe, until_ms, limit)
         opens = self._series[symbol].open_time
         stop = int(np.searchsorted(opens, until_ms - self._step_ms, side="right"))  # closed by until_ms
         return self._window(symbol, max(0, stop - limit), stop)
+
+    def _longer_candles(self, symbol: str, timeframe: str, until_ms: int, limit: int) -> Sequence[Candle]:
+        key = (symbol, timeframe)
+        if key not in self._longer:
+            longer = resample(self._series[symbol], timeframe)
+            self._longer[key] = (longer, CandleCache(longer)) if longer is not None else None
+        found = self._longer[key]
+        if found is None:
+            return ()
+        series, cache = found
+        step = timeframe_ms(timeframe)
+        stop = int(np.searchsorted(series.open_time, until_ms - step, side="right"))
+        return CandleWindow(series, cache, max(0, stop - limit), stop)
 
     def current_price(self, symbol: str, at_ms: int) -> float | None:
         """The open of the candle opening at ``at_ms``, or of the first one after it (a gap); ``None``

@@ -19,7 +19,7 @@ from optuna.distributions import (
 from optuna.trial import BaseTrial
 
 from bot.app.settings import Settings
-from bot.app.settings.strategies import SearchRange
+from bot.app.settings.search import SearchRange
 
 
 class SearchSpaceError(ValueError):

@@ -19,7 +19,7 @@ from pydantic_settings import NoDecode
 from bot.app.settings.errors import ALLOWED_ERROR, MISSING, PROBLEMS_ERROR, ConfigProblem, show_value
 from bot.app.settings.root import Settings
 from bot.app.settings.sources import ENV_DELIMITER, ENV_PREFIX, env_name
-from bot.app.settings.strategies import STRATEGY_KIND_ERROR, STRATEGY_MODELS
+from bot.app.settings.strategies import STRATEGY_KIND_ERROR, STRATEGY_MODELS, USER_TAG, UserStrategySettings
 from bot.app.settings.types import is_model, unwrap
 from bot.domain.secrets import is_secret_key
 
@@ -113,7 +113,7 @@ def problems_from(exc: ValidationError, environ: Mapping[str, str]) -> list[Conf
 def _clean_loc(loc: Sequence[int | str]) -> tuple[int | str, ...]:
     """Drop the tag pydantic inserts for the strategies union (``strategies.0.ma_crossover.params``)."""
     parts = tuple(loc)
-    if len(parts) > 2 and parts[0] == "strategies" and parts[2] in STRATEGY_MODELS:
+    if len(parts) > 2 and parts[0] == "strategies" and (parts[2] in STRATEGY_MODELS or parts[2] == USER_TAG):
         parts = parts[:2] + parts[3:]
     return parts
 
@@ -174,6 +174,8 @@ def _fields_at(raw_loc: tuple[int | str, ...]) -> list[str]:
             current = current.model_fields[part].annotation
         elif part in STRATEGY_MODELS:  # the tag pydantic puts after strategies[i]
             current = STRATEGY_MODELS[part]
+        elif part == USER_TAG:
+            current = UserStrategySettings
         elif typing.get_origin(current) is dict:
             current = typing.get_args(current)[1]
         else:

@@ -47,7 +47,11 @@ def load_settings(
     ignored = frozenset(name.upper() for name in variables + files)
     settings: Settings | None = None
     try:
-        with loading(LoadRequest(toml=data, env=dict(environ), secrets_dir=directory, ignored=ignored)):
+        base_dir = path.resolve().parent if path is not None else None
+        request = LoadRequest(
+            toml=data, env=dict(environ), secrets_dir=directory, ignored=ignored, base_dir=base_dir
+        )
+        with loading(request):
             settings = Settings(**dict(overrides or {}))
     except ValidationError as exc:
         problems.extend(problems_from(exc, environ))

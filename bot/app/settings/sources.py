@@ -56,6 +56,9 @@ class LoadRequest:
     env: Mapping[str, str] = field(default_factory=dict)
     secrets_dir: Path | None = None
     ignored: frozenset[str] = frozenset()  # upper-case names (variables, secret files) that are no setting
+    base_dir: Path | None = (
+        None  # the config file's folder: a strategy's ``kind = "file.py:Class"`` is relative to it
+    )
 
 
 _request: ContextVar[LoadRequest | None] = ContextVar("spotbot_settings_request", default=None)
@@ -69,6 +72,12 @@ def loading(request: LoadRequest) -> Iterator[None]:
         yield
     finally:
         _request.reset(token)
+
+
+def config_dir() -> Path | None:
+    """The folder of the config file being loaded (``None``: no file, or no load in progress)."""
+    request = _request.get()
+    return request.base_dir if request is not None else None
 
 
 class MappingEnvSource(EnvSettingsSource):

@@ -5,30 +5,24 @@ kind's params are declared once, in its strategy's dataclass (default, bounds, d
 :data:`STRATEGY_PARAMS` derives the pydantic table of each (``bot.app.settings.declared``). The tagged union
 that validates ``[[strategies]]`` entries is derived from that, so each entry's ``params`` is checked
 against the right model and an error names ``strategies[0].params.fast``. The bootstrap builds the
-strategy from ``params.model_dump()`` (``strategies.registry.build_strategy``).
+strategy with :meth:`StrategySettings.build`.
 
-An entry's optional ``search`` table (``[strategies.search] fast = {low = 5, high = 50}``) declares the
-ranges ``spotbot optimize`` may try (:class:`SearchRange`); :func:`search_problems` checks each against
-the kind's params model: the key must be a param, the bounds valid values of it, the config's value
-inside. The engine never reads it.
+A user's strategy (``kind = "my_rsi.py:MyRsi"``, ``"pkg.module:Class"`` or an installed entry point:
+:mod:`bot.app.strategy_kinds`) is the union's ``user`` member: its class is loaded while the config is
+validated and ``params`` checked against its ``Params``, so an import error or a bad param is a config
+error naming the key, like a built-in's. ``search`` ranges: :mod:`bot.app.settings.search`.
 """
 
 from __future__ import annotations
 
-import math
-import typing
-from functools import cache
-from typing import TYPE_CHECKING, Annotated, Any, Literal, Union
+from typing import TYPE_CHECKING, Annotated, Any, Union
 
 from pydantic import (
+    BaseModel,
     Discriminator,
     Field,
-    StrictBool,
-    StrictFloat,
-    StrictInt,
-    StrictStr,
+    PrivateAttr,
     Tag,
-    TypeAdapter,
     ValidationError,
     create_model,
     model_validator,
@@ -36,131 +30,20 @@ from pydantic import (
 
 from bot.app.settings.declared import settings_model
 from bot.app.settings.errors import ConfigProblem, problems_error, show_value
+from bot.app.settings.search import SearchRange, search_problems
+from bot.app.settings.sources import config_dir
 from bot.app.settings.types import Section, StrategyName, Symbol, Timeframe
-from strategies.registry import STRATEGIES
+from bot.app.strategy_kinds import FORMS, NoParams, StrategyLoadError, is_user_kind, resolve_kind
+from strategies.base import Strategy
+from strategies.registry import STRATEGIES, StrategyKind
 
 DEFAULT_KIND = "ma_crossover"
 STRATEGY_KIND_ERROR = "spotbot_strategy_kind"
+USER_TAG = "user"  # the union's tag of every user strategy (a file, a module, an entry point)
 
 
 class StrategyParams(Section):
     """Base of every strategy kind's parameters."""
-
-
-Number = StrictInt | StrictFloat
-Choice = StrictBool | StrictInt | StrictFloat | StrictStr
-
-
-class SearchRange(Section):
-    """``spotbot optimize``: the values one param may take, ``{low, high[, step][, log]}`` or ``{choices}``.
-
-    ``low``/``high`` are inclusive; an int param searches ints (``step`` an int, default 1), a float
-    param floats (``step`` optional; ``log = true`` samples on a log scale, low > 0, without step).
-    """
-
-    low: Number | None = Field(None, description="Smallest value tried (inclusive).")
-    high: Number | None = Field(None, description="Largest value tried (inclusive).")
-    step: Number | None = Field(None, gt=0, description="Grid step from low (optional).")
-    log: bool = Field(False, description="Sample on a log scale (low > 0; not with step).")
-    choices: tuple[Choice, ...] | None = Field(None, min_length=1, description="Values tried, as a list.")
-
-
-@cache
-def _field_adapter(model: type[StrategyParams], name: str) -> TypeAdapter[Any]:
-    info = model.model_fields[name]
-    return TypeAdapter(Annotated[info.annotation, info])  # type: ignore[arg-type]  # type + bounds
-
-
-def _kind_of_param(model: type[StrategyParams], name: str) -> str:
-    annotation = model.model_fields[name].annotation
-    if typing.get_origin(annotation) is Literal or annotation is bool:
-        return "choice"
-    return "int" if annotation is int else "float"
-
-
-def _range_problems(
-    model: type[StrategyParams], name: str, rng: SearchRange, current: Any
-) -> list[ConfigProblem]:
-    where = f"search.{name}"
-    kind = _kind_of_param(model, name)
-    if rng.choices is not None:
-        if rng.low is not None or rng.high is not None or rng.step is not None or rng.log:
-            return [ConfigProblem(where, "(a table)", "either choices = [...] or low/high, not both")]
-        return _choice_problems(model, name, rng.choices, current)
-    if kind == "choice":
-        return [ConfigProblem(where, "(a table)", "choices = [...] (a categorical param)")]
-    if rng.low is None or rng.high is None:
-        missing = "low" if rng.low is None else "high"
-        return [ConfigProblem(f"{where}.{missing}", "(missing)", "required with a numeric range")]
-    if kind == "int":
-        not_ints = [
-            ConfigProblem(f"{where}.{key}", show_value(value), f"an integer ({name} is)")
-            for key, value in (("low", rng.low), ("high", rng.high), ("step", rng.step))
-            if value is not None and not isinstance(value, int)
-        ]
-        if not_ints:
-            return not_ints
-    problems = _bound_problems(model, name, {f"{where}.low": rng.low, f"{where}.high": rng.high})
-    return problems or _numeric_problems(name, rng, rng.low, rng.high, current)
-
-
-def _bound_problems(model: type[StrategyParams], name: str, values: dict[str, Any]) -> list[ConfigProblem]:
-    """Each value must itself be a valid value of the param (its type and bounds)."""
-    adapter = _field_adapter(model, name)
-    problems = []
-    for key, value in values.items():
-        try:
-            adapter.validate_python(value)
-        except ValidationError as exc:
-            message = exc.errors(include_url=False)[0]["msg"]
-            allowed = f"a valid {name}: {message[:1].lower()}{message[1:]}"
-            problems.append(ConfigProblem(key, show_value(value), allowed))
-    return problems
-
-
-def _choice_problems(
-    model: type[StrategyParams], name: str, choices: tuple[Any, ...], current: Any
-) -> list[ConfigProblem]:
-    keys = {f"search.{name}.choices[{i}]": value for i, value in enumerate(choices)}
-    problems = _bound_problems(model, name, keys)
-    if not problems and current not in choices:
-        problems.append(ConfigProblem(f"params.{name}", show_value(current), f"one of search.{name}.choices"))
-    return problems
-
-
-def _numeric_problems(
-    name: str, rng: SearchRange, low: float, high: float, current: Any
-) -> list[ConfigProblem]:
-    where = f"search.{name}"
-    if not low < high:
-        return [ConfigProblem(f"{where}.high", show_value(high), f"greater than low ({low})")]
-    if rng.log and (rng.step is not None or low <= 0):
-        return [ConfigProblem(f"{where}.log", "true", "only with low > 0 and without step")]
-    if not low <= current <= high:
-        allowed = f"within search.{name} [{low}, {high}] (the search starts from the config's value)"
-        return [ConfigProblem(f"params.{name}", show_value(current), allowed)]
-    if rng.step is not None and not _on_grid(current - low, float(rng.step)):
-        allowed = f"on the search grid low + k × step ({low} + k × {rng.step})"
-        return [ConfigProblem(f"params.{name}", show_value(current), allowed)]
-    return []
-
-
-def _on_grid(offset: float, step: float) -> bool:
-    k = round(offset / step)
-    return math.isclose(k * step, offset, rel_tol=1e-9, abs_tol=1e-12)
-
-
-def search_problems(kind: str, params: StrategyParams, search: dict[str, SearchRange]) -> list[ConfigProblem]:
-    """What is wrong with a strategy's ``search`` table: unknown params, bad bounds, the value outside."""
-    model = type(params)
-    problems: list[ConfigProblem] = []
-    for name, rng in search.items():
-        if name not in model.model_fields:
-            allowed = f"a parameter of {kind}: {', '.join(model.model_fields)}"
-            problems.append(ConfigProblem(f"search.{name}", "(a table)", allowed))
-            continue
-        problems.extend(_range_problems(model, name, rng, getattr(params, name)))
-    return problems
 
 
 def _params_model(kind: str, declared: type[Any]) -> type[StrategyParams]:
@@ -200,6 +83,18 @@ class StrategySettings(Section):
             raise problems_error(problems)
         return self
 
+    def strategy_kind(self) -> StrategyKind:
+        """The kind's params type and constructor."""
+        return STRATEGIES[self.kind]
+
+    def build(self) -> Strategy:
+        """The strategy this entry configures (its params checked once more by the kind's own type)."""
+        kind = self.strategy_kind()
+        params = self.params.model_dump()
+        return kind.build(
+            self.name, self.timeframe, None if kind.params is NoParams else kind.params(**params)
+        )
+
 
 def _strategy_model(kind: str, params: type[StrategyParams]) -> type[StrategySettings]:
     name = "".join(part.title() for part in kind.split("_")) + "Strategy"
@@ -215,22 +110,100 @@ STRATEGY_MODELS: dict[str, type[StrategySettings]] = {
 }
 
 
+class UserStrategySettings(StrategySettings):
+    """A ``[[strategies]]`` entry whose kind is a user's strategy (:mod:`bot.app.strategy_kinds`): the
+    class is loaded while the config is validated, and ``params`` validated against its ``Params``."""
+
+    params: Any = Field(default_factory=dict, description="The strategy's Params.")
+    _kind: StrategyKind | None = PrivateAttr(None)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _load_kind(cls, data: Any) -> Any:
+        if not isinstance(data, dict) or not isinstance(data.get("kind"), str):
+            return data
+        try:
+            kind = resolve_kind(data["kind"], config_dir())
+        except StrategyLoadError as exc:
+            raise problems_error([ConfigProblem("kind", show_value(data["kind"]), exc.reason)]) from None
+        model = user_params_model(data["kind"], kind.params)
+        raw = data.get("params", {})
+        if isinstance(raw, model):
+            return data
+        if not isinstance(raw, dict):
+            raise problems_error([ConfigProblem("params", show_value(raw), "a table")])
+        try:
+            params = model.model_validate(raw)
+        except ValidationError as exc:
+            raise problems_error([_param_problem(error) for error in exc.errors(include_url=False)]) from None
+        return {**data, "params": params}
+
+    @model_validator(mode="after")
+    def _keep_kind(self) -> UserStrategySettings:
+        self._kind = resolve_kind(self.kind, config_dir())  # loaded above: cached
+        return self
+
+    def strategy_kind(self) -> StrategyKind:
+        return self._kind if self._kind is not None else resolve_kind(self.kind, config_dir())
+
+
+_USER_PARAMS: dict[tuple[str, type[Any]], type[BaseModel]] = {}
+
+
+def user_params_model(kind: str, params: type[Any]) -> type[BaseModel]:
+    """The settings table of a user strategy's ``Params`` (made once per class): unknown keys are
+    errors, values frozen."""
+    key = (kind, params)
+    if key not in _USER_PARAMS:
+        _USER_PARAMS[key] = _user_params_model(kind, params)
+    return _USER_PARAMS[key]
+
+
+def _user_params_model(kind: str, params: type[Any]) -> type[BaseModel]:
+    if params is NoParams:
+        return create_model("NoParams", __base__=StrategyParams)
+    if issubclass(params, BaseModel):
+        config = {**params.model_config, "extra": "forbid", "frozen": True}
+        return type(params.__name__, (params,), {"model_config": config, "__module__": params.__module__})
+    return _params_model(kind, params)
+
+
+def _param_problem(error: Any) -> ConfigProblem:
+    key = ".".join(["params", *(str(part) for part in error["loc"])])
+    if error["type"] == "extra_forbidden":
+        return ConfigProblem(key, show_value(error["input"]), "unknown key: extra keys are not allowed here")
+    if error["type"] == "missing":
+        return ConfigProblem(key, "(missing)", "required")
+    message = str(error["msg"])
+    return ConfigProblem(key, show_value(error["input"]), message[:1].lower() + message[1:])
+
+
 def _kind_of(value: Any) -> str | None:
-    if isinstance(value, dict):
-        kind = value.get("kind", DEFAULT_KIND)
-        return kind if isinstance(kind, str) else None
-    return getattr(value, "kind", None)
+    kind = value.get("kind", DEFAULT_KIND) if isinstance(value, dict) else getattr(value, "kind", None)
+    if not isinstance(kind, str):
+        return None
+    return USER_TAG if kind not in STRATEGY_MODELS and is_user_kind(kind) else kind
 
 
 if TYPE_CHECKING:
     AnyStrategy = StrategySettings
 else:
     AnyStrategy = Annotated[
-        Union[tuple(Annotated[model, Tag(kind)] for kind, model in STRATEGY_MODELS.items())],  # noqa: UP007
+        Union[  # noqa: UP007
+            tuple(
+                (
+                    *(Annotated[model, Tag(kind)] for kind, model in STRATEGY_MODELS.items()),
+                    Annotated[UserStrategySettings, Tag(USER_TAG)],
+                )
+            )
+        ],
         Discriminator(
             _kind_of,
             custom_error_type=STRATEGY_KIND_ERROR,
-            custom_error_message="one of {kinds}",
-            custom_error_context={"kinds": ", ".join(STRATEGY_PARAMS)},
+            custom_error_message="one of {kinds}, or {forms}",
+            custom_error_context={
+                "kinds": ", ".join(STRATEGY_PARAMS),
+                "forms": FORMS.removeprefix("a built-in kind, "),
+            },
         ),
     ]
