@@ -12,6 +12,7 @@ from typing import Any
 
 from strategies.base import Strategy
 from strategies.ma_crossover import MaCrossover, MaCrossoverParams
+from strategies.rsi import Rsi, RsiParams
 
 
 @dataclass(frozen=True, slots=True)
@@ -22,6 +23,7 @@ class StrategyKind:
 
 STRATEGIES: dict[str, StrategyKind] = {
     "ma_crossover": StrategyKind(MaCrossoverParams, MaCrossover),
+    "rsi": StrategyKind(RsiParams, Rsi),
 }
 
 
