@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from strategies.base import Strategy
+from strategies.donchian import Donchian, DonchianParams
 from strategies.ma_crossover import MaCrossover, MaCrossoverParams
 from strategies.rsi import Rsi, RsiParams
 
@@ -24,6 +25,7 @@ class StrategyKind:
 STRATEGIES: dict[str, StrategyKind] = {
     "ma_crossover": StrategyKind(MaCrossoverParams, MaCrossover),
     "rsi": StrategyKind(RsiParams, Rsi),
+    "donchian": StrategyKind(DonchianParams, Donchian),
 }
 
 
