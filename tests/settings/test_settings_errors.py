@@ -140,7 +140,7 @@ def test_strategy_errors_name_the_entry(tmp_path: Path, secrets_dir: Path) -> No
         symbols = ["BTC/USDT"]
         [[strategies]]
         name = "one"
-        kind = "grid"
+        kind = "martingale"
         [[strategies]]
         name = "two"
         symbols = ["ETH/USDT"]
@@ -154,7 +154,7 @@ def test_strategy_errors_name_the_entry(tmp_path: Path, secrets_dir: Path) -> No
     )
 
     assert "one of ma_crossover" in _problem(error, "strategies[0].kind")
-    assert "'grid'" in _problem(error, "strategies[0].kind")
+    assert "'martingale'" in _problem(error, "strategies[0].kind")
     assert "greater than fast (30)" in _problem(error, "strategies[2].params.slow")
 
 
