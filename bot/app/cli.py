@@ -1,5 +1,5 @@
 """The ``spotbot`` command line: run, report, halt, resume, backtest, optimize, download, config check,
-db upgrade."""
+db upgrade, strategies list/new."""
 
 from __future__ import annotations
 
@@ -19,6 +19,7 @@ from bot import __version__
 from bot.app.backtest.cli import backtest_command
 from bot.app.exits import one_line_errors
 from bot.app.optimize.cli import optimize_command
+from bot.app.strategies_cli import strategies_app
 
 if TYPE_CHECKING:  # the heavy modules load in the command that needs them: `spotbot --help` stays quick
     from bot.adapters.audit.lease import DaemonLease
@@ -40,6 +41,7 @@ config_app = typer.Typer(help="Inspect configuration files.", no_args_is_help=Tr
 db_app = typer.Typer(help="Manage the audit database.", no_args_is_help=True, rich_markup_mode=None)
 app.add_typer(config_app, name="config")
 app.add_typer(db_app, name="db")
+app.add_typer(strategies_app, name="strategies")
 
 ConfigOption = Annotated[
     Path | None,
