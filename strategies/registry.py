@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from strategies.base import Strategy
+from strategies.bollinger import Bollinger, BollingerParams
 from strategies.donchian import Donchian, DonchianParams
 from strategies.ma_crossover import MaCrossover, MaCrossoverParams
 from strategies.rsi import Rsi, RsiParams
@@ -25,6 +26,7 @@ class StrategyKind:
 STRATEGIES: dict[str, StrategyKind] = {
     "ma_crossover": StrategyKind(MaCrossoverParams, MaCrossover),
     "rsi": StrategyKind(RsiParams, Rsi),
+    "bollinger": StrategyKind(BollingerParams, Bollinger),
     "donchian": StrategyKind(DonchianParams, Donchian),
 }
 
