@@ -254,3 +254,20 @@ def test_the_shipped_btc_pairs_example_backtests_the_shared_candles(
                             "--to", "2018-01-13", "--out", str(tmp_path / "out"))  # fmt: skip
     assert code == 0, output
     assert set(load_result(tmp_path / "out")["per_symbol"]) <= {"ETH/BTC", "LTC/BTC"}
+
+
+def test_the_default_config_on_btc_quoted_candles_says_which_configs_fit_not_which_keys_it_never_touched(
+    tmp_path: Path, shared_data: Path
+) -> None:
+    files = ("--data", str(shared_data / "ETH_BTC-5m.csv"), "--data", str(shared_data / "LTC_BTC-5m.csv"))
+    code, output = backtest(
+        "--config",
+        str(Path(__file__).resolve().parents[2] / "config" / "paper.toml"),
+        *files,
+        "--out",
+        str(tmp_path / "bt"),
+    )
+    assert code == 2
+    assert "start_prices" not in output, "the sim source's keys do not matter to a csv backtest"
+    assert "quoted in BTC" in output and "trades in USDT" in output
+    assert "config/btc-pairs.example.toml" in output

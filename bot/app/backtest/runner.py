@@ -27,7 +27,7 @@ from bot.app.backtest.event_replay import event_replay
 from bot.app.backtest.metrics import BacktestMetrics, compute_metrics
 from bot.app.bootstrap import App, build_app, build_market, finish_app
 from bot.app.reporting import RunReport
-from bot.app.settings import Settings, load_settings
+from bot.app.settings import ConfigError, Settings, load_settings
 from bot.domain import TIMEFRAME_SECONDS
 from bot.domain.series import IntArray
 
@@ -58,10 +58,16 @@ def data_overrides(
     if not data:
         return None, {}
     explicit = all(path.is_file() for path in data)
-    # Files given one by one name the symbols: the config's own market.symbols (which may not even fit
-    # its quote currency, as the defaults) must not be required to be valid first.
-    named = {"market": {"symbols": [symbol_of_file(path)[0] for path in data]}} if explicit else None
-    settings = load_settings(config, env=env, overrides=named)
+    # Files given one by one name the symbols and make the source csv: the config's own market.symbols
+    # and what only its sim source reads (start prices) must not be required to be valid first.
+    named = None
+    if explicit:
+        by_symbol = {symbol_of_file(path)[0]: str(path) for path in data}
+        named = {"market": {"symbols": list(by_symbol), "source": "csv", "csv": {"files": by_symbol}}}
+    try:
+        settings = load_settings(config, env=env, overrides=named)
+    except ConfigError as exc:
+        raise _other_quote(exc, config, data) or exc from None
     files = resolve_data(data, settings.market.symbols, settings.market.timeframe)
     market: dict[str, Any] = {
         "source": "csv",
@@ -70,6 +76,21 @@ def data_overrides(
     if files.explicit:
         market["symbols"] = list(files.files)
     return files, {"market": market}
+
+
+def _other_quote(exc: ConfigError, config: Path, data: Sequence[Path]) -> DataError | None:
+    """The one fix for candles quoted in another currency than the config's: a config made for them."""
+    wrong_quote = "a symbol quoted in bot.quote_currency"
+    if not exc.problems or not all(p.allowed.startswith(wrong_quote) for p in exc.problems):
+        return None
+    quotes = sorted({symbol_of_file(path)[0].split("/")[1] for path in data})
+    ours = exc.problems[0].allowed.removeprefix(wrong_quote).strip(" ()")
+    return DataError(
+        f"--data: the candles are quoted in {', '.join(quotes)} and {config} trades in {ours}; use a "
+        f"config made for {'/'.join(quotes)} markets (config/btc-pairs.example.toml and "
+        f"config/strategies/*.toml run on BTC-quoted candles as they are) or set bot.quote_currency, "
+        f"bot.starting_balances and market.rules.min_notional for them"
+    )
 
 
 def check_replayable(config: Path, settings: Settings) -> None:
