@@ -6,20 +6,23 @@ The order (``risk.factory.build_chain`` builds it from ``RiskLimits``; guard nam
 2. circuit breakers (``risk.breakers``): ``DailyLossBreaker`` [daily_loss], ``DrawdownBreaker``
    [drawdown], ``LossStreakBreaker`` [loss_streak], ``TradesPerDayBreaker`` [trades_per_day],
    ``SymbolCooldown`` [symbol_cooldown]
-3. sanity (``risk.sanity``): ``StaleDataGuard`` [stale_data], ``PriceBandGuard`` [price_band]
-4. ``MandatoryStopGuard`` [mandatory_stop]: an entry carries a stop below its price, not too far away
-5. ``RiskPositionSizer`` [position_sizer]: quantity = equity x risk per trade / worst-case loss per unit
-6. caps that resize down: ``MaxNotionalGuard`` [max_notional], ``GrossExposureGuard`` [gross_exposure],
-   ``ConcentrationGuard`` [concentration], ``MaxOpenPositionsGuard`` [max_open_positions]
-7. ``SpotBalanceGuard`` [spot_balance]: fits the free quote balance; exchange-valid price, step, notional
+3. ``RegimeGuard`` [regime] (``risk.regime_guard``; only with ``[regime]`` configured): a gated
+   strategy's entries pass only in the market regime its gate allows
+4. sanity (``risk.sanity``): ``StaleDataGuard`` [stale_data], ``PriceBandGuard`` [price_band]
+5. ``MandatoryStopGuard`` [mandatory_stop]: an entry carries a stop below its price, not too far away
+6. ``RiskPositionSizer`` [position_sizer]: quantity = equity x risk per trade / worst-case loss per unit
+7. caps that resize down: ``VolatilityScaler`` [volatility_target], ``MaxNotionalGuard`` [max_notional],
+   ``GrossExposureGuard`` [gross_exposure], ``ConcentrationGuard`` [concentration],
+   ``MaxOpenPositionsGuard`` [max_open_positions]
+8. ``SpotBalanceGuard`` [spot_balance]: fits the free quote balance; exchange-valid price, step, notional
 
-Why this order: cheap, state-level denials first (1-2) so a halted or tripped bot does no work and its
-denial names the real cause; data freshness and prices are sanity-checked (3) before anything is
-computed from them; the stop must be valid (4) before sizing uses it (5); caps need a quantity (6) and
-only ever shrink it; and the balance/exchange-validity guard is last (7) because it certifies the
-*final* quantity: nothing may change the quantity after it. Exits pass every guard that could trap a
-position (1-6; the sizer only caps an exit at the position); only the guard that keeps an order
-exchange-valid (7) may stop them.
+Why this order: cheap, state-level denials first (1-3) so a halted or tripped bot, or one waiting for
+its market, does no work and its denial names the real cause; data freshness and prices are
+sanity-checked (4) before anything is computed from them; the stop must be valid (5) before sizing uses
+it (6); caps need a quantity (7) and only ever shrink it; and the balance/exchange-validity guard is
+last (8) because it certifies the *final* quantity: nothing may change the quantity after it. Exits
+pass every guard that could trap a position (1-7; the sizer only caps an exit at the position); only
+the guard that keeps an order exchange-valid (8) may stop them.
 
 Rules the chain enforces, whatever the guards do:
 

@@ -16,6 +16,7 @@ from risk.chain import RiskChain
 from risk.concentration import ConcentrationGuard, MaxOpenPositionsGuard
 from risk.exposure_guard import GrossExposureGuard
 from risk.limits import MAX_LEVERAGE, RiskLimits
+from risk.regime_guard import RegimeGuard
 from risk.sanity import MaxNotionalGuard, PriceBandGuard, StaleDataGuard
 from risk.sizing import RiskPositionSizer
 from risk.stop_guard import MandatoryStopGuard
@@ -23,8 +24,12 @@ from risk.trading_state_guard import TradingStateGuard
 from risk.volatility import VolatilityScaler
 
 
-def build_chain(limits: RiskLimits) -> RiskChain:
-    """The chain every intent passes, from validated limits (order and reasons: ``risk.chain``)."""
+def build_chain(limits: RiskLimits, regime: RegimeGuard | None = None) -> RiskChain:
+    """The chain every intent passes, from validated limits (order and reasons: ``risk.chain``).
+
+    ``regime``: the market regime gate of ``[regime]``, if configured (without it the chain has no
+    ``regime`` guard, and no intent a decision of it).
+    """
     return RiskChain(
         [
             # 1-2. state-level denials first, so a halted or tripped bot does no work
@@ -34,19 +39,21 @@ def build_chain(limits: RiskLimits) -> RiskChain:
             LossStreakBreaker(limits.max_consecutive_losses, limits.loss_cooldown),
             TradesPerDayBreaker(limits.max_trades_per_day),
             SymbolCooldown(limits.symbol_cooldown),
-            # 3. sanity of the data and prices before anything is computed from them
+            # 3. the market regime: as cheap, and a denial that names the market, not a number
+            *([regime] if regime is not None else []),
+            # 4. sanity of the data and prices before anything is computed from them
             StaleDataGuard(limits.stale_after_candles),
             PriceBandGuard(limits.price_band),
-            # 4-5. a valid stop, then sizing from it
+            # 5-6. a valid stop, then sizing from it
             MandatoryStopGuard(limits.max_stop_distance),
             RiskPositionSizer(limits.risk_per_trade, limits.slippage_allowance),
-            # 6. caps that resize down need a quantity
+            # 7. caps that resize down need a quantity
             VolatilityScaler(limits.volatility_target),
             MaxNotionalGuard(limits.max_order_notional),
             GrossExposureGuard(limits.max_leverage),
             ConcentrationGuard(limits.max_asset_fraction),
             MaxOpenPositionsGuard(limits.max_open_positions),
-            # 7. last: certifies the final quantity against the balance and the exchange rules
+            # 8. last: certifies the final quantity against the balance and the exchange rules
             SpotBalanceGuard(market_slippage=limits.slippage_allowance),
         ]
     )

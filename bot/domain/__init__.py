@@ -37,6 +37,7 @@ from bot.domain.orders import (
     make_intent_id,
 )
 from bot.domain.portfolio import Balance, EquitySnapshot, KeyPermissions, Position
+from bot.domain.regime import Regime, RegimeSpec, Season, Trend
 from bot.domain.risk import AccountState, RiskContext, RiskDecision, TradingState, TradingStatus, Verdict
 
 __all__ = [
@@ -68,12 +69,16 @@ __all__ = [
     "OrderType",
     "OutcomeUnknown",
     "Position",
+    "Regime",
+    "RegimeSpec",
     "RetryLater",
     "RiskContext",
     "RiskDecision",
+    "Season",
     "Side",
     "TradingState",
     "TradingStatus",
+    "Trend",
     "Verdict",
     "client_order_id_for",
     "decimal_from_float",

@@ -11,6 +11,7 @@ from enum import StrEnum
 from bot.domain.market import MarketRules
 from bot.domain.orders import Order
 from bot.domain.portfolio import Position
+from bot.domain.regime import Regime
 
 
 class Verdict(StrEnum):
@@ -82,3 +83,4 @@ class RiskContext:
     last_candle_close: datetime | None = None  # close time of the newest candle of the intent's symbol
     timeframe_seconds: int = 0  # the intent's strategy timeframe (0: unknown)
     volatility_ratio: Decimal | None = None  # recent / usual volatility of the symbol (None: unknown)
+    regime: Regime | None = None  # the market regime, for entries when [regime] is configured
