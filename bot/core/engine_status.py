@@ -7,6 +7,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
 
+from bot.domain import Regime
+
 ZERO = Decimal(0)
 
 
@@ -30,3 +32,4 @@ class EngineStatus:
     last_event: str = ""
     trading_state: str = "active"
     exchange_ok: bool = True
+    regime: Regime | None = None  # the market regime at the latest entry decided ([regime] configured)

@@ -4,6 +4,11 @@ really be sent, judged by the whole risk chain, recorded with every decision, th
 DESIGN invariant 1: nothing reaches the executor without passing the chain, and a denial is data (the
 intent and its decisions are stored, nothing is sent). The engine calls :meth:`IntentPipeline.decide` for
 every intent a strategy returns and :meth:`IntentPipeline.flatten` for ``spotbot halt --flatten``.
+
+The market regime (``[regime]``, :mod:`bot.core.regime`) is computed here, for entries only, and put in
+the guards' context: the chain's ``regime`` guard carries how it is computed (its ``RegimeSpec``), so
+the regime exists exactly when a guard judges by it, and the engine needs no wiring of its own. The
+latest one computed is shown in :class:`EngineStatus` (the API's status, ``/metrics``).
 """
 
 from __future__ import annotations
@@ -16,12 +21,14 @@ from bot.core.execution import OrderExecutor
 from bot.core.mark_prices import Marks
 from bot.core.ports import Ports, RunScope
 from bot.core.positions import PositionBook
+from bot.core.regime import RegimeWatch
 from bot.core.trading_control import TradingControl
 from bot.core.venue_sync import VenueSync
-from bot.domain import IntentKind, OrderIntent, OrderType, RiskContext, Side, Verdict, make_intent_id
+from bot.domain import IntentKind, OrderIntent, OrderType, Regime, RiskContext, Side, Verdict, make_intent_id
 from bot.domain.clock import datetime_to_ms, ms_to_datetime
 from bot.logs import get_logger
 from risk.chain import RiskChain
+from risk.regime_guard import RegimeGuard
 
 log = get_logger(__name__)
 ZERO = Decimal(0)
@@ -50,6 +57,8 @@ class IntentPipeline:
         self._marks = marks
         self._status = status
         self._venue = venue  # takes in what the venue did (an order may fill on arrival)
+        gate = next((g for g in chain.guards if isinstance(g, RegimeGuard)), None)
+        self._regime = RegimeWatch(ports.market, gate.spec) if gate is not None else None
 
     @property
     def needs_volatility(self) -> bool:
@@ -61,7 +70,8 @@ class IntentPipeline:
     ) -> None:
         # The chain must judge the order that will really be sent (e.g. a market entry's slippage).
         intent = self._executor.shape(intent, self._ports.market.rules(intent.symbol))
-        ctx = self.risk_context(intent.symbol, now, timeframe_seconds, vol_ratio)
+        regime = self.regime(now) if intent.kind is IntentKind.ENTRY else None
+        ctx = self.risk_context(intent.symbol, now, timeframe_seconds, vol_ratio, regime=regime)
         result = self._chain.evaluate(intent, ctx)
         if not self._ports.store.record_intent(self._scope.run_id, intent, result.decisions):
             log.info("intent_already_decided", intent_id=intent.intent_id)
@@ -113,8 +123,22 @@ class IntentPipeline:
             )
             self.decide(intent, now, 0)
 
+    def regime(self, now: datetime) -> Regime | None:
+        """The market regime as of now's close (None without ``[regime]``); shown in the status."""
+        if self._regime is None:
+            return None
+        regime = self._regime.at(now)
+        self._status.regime = regime
+        return regime
+
     def risk_context(
-        self, symbol: str, now: datetime, timeframe_seconds: int, vol_ratio: Decimal | None = None
+        self,
+        symbol: str,
+        now: datetime,
+        timeframe_seconds: int,
+        vol_ratio: Decimal | None = None,
+        *,
+        regime: Regime | None = None,
     ) -> RiskContext:
         """Everything the guards may look at for an intent on ``symbol``, as of now."""
         balances = self._ports.broker.balances()
@@ -136,4 +160,5 @@ class IntentPipeline:
             last_candle_close=ms_to_datetime(last_close) if last_close is not None else None,
             timeframe_seconds=timeframe_seconds,
             volatility_ratio=vol_ratio,
+            regime=regime,
         )
