@@ -84,7 +84,8 @@ def build_market(settings: Settings, window: tuple[int | None, int | None] | Non
 
 
 def build_risk_chain(settings: Settings) -> RiskChain:
-    return build_chain(risk_limits(settings))
+    regime = settings.regime  # [regime]: the market regime gate, its spec read by the intent pipeline
+    return build_chain(risk_limits(settings), regime.guard(settings.market.timeframe) if regime else None)
 
 
 def build_policy(settings: Settings) -> ExecutionPolicy:

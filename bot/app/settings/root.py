@@ -19,6 +19,7 @@ from bot.app.settings.models import (
     split_symbols_input,
     url_password,
 )
+from bot.app.settings.regime import RegimeSettings, regime_problems
 from bot.app.settings.sources import ENV_DELIMITER, ENV_PREFIX, build_sources, env_name
 from bot.app.settings.strategies import DEFAULT_KIND, AnyStrategy
 from bot.app.settings.trading import ExecutionSettings, RiskSettings, RiskTable
@@ -70,6 +71,9 @@ class Settings(BaseSettings):
     logging: LoggingSettings = Field(default_factory=LoggingSettings, description="Log level, format, file.")
     api: ApiSettings = Field(default_factory=ApiSettings, description="The HTTP API served by the daemon.")
     notify: NotifySettings = Field(default_factory=NotifySettings, description="Alerts (apprise).")
+    regime: RegimeSettings | None = Field(
+        None, description="Market regime filter gating entries per strategy."
+    )
 
     @classmethod
     def settings_customise_sources(
@@ -107,6 +111,13 @@ class Settings(BaseSettings):
     @model_validator(mode="after")
     def _consistent(self) -> Settings:
         problems = self._live_problems() + self._symbol_problems() + self._strategy_problems()
+        problems += regime_problems(
+            self.regime,
+            strategies=[s.name for s in self.strategies],
+            market_symbols=self.market.symbols,
+            market_timeframe=self.market.timeframe,
+            offline=self.market.source in OFFLINE_SOURCES,
+        )
         if self.notify.urls and self.logging.level in ("ERROR", "CRITICAL"):
             # the alerts are picked from the log, and trading state changes are logged at WARNING
             allowed = "WARNING or lower while notify.urls is set (alerts come from the log's events)"
