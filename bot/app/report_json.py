@@ -8,7 +8,7 @@ from typing import Any, overload
 
 from bot.app.reporting import RunReport
 from bot.core.positions import Trade
-from bot.domain import Fill, Order, Position, RiskDecision
+from bot.domain import Fill, Order, Position, Regime, RiskDecision
 from bot.domain.records import RunRecord, TradingStateEvent
 
 
@@ -33,6 +33,36 @@ def trading_state_json(event: TradingStateEvent | None) -> dict[str, Any] | None
     }
 
 
+def regime_decision_json(decision: RiskDecision | None) -> dict[str, Any] | None:
+    """The market regime as the latest ``regime`` decision recorded it: ``{at, verdict, reason, detail}``
+    (the detail names the season, index, counts and trend); None without one."""
+    if decision is None:
+        return None
+    return {
+        "at": decision.decided_at.isoformat(),
+        "verdict": decision.verdict.value,
+        "reason": decision.reason,
+        "detail": decision.detail,
+    }
+
+
+def regime_json(regime: Regime | None) -> dict[str, Any] | None:
+    """The running engine's latest regime: ``{at, season, index, alts_counted, alts_beating, basket_size,
+    btc_trend, detail}``; None before its first entry (or without ``[regime]``)."""
+    if regime is None:
+        return None
+    return {
+        "at": regime.computed_at.isoformat(),
+        "season": regime.season.value,
+        "index": round(regime.index, 6) if regime.index is not None else None,
+        "alts_counted": regime.alts_counted,
+        "alts_beating": regime.alts_beating,
+        "basket_size": regime.basket_size,
+        "btc_trend": regime.btc_trend.value if regime.btc_trend is not None else None,
+        "detail": regime.describe(),
+    }
+
+
 def report_to_json(report: RunReport) -> dict[str, Any]:
     """The documented JSON shape of ``spotbot report --json`` (see README: "Report JSON")."""
     return {
@@ -52,6 +82,7 @@ def report_to_json(report: RunReport) -> dict[str, Any]:
             "max_drawdown": decimal_text(report.max_drawdown),
         },
         "trading_state": trading_state_json(report.trading_state),
+        "regime": regime_decision_json(report.regime),
         "risk": {
             "intents": report.outcomes.total,
             "approved": report.outcomes.approved,

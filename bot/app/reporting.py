@@ -13,13 +13,24 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from decimal import Decimal
 
+from sqlalchemy import select
+
+from bot.adapters.audit import convert
+from bot.adapters.audit.models import IntentRow, RiskDecisionRow, table_of
 from bot.adapters.audit.store import SqlAuditStore
 from bot.core.positions import Trade
 from bot.core.run_books import balances_from_fills, earlier_runs, run_books
 from bot.domain import EquitySnapshot, Fill, Position, RiskDecision, Verdict
 from bot.domain.records import RunRecord, TradingStateEvent
 
-__all__ = ["IntentOutcomes", "RunReport", "balances_from_fills", "build_report", "intent_outcomes"]
+__all__ = [
+    "IntentOutcomes",
+    "RunReport",
+    "balances_from_fills",
+    "build_report",
+    "intent_outcomes",
+    "latest_regime_decision",
+]
 
 ZERO = Decimal(0)
 
@@ -56,6 +67,7 @@ class RunReport:
     carried_positions: dict[str, Position] = field(default_factory=dict)  # held when the run started
     starting_unrealized_pnl: Decimal = Decimal(0)  # of the carried positions at the run's start
     dust: dict[str, Decimal] = field(default_factory=dict)  # held below the lot step, not traded
+    regime: RiskDecision | None = None  # the run's latest regime guard decision on an entry ([regime])
 
     @property
     def symbols_traded(self) -> list[str]:
@@ -94,6 +106,34 @@ def max_drawdown(snapshots: list[EquitySnapshot]) -> Decimal:
         if peak > 0:
             worst = max(worst, (peak - snap.equity) / peak)
     return worst
+
+
+REGIME_GUARD = "regime"  # risk.regime_guard.RegimeGuard.name
+EXIT_PASSES = "exit_always_passes"  # an exit's decision: no regime computed for it
+
+
+def latest_regime_decision(store: SqlAuditStore, run_id: int) -> RiskDecision | None:
+    """The run's latest ``regime`` decision on an entry (its detail names the regime then), or None.
+
+    One query, without loading the run's other decisions (a backtest holds hundreds of thousands)."""
+    decisions, intents = table_of(RiskDecisionRow), table_of(IntentRow)
+    query = (
+        select(decisions)
+        .join(intents, intents.c.intent_id == decisions.c.intent_id)
+        .where(
+            intents.c.run_id == run_id,
+            decisions.c.guard == REGIME_GUARD,
+            decisions.c.reason != EXIT_PASSES,
+        )
+        .order_by(decisions.c.decided_at.desc(), decisions.c.id.desc())
+        .limit(1)
+    )
+    flush = getattr(store, "flush", None)  # a backtest's write-behind store: its rows first
+    if callable(flush):
+        flush()
+    with store.engine.connect() as connection:
+        row = connection.execute(query).first()
+    return convert.decision(row) if row is not None else None
 
 
 def bot_name(run: RunRecord) -> str | None:
@@ -158,4 +198,5 @@ def build_report(
         carried_positions=books.carried_positions,
         starting_unrealized_pnl=books.starting_unrealized_pnl,
         dust=books.dust,
+        regime=latest_regime_decision(store, run_id),
     )

@@ -1,7 +1,8 @@
 """``spotbot status``: the bot as it stands now, from its running daemon's API when it answers (a fixed
 ``api.port``), else from its audit DB (the daemon's own journal).
 
-The bot's latest daemon run (backtests are left out), its trading state, its equity at the last tick and
+The bot's latest daemon run (backtests are left out), its trading state, the market regime at its
+latest entry (``[regime]``), its equity at the last tick and
 the drawdown from the peak, its open positions and the orders still working. A running daemon writes
 all of it as it goes, so this also works from another shell or machine while it runs; a daemon that
 died shows its run as ``running`` until the next start closes it as ``crashed``.
@@ -19,7 +20,14 @@ from rich.table import Table
 
 from bot.adapters.audit.store import SqlAuditStore
 from bot.app.console import balances_text
-from bot.app.report_json import decimal_text, order_json, position_json, run_json, trading_state_json
+from bot.app.report_json import (
+    decimal_text,
+    order_json,
+    position_json,
+    regime_decision_json,
+    run_json,
+    trading_state_json,
+)
 from bot.app.report_source import check_has_runs
 from bot.app.reporting import build_report
 from bot.app.settings import Settings
@@ -48,6 +56,7 @@ def read_status(settings: Settings) -> dict[str, Any]:
         "bot": bot,
         "run": run_json(run),
         "trading_state": trading_state_json(report.trading_state),
+        "regime": regime_decision_json(report.regime),
         "last_tick_at": last.taken_at.isoformat() if last else None,
         "equity": decimal_text(last.equity) if last else decimal_text(report.final_equity),
         "peak_equity": decimal_text(last.peak_equity) if last else None,
@@ -86,6 +95,7 @@ def status_from_api(settings: Settings, timeout_s: float = 1.0) -> dict[str, Any
             "version": live["version"],
         },
         "trading_state": live["trading_state"],
+        "regime": live.get("regime"),
         "last_tick_at": live["last_tick"],
         "equity": live["equity"],
         "peak_equity": live["peak_equity"],
@@ -111,6 +121,9 @@ def print_status(console: Console, status: dict[str, Any], quote: str) -> None:
     else:
         who = f"by {state['actor']} since {state['since']}"
         table.add_row("trading state", f"{state['state'].upper()} ({state['reason']}) {who}")
+    regime = status.get("regime")
+    if regime is not None:
+        table.add_row("market regime", f"{regime['detail']} (decided {regime['at']})")
     table.add_row("last tick", status["last_tick_at"] or "-")
     drawdown = status["drawdown"]
     below_peak = f" (drawdown {float(drawdown) * 100:.2f}% from the peak)" if drawdown else ""

@@ -16,7 +16,8 @@ from prometheus_client.registry import Collector
 
 from bot.app.api.service import ApiService
 from bot.app.daemon import Heartbeat
-from bot.domain import TradingState
+from bot.core.engine_status import EngineStatus
+from bot.domain import Season, TradingState
 
 if TYPE_CHECKING:  # ccxt loads only for a real exchange
     from bot.adapters.exchange.request_stats import RequestStats
@@ -61,6 +62,7 @@ class SpotbotCollector(Collector):
         for each in TradingState:
             state.add_metric([each.value], 1.0 if each.value == status.trading_state else 0.0)
         yield state
+        yield from _regime_metrics(status)
         yield CounterMetricFamily("spotbot_ticks", "Candle closes ticked.", value=status.ticks)
         yield CounterMetricFamily("spotbot_fills", "Fills taken in.", value=status.fills)
         yield CounterMetricFamily("spotbot_trades", "Round trips closed.", value=status.trades)
@@ -99,6 +101,22 @@ class SpotbotCollector(Collector):
         yield checks
         if facts.exchange_requests is not None:
             yield from _exchange_metrics(facts.exchange_requests)
+
+
+def _regime_metrics(status: EngineStatus) -> Iterator[Metric]:
+    """The market regime at the latest entry ([regime]): the index while known, 1 for the season."""
+    regime = status.regime
+    if regime is None:
+        return
+    if regime.index is not None:
+        what = "Share of the regime basket's alts beating BTC over the window (the Bitcoin Season Index)."
+        yield GaugeMetricFamily("spotbot_regime_index", what, value=regime.index)
+    season = GaugeMetricFamily(
+        "spotbot_regime_season", "1 for the market regime's season.", labels=["season"]
+    )
+    for each in Season:
+        season.add_metric([each.value], 1.0 if each is regime.season else 0.0)
+    yield season
 
 
 def _exchange_metrics(stats: RequestStats) -> Iterator[Metric]:

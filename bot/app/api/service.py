@@ -24,6 +24,7 @@ from bot.app.report_json import (
     fill_json,
     order_json,
     position_json,
+    regime_json,
     trade_json,
     trading_state_json,
 )
@@ -148,6 +149,7 @@ class ApiService:
             "mode": self._settings.bot.mode,
             "venue": self._settings.venue,
             "trading_state": trading_state_json(self._store.latest_trading_state(self._bot)),
+            "regime": regime_json(status.regime),
             "last_tick": status.now.isoformat() if status.now else None,
             "ticks": status.ticks,
             "equity": decimal_text(status.equity),
