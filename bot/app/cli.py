@@ -17,6 +17,7 @@ import typer
 
 from bot import __version__
 from bot.app.backtest.cli import backtest_command
+from bot.app.check_strategy.cli import check_strategy_command
 from bot.app.exits import one_line_errors
 from bot.app.optimize.cli import optimize_command
 from bot.app.strategies_cli import strategies_app
@@ -327,6 +328,7 @@ def db_upgrade(config: ConfigOption = None) -> None:
 
 
 app.command("backtest")(one_line_errors(backtest_command))
+app.command("check-strategy")(one_line_errors(check_strategy_command))
 app.command("optimize")(one_line_errors(optimize_command))
 
 

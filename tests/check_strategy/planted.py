@@ -10,7 +10,7 @@ import numpy as np
 
 from bot.adapters.market.factory import build_offline_market
 from bot.adapters.market.offline import OfflineMarket
-from bot.app.check_strategy.markets import sliced_market
+from bot.app.check_strategy.markets import cut_after
 from bot.domain import OrderIntent
 from strategies.base import Candidates, CandleColumns, StrategyView
 from strategies.ma_crossover import MaCrossover, MaCrossoverParams
@@ -20,15 +20,19 @@ CANDLES = 1000  # of the 5,760 in the file: enough crosses, a quick check
 PARAMS = MaCrossoverParams(fast=5, slow=20)  # warmup 80: an EMA window of 4 x 20
 
 
-def eth_btc(data: Path, candles: int = CANDLES) -> OfflineMarket:
-    """The first ``candles`` real ETH/BTC 5m candles."""
+OTHER = "LTC/BTC"
+
+
+def eth_btc(data: Path, candles: int = CANDLES, *, with_ltc: bool = False) -> OfflineMarket:
+    """The first ``candles`` real ETH/BTC 5m candles (and LTC/BTC's of the same time)."""
+    symbols = [SYMBOL, OTHER] if with_ltc else [SYMBOL]
     market = build_offline_market(
-        symbols=[SYMBOL],
+        symbols=symbols,
         timeframe="5m",
-        csv_files={SYMBOL: data / "ETH_BTC-5m.csv"},
+        csv_files={symbol: data / f"{symbol.replace('/', '_')}-5m.csv" for symbol in symbols},
         min_notional=Decimal("0.0001"),
     )
-    return sliced_market(market, SYMBOL, 0, candles)
+    return cut_after(market, SYMBOL, candles - 1)
 
 
 class Crossover(MaCrossover):
@@ -96,3 +100,18 @@ class WithoutScan:
 
     def on_candles(self, view: StrategyView) -> list[OrderIntent]:
         return self._inner.on_candles(view)
+
+
+class ReadsItsBasketAndHours(Crossover):
+    """Enters only while LTC/BTC rose over the last hour and the last closed 1h ETH/BTC candle is green:
+    other symbols and a longer timeframe through ``view.closed``, as of the close (no flaw)."""
+
+    def on_candles(self, view: StrategyView) -> list[OrderIntent]:
+        intents = super().on_candles(view)
+        if view.position is not None or not intents:
+            return intents
+        ltc = view.closed(OTHER, limit=13)
+        hours = view.closed(timeframe="1h", limit=1)
+        rising = len(ltc) == 13 and ltc[-1].close > ltc[0].close
+        green = len(hours) == 1 and hours[-1].close > hours[-1].open
+        return intents if rising and green else []

@@ -3,21 +3,25 @@ check meant for it (and only by it)."""
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from bot.adapters.market.offline import OfflineMarket
 from bot.app.check_strategy.checks import NO_SCAN, check_symbol
 from bot.app.check_strategy.evaluate import StrategyFactory
 from bot.app.check_strategy.lookahead import sample_closes
-from bot.app.check_strategy.markets import sliced_market
-from bot.app.check_strategy.results import LOOKAHEAD, SCAN, WARMUP, CheckResult, Status, SymbolReport
+from bot.app.check_strategy.markets import cut_after
+from bot.app.check_strategy.results import ERRORS, LOOKAHEAD, SCAN, WARMUP, CheckResult, Status, SymbolReport
 from tests.check_strategy.planted import (
+    OTHER,
     SYMBOL,
     CountsCalls,
     Crossover,
     ForgetsExits,
     PeeksCarefully,
     PeeksNaively,
+    ReadsItsBasketAndHours,
     RollsTheScan,
     WithoutScan,
     eth_btc,
@@ -48,7 +52,12 @@ def statuses(report: SymbolReport) -> dict[str, Status]:
 
 def test_the_real_crossover_passes_every_check(market: OfflineMarket) -> None:
     report = check(Crossover, market)
-    assert statuses(report) == {LOOKAHEAD: Status.OK, WARMUP: Status.OK, SCAN: Status.OK}, report
+    assert statuses(report) == {
+        LOOKAHEAD: Status.OK,
+        WARMUP: Status.OK,
+        SCAN: Status.OK,
+        ERRORS: Status.OK,
+    }, report
     assert report.ok
     assert "where it decided" in by_name(report)[LOOKAHEAD].summary
 
@@ -67,11 +76,28 @@ def test_a_strategy_peeking_at_the_next_candle_through_its_window_is_caught(
     assert by_name(report)[WARMUP].status is Status.OK  # an exception at the end compares by its type
 
 
-def test_an_unguarded_peek_is_reported_as_the_exception_it_raises_without_the_next_candle(
+def test_an_unguarded_peek_is_reported_as_its_exception_and_as_a_failure_at_the_last_close(
     market: OfflineMarket,
 ) -> None:
-    lookahead = by_name(check(PeeksNaively, market))[LOOKAHEAD]
-    assert "raised IndexError" in lookahead.findings[0].what
+    report = check(PeeksNaively, market)
+    assert "raised IndexError" in by_name(report)[LOOKAHEAD].findings[0].what
+    errors = by_name(report)[ERRORS]  # and live, where the newest candle is always the last, it fails
+    assert errors.status is Status.PROBLEM and errors.count == 1
+    assert errors.findings[0].close_ms == int(market.series(SYMBOL).close_time[-1])
+    assert (
+        "flat: raised IndexError" in errors.findings[0].what and "planted.py, line" in errors.findings[0].what
+    )
+
+
+def test_reading_other_symbols_and_a_longer_timeframe_as_of_the_close_is_no_look_ahead(
+    market: OfflineMarket,
+) -> None:
+    both = eth_btc(shared_data_dir(), with_ltc=True)
+    report = check_symbol(ReadsItsBasketAndHours, both, SYMBOL, basket=(SYMBOL, OTHER), samples=60)
+    assert report.ok, report
+    entries = re.search(r"acts: (\d+) flat", by_name(report)[SCAN].summary)
+    plain = re.search(r"acts: (\d+) flat", by_name(check(Crossover, market))[SCAN].summary)
+    assert entries and plain and 0 < int(entries[1]) < int(plain[1])  # it entered, fewer times
 
 
 def test_a_scan_reading_the_next_close_with_np_roll_is_caught(market: OfflineMarket) -> None:
@@ -88,7 +114,12 @@ def test_a_scan_reading_the_next_close_with_np_roll_is_caught(market: OfflineMar
 
 def test_a_strategy_counting_its_calls_is_caught_by_the_warm_up_check_alone(market: OfflineMarket) -> None:
     report = check(CountsCalls, market)
-    assert statuses(report) == {LOOKAHEAD: Status.OK, WARMUP: Status.PROBLEM, SCAN: Status.OK}
+    assert statuses(report) == {
+        LOOKAHEAD: Status.OK,
+        WARMUP: Status.PROBLEM,
+        SCAN: Status.OK,
+        ERRORS: Status.OK,
+    }
     warmup = by_name(report)[WARMUP]
     assert "from candle 0: entry buy limit" in warmup.findings[0].what
     assert "from candle 80: nothing" in warmup.findings[0].what
@@ -96,7 +127,12 @@ def test_a_strategy_counting_its_calls_is_caught_by_the_warm_up_check_alone(mark
 
 def test_a_scan_dropping_the_exits_on_candles_makes_is_caught(market: OfflineMarket) -> None:
     report = check(ForgetsExits, market)
-    assert statuses(report) == {LOOKAHEAD: Status.OK, WARMUP: Status.OK, SCAN: Status.PROBLEM}
+    assert statuses(report) == {
+        LOOKAHEAD: Status.OK,
+        WARMUP: Status.OK,
+        SCAN: Status.PROBLEM,
+        ERRORS: Status.OK,
+    }
     scan = by_name(report)[SCAN]
     assert scan.findings[0].what.startswith("holding: on_candles returns exit sell market")
     assert scan.findings[0].what.endswith("scan.holding leaves it out")
@@ -110,7 +146,7 @@ def test_a_strategy_without_a_scan_is_reported_as_such_and_passes(market: Offlin
 
 
 def test_too_few_candles_for_a_later_start_skip_the_warm_up_check(market: OfflineMarket) -> None:
-    short = sliced_market(market, SYMBOL, 0, 150)  # warmup 80: a start 80 candles later has none left
+    short = cut_after(market, SYMBOL, 149)  # warmup 80: a start 80 candles later has none left
     report = check(Crossover, short)
     assert by_name(report)[WARMUP].status is Status.SKIPPED and report.ok
 
@@ -119,7 +155,7 @@ def test_fewer_candles_than_the_warm_up_are_refused_naming_both(market: OfflineM
     with pytest.raises(
         ValueError, match=r"ETH/BTC: 50 candles; strategy planted needs at least its warmup \(80\)"
     ):
-        check(Crossover, sliced_market(market, SYMBOL, 0, 50))
+        check(Crossover, cut_after(market, SYMBOL, 49))
 
 
 def test_the_closes_sampled_are_every_decided_one_and_as_many_others_the_same_each_time() -> None:

@@ -8,6 +8,7 @@ factory, so a stateful strategy shows up as such in the warm-up check and nowher
 from __future__ import annotations
 
 import time
+from collections.abc import Sequence
 
 import numpy as np
 
@@ -22,8 +23,9 @@ from bot.app.check_strategy.evaluate import (
     series_columns,
 )
 from bot.app.check_strategy.lookahead import check_lookahead
-from bot.app.check_strategy.markets import sliced_market
+from bot.app.check_strategy.markets import start_at
 from bot.app.check_strategy.results import (
+    ERRORS,
     SCAN,
     WARMUP,
     CheckResult,
@@ -31,24 +33,32 @@ from bot.app.check_strategy.results import (
     Status,
     SymbolReport,
     check_result,
+    joined,
 )
 from bot.domain import timeframe_ms
+from bot.domain.series import CandleSeries
 from strategies.base import ScansCandidates
 
 NO_SCAN = "no scan (backtests run it at every candle: correct, slower)"
 
 
 def check_symbol(
-    make: StrategyFactory, market: OfflineMarket, symbol: str, *, samples: int = DEFAULT_SAMPLES
+    make: StrategyFactory,
+    market: OfflineMarket,
+    symbol: str,
+    *,
+    basket: Sequence[str] = (),
+    samples: int = DEFAULT_SAMPLES,
 ) -> SymbolReport:
-    """Run the three checks of the strategy ``make`` builds on ``symbol`` of ``market``.
+    """Run every check of the strategy ``make`` builds on ``symbol`` of ``market``; ``basket``: every
+    symbol it trades (its view's ``symbols``; default: ``symbol`` alone).
 
     Raises ``ValueError`` when the strategy cannot be asked at all there (another timeframe, fewer
     candles than its warm-up)."""
     if samples < 1:
         raise ValueError(f"samples: {samples}; allowed: 1 or more")
     started = time.perf_counter()
-    caller = CloseCaller(make(), market, symbol)
+    caller = CloseCaller(make(), market, symbol, basket)
     strategy, series = caller.strategy, caller.series
     if strategy.timeframe != market.timeframe:
         raise ValueError(
@@ -62,9 +72,10 @@ def check_symbol(
         )
     base = caller.decide_in_order()
     checks = (
-        check_lookahead(make, market, symbol, base, samples=samples),
-        check_warmup(make, market, symbol, base),
+        check_lookahead(make, market, symbol, base, basket=basket, samples=samples),
+        check_warmup(make, market, symbol, base, basket=basket),
         check_scan(make, market, symbol, base),
+        check_errors(market.series(symbol), base),
     )
     step = timeframe_ms(market.timeframe)
     return SymbolReport(
@@ -83,7 +94,9 @@ def check_symbol(
 # ---------------------------------------------------------------------------------------------- warm-up
 
 
-def check_warmup(make: StrategyFactory, market: OfflineMarket, symbol: str, base: Decisions) -> CheckResult:
+def check_warmup(
+    make: StrategyFactory, market: OfflineMarket, symbol: str, base: Decisions, *, basket: Sequence[str] = ()
+) -> CheckResult:
     """Run again from ``warmup`` and ``2 x warmup`` candles later (a fresh instance each, the data before
     removed) and compare the decisions on the closes the runs share."""
     series = market.series(symbol)
@@ -97,7 +110,7 @@ def check_warmup(make: StrategyFactory, market: OfflineMarket, symbol: str, base
         )
     findings: dict[int, Finding] = {}
     for offset in offsets:
-        later = CloseCaller(make(), sliced_market(market, symbol, offset, len(series)), symbol)
+        later = CloseCaller(make(), start_at(market, symbol, offset), symbol, basket)
         run = later.decide_in_order()
         shared = sorted(ms for ms in {*base.notable, *run.notable} if ms >= run.first_open_ms)
         for open_ms in shared:
@@ -140,3 +153,24 @@ def check_scan(make: StrategyFactory, market: OfflineMarket, symbol: str, base: 
         f"candidates: {len(kept['flat'])} flat, {len(kept['holding'])} holding of {len(series)} candles"
     )
     return check_result(SCAN, summary, findings)
+
+
+# ----------------------------------------------------------------------------------------------- errors
+
+
+def check_errors(series: CandleSeries, base: Decisions) -> CheckResult:
+    """Every close must get an answer: a list of intents, no exception (the daemon disables a strategy
+    at its first failure, for the rest of the run)."""
+    found: dict[int, list[str]] = {}
+    for open_ms, decision in base.notable.items():
+        for state, outcome in (("flat", decision.flat), ("holding", decision.holding)):
+            if outcome.error is not None:
+                close_ms = int(series.close_time[index_of(series, open_ms)])
+                found.setdefault(close_ms, []).append(f"{state}: {outcome}")
+    findings = joined(found)
+    summary = (
+        "a list of intents at every close, flat and holding"
+        if not findings
+        else "on_candles failed: the daemon disables the strategy at the first failure"
+    )
+    return check_result(ERRORS, summary, findings)

@@ -10,13 +10,15 @@ is an outcome too (the daemon's tick would fail there).
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import inspect
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 
 import numpy as np
 
 from bot.adapters.market.offline import OfflineMarket
+from bot.core.strategy_guard import where_raised
 from bot.domain import Candle, MarketRules, OrderIntent, Position, timeframe_ms
 from bot.domain.clock import ms_to_datetime
 from bot.domain.series import CandleSeries
@@ -121,23 +123,43 @@ def synthetic_position(candle: Candle, rules: MarketRules, close_ms: int) -> Pos
 
 
 def _call(strategy: Strategy, view: StrategyView) -> Outcome:
+    """Like the engine's guard (:class:`bot.core.strategy_guard.StrategyGuard`): an exception or an answer
+    that is not a list of intents is the strategy's failure, here an outcome to report."""
     try:
         intents = strategy.on_candles(view)
-    except Exception as exc:  # the strategy's own bug: an outcome to report, not a crash of the check
-        return Outcome(error=type(exc).__name__, message=str(exc)[:ERROR_TEXT_LIMIT])
+    except Exception as exc:
+        where = where_raised(exc.__traceback__, _file_of(strategy))
+        return Outcome(error=type(exc).__name__, message=f"{exc} ({where})"[:ERROR_TEXT_LIMIT])
+    if not isinstance(intents, list | tuple) or not all(isinstance(i, OrderIntent) for i in intents):
+        answer = f"on_candles returned {type(intents).__name__}; allowed: a list of OrderIntent"
+        return Outcome(error="WrongAnswer", message=answer)
     return Outcome(intents=tuple(describe_intent(intent) for intent in intents))
 
 
-class CloseCaller:
-    """Asks one strategy instance at closes of one symbol of ``market``, as the engine would."""
+def _file_of(strategy: Strategy) -> str | None:
+    try:
+        return inspect.getsourcefile(type(strategy))
+    except TypeError:
+        return None
 
-    def __init__(self, strategy: Strategy, market: OfflineMarket, symbol: str) -> None:
+
+MarketAt = Callable[[int], OfflineMarket]  # the market to ask in at a candle close (ms)
+
+
+class CloseCaller:
+    """Asks one strategy instance at closes of one symbol, with the view the engine would build: the last
+    ``warmup`` candles, the strategy's basket, and ``closed()`` reading the market as of that close."""
+
+    def __init__(
+        self, strategy: Strategy, market: OfflineMarket, symbol: str, basket: Sequence[str] = ()
+    ) -> None:
         if strategy.warmup < 1:
             raise ValueError(f"strategy {strategy.name}: warmup is {strategy.warmup}; allowed: 1 or more")
         self.strategy = strategy
         self.series = market.series(symbol)
         self._market = market
         self._symbol = symbol
+        self._basket = tuple(basket) or (symbol,)
         self._rules = market.rules(symbol)
         self._step_ms = timeframe_ms(strategy.timeframe)
 
@@ -146,31 +168,42 @@ class CloseCaller:
         """The first candle with a whole warm-up window ending at it (the engine asks nothing before)."""
         return self.strategy.warmup - 1
 
-    def decide(self, index: int) -> Decision:
+    def decide(self, index: int, market: OfflineMarket | None = None) -> Decision:
+        """Ask at the close of candle ``index`` of this caller's series, in ``market`` (default: its own)."""
+        if market is None:
+            market = self._market
         close_ms = int(self.series.open_time[index]) + self._step_ms
         strategy = self.strategy
-        candles = self._market.closed_candles(
+        candles = market.closed_candles(
             self._symbol, strategy.timeframe, until_ms=close_ms, limit=strategy.warmup
         )
         if len(candles) < strategy.warmup:
             return NO_DECISION
+
+        def source(of: str, timeframe: str, limit: int) -> Sequence[Candle]:
+            return market.closed_candles(of, timeframe, until_ms=close_ms, limit=limit)
+
         now = ms_to_datetime(close_ms)
-        flat = StrategyView(self._symbol, strategy.timeframe, candles, None, self._rules, now)
         position = synthetic_position(candles[-1], self._rules, close_ms)
-        holding = StrategyView(self._symbol, strategy.timeframe, candles, position, self._rules, now)
+        flat, holding = (
+            StrategyView(
+                self._symbol, strategy.timeframe, candles, held, self._rules, now, self._basket, source
+            )
+            for held in (None, position)
+        )
         return Decision(_call(strategy, flat), _call(strategy, holding))
 
-    def decide_in_order(self, before: Callable[[int], None] | None = None) -> Decisions:
+    def decide_in_order(self, market_at: MarketAt | None = None) -> Decisions:
         """Every close from the first decidable one to the end, in order (one instance: its state shows);
-        ``before(index)`` runs before each."""
+        ``market_at(close_ms)`` gives the market to ask in at each (default: this caller's own)."""
         first = min(self.first_index, len(self.series) - 1)
         run = Decisions(int(self.series.open_time[first]))
         for index in range(self.first_index, len(self.series)):
-            if before is not None:
-                before(index)
-            decision = self.decide(index)
+            open_ms = int(self.series.open_time[index])
+            market = market_at(open_ms + self._step_ms) if market_at is not None else None
+            decision = self.decide(index, market)
             if decision.notable:
-                run.notable[int(self.series.open_time[index])] = decision
+                run.notable[open_ms] = decision
         return run
 
 

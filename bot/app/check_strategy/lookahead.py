@@ -14,7 +14,7 @@ Two ways, both compared with the run on the whole data (what a backtest shows):
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 
 import numpy as np
 
@@ -27,7 +27,7 @@ from bot.app.check_strategy.evaluate import (
     run_scan,
     series_columns,
 )
-from bot.app.check_strategy.markets import HiddenFuture, sliced_market
+from bot.app.check_strategy.markets import HiddenFuture, cut_after
 from bot.app.check_strategy.results import LOOKAHEAD, CheckResult, check_result, joined
 from bot.domain.series import CandleSeries
 from strategies.base import Candidates, ScansCandidates
@@ -51,11 +51,17 @@ def sample_closes(size: int, first: int, focus: Iterable[int], samples: int) -> 
 
 
 def check_lookahead(
-    make: StrategyFactory, market: OfflineMarket, symbol: str, base: Decisions, *, samples: int
+    make: StrategyFactory,
+    market: OfflineMarket,
+    symbol: str,
+    base: Decisions,
+    *,
+    basket: Sequence[str] = (),
+    samples: int,
 ) -> CheckResult:
     series = market.series(symbol)
     found: dict[int, list[str]] = {}
-    hidden_closes = _hidden_future(make, market, symbol, base, found)
+    hidden_closes = _hidden_future(make, market, symbol, basket, base, found)
     probe = make()
     scan = _ScanProbe(make, series) if isinstance(probe, ScansCandidates) else None
     focus = [index_of(series, open_ms) for open_ms in base.notable]
@@ -64,9 +70,9 @@ def check_lookahead(
     picked, focused = sample_closes(len(series), probe.warmup - 1, focus, samples)
     for index in picked:
         close_ms = int(series.close_time[index])
-        cut = sliced_market(market, symbol, 0, index + 1)
-        whole = CloseCaller(make(), market, symbol).decide(index)
-        after = CloseCaller(make(), cut, symbol).decide(index)
+        cut = cut_after(market, symbol, index)
+        whole = CloseCaller(make(), market, symbol, basket).decide(index)
+        after = CloseCaller(make(), cut, symbol, basket).decide(index)
         differs = whole.differences(after, "full data", "data cut after it")
         if differs is not None:
             found.setdefault(close_ms, []).append(differs)
@@ -84,14 +90,19 @@ def check_lookahead(
 
 
 def _hidden_future(
-    make: StrategyFactory, market: OfflineMarket, symbol: str, base: Decisions, found: dict[int, list[str]]
+    make: StrategyFactory,
+    market: OfflineMarket,
+    symbol: str,
+    basket: Sequence[str],
+    base: Decisions,
+    found: dict[int, list[str]],
 ) -> int:
     """Ask at every close with the later candles hidden; note the differences in ``found``. Returns how
     many closes were asked."""
     series = market.series(symbol)
-    hidden = HiddenFuture(market, symbol)
-    caller = CloseCaller(make(), hidden.market, symbol)
-    run = caller.decide_in_order(before=hidden.reveal)
+    hidden = HiddenFuture(market)
+    caller = CloseCaller(make(), hidden.market(), symbol, basket)
+    run = caller.decide_in_order(market_at=hidden.at)
     for open_ms in sorted({*base.notable, *run.notable}):
         differs = base.at(open_ms).differences(run.at(open_ms), "full data", "later candles hidden")
         if differs is not None:

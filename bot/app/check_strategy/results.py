@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 
 MAX_EXAMPLES = 10  # offending closes kept per check (the count says how many in all)
-LOOKAHEAD, WARMUP, SCAN = "look-ahead", "warm-up", "scan"
+LOOKAHEAD, WARMUP, SCAN, ERRORS = "look-ahead", "warm-up", "scan", "errors"
 
 
 class Status(StrEnum):
