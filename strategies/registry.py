@@ -12,6 +12,7 @@ from typing import Any
 
 from strategies.base import Strategy
 from strategies.bollinger import Bollinger, BollingerParams
+from strategies.dca import Dca, DcaParams
 from strategies.donchian import Donchian, DonchianParams
 from strategies.ma_crossover import MaCrossover, MaCrossoverParams
 from strategies.rsi import Rsi, RsiParams
@@ -28,6 +29,7 @@ STRATEGIES: dict[str, StrategyKind] = {
     "rsi": StrategyKind(RsiParams, Rsi),
     "bollinger": StrategyKind(BollingerParams, Bollinger),
     "donchian": StrategyKind(DonchianParams, Donchian),
+    "dca": StrategyKind(DcaParams, Dca),
 }
 
 
