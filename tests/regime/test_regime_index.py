@@ -82,6 +82,22 @@ def test_the_index_and_season_on_the_real_candles_match_an_independent_computati
     assert Season.UNKNOWN in seen and len(seen) >= 3, seen  # the data moves through several seasons
 
 
+def test_on_hourly_candles_built_from_the_5m_ones_the_regime_at_each_hour_is_the_same(
+    shared_data: Path,
+) -> None:
+    paths = {symbol: shared_data / f"{symbol.replace('/', '_')}-5m.csv" for symbol in REAL_ALTS}
+    real = build_offline_market(
+        symbols=REAL_ALTS, timeframe="5m", csv_files=paths, min_notional=Decimal("0.0001")
+    )
+    five, hourly = (
+        RegimeSpec(basket=REAL_ALTS, timeframe=tf, window=timedelta(days=3)) for tf in ("5m", "1h")
+    )
+    start = datetime(2018, 1, 10, 6, tzinfo=UTC)
+    for step in range(0, 80, 3):
+        close = datetime_to_ms(start + timedelta(hours=6 * step))
+        assert compute_regime(real, hourly, close) == compute_regime(real, five, close), step
+
+
 def _four_alts(beating: int) -> dict[str, list[float]]:
     """Four BTC-quoted alts over 5 days; the first ``beating`` of them end above where they were 3 days
     before (the last day's close against day 1's), the others below."""

@@ -84,6 +84,14 @@ btc_trend = "up"
     )  # fmt: skip
 
 
+def test_offline_the_regime_may_read_longer_candles_the_market_builds(
+    tmp_path: Path, secrets_dir: Path
+) -> None:
+    settings = settings_with(tmp_path, secrets_dir, '[regime]\nbasket = ["ETH/BTC"]\ntimeframe = "1d"\n')
+
+    assert settings.regime is not None and settings.regime.spec("5m").timeframe == "1d"
+
+
 def test_no_regime_section_means_no_regime(tmp_path: Path, secrets_dir: Path) -> None:
     assert settings_with(tmp_path, secrets_dir, "").regime is None
 
@@ -100,7 +108,7 @@ def test_no_regime_section_means_no_regime(tmp_path: Path, secrets_dir: Path) ->
         (ONE + 'window = "3 days"\n', "regime.window", "'3 days' — a duration such as"),
         (ONE + 'window = "0"\n', "regime.window", "a duration above zero"),
         (ONE + 'window = "1m"\n', "regime.window", "at least one 5m candle"),
-        (ONE + 'timeframe = "1h"\n', "regime.timeframe", "market.timeframe (5m)"),
+        (ONE + 'timeframe = "1m"\n', "regime.timeframe", "market.timeframe (5m) or a whole multiple of it"),
         (ONE + 'windw = "3d"\n', "regime.windw", "did you mean 'window'"),
         ("[regime]\nwindow = \"3d\"\n", "regime.basket", "required"),
         ("[regime]\nbasket = []\n", "regime.basket", "(missing) — required: at least one alt symbol"),

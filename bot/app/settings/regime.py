@@ -11,7 +11,7 @@ each ``[regime.gates.<strategy name>]`` table gates that strategy's entries::
     btc_trend = "up"
 
 Checks inside the table live here; those against other tables (a gate names a strategy; offline, the
-basket and ``btc_symbol`` are market symbols and the timeframe is the market's; the window spans at
+basket and ``btc_symbol`` are market symbols and the timeframe one the market serves; the window spans at
 least a candle) are :func:`regime_problems`, called from the root model.
 """
 
@@ -198,7 +198,17 @@ def regime_problems(
     )
     if regime.btc_symbol is not None and regime.btc_symbol not in market_symbols:
         problems.append(ConfigProblem("regime.btc_symbol", show_value(regime.btc_symbol), listed))
-    if regime.timeframe is not None and regime.timeframe != market_timeframe:
-        allowed = f"market.timeframe ({market_timeframe}): offline sources replay one timeframe"
+    if regime.timeframe is not None and not _built_offline(regime.timeframe, market_timeframe):
+        allowed = (
+            f"market.timeframe ({market_timeframe}) or a whole multiple of it up to 1d: offline, longer "
+            "candles are built from the market's"
+        )
         problems.append(ConfigProblem("regime.timeframe", show_value(regime.timeframe), allowed))
     return problems
+
+
+def _built_offline(timeframe: str, market_timeframe: str) -> bool:
+    """Whether an offline market serves ``timeframe``: its own, or one it builds from it (whole multiples
+    up to a day, :mod:`bot.adapters.market.resample`)."""
+    step, base = timeframe_ms(timeframe), timeframe_ms(market_timeframe)
+    return step == base or (step % base == 0 and step <= timeframe_ms("1d"))
