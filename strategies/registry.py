@@ -15,6 +15,7 @@ from strategies.bollinger import Bollinger, BollingerParams
 from strategies.dca import Dca, DcaParams
 from strategies.donchian import Donchian, DonchianParams
 from strategies.ma_crossover import MaCrossover, MaCrossoverParams
+from strategies.macd import Macd, MacdParams
 from strategies.rsi import Rsi, RsiParams
 
 
@@ -28,6 +29,7 @@ STRATEGIES: dict[str, StrategyKind] = {
     "ma_crossover": StrategyKind(MaCrossoverParams, MaCrossover),
     "rsi": StrategyKind(RsiParams, Rsi),
     "bollinger": StrategyKind(BollingerParams, Bollinger),
+    "macd": StrategyKind(MacdParams, Macd),
     "donchian": StrategyKind(DonchianParams, Donchian),
     "dca": StrategyKind(DcaParams, Dca),
 }
