@@ -16,6 +16,7 @@ from strategies.dca import Dca, DcaParams
 from strategies.donchian import Donchian, DonchianParams
 from strategies.ma_crossover import MaCrossover, MaCrossoverParams
 from strategies.macd import Macd, MacdParams
+from strategies.rotation import Rotation, RotationParams
 from strategies.rsi import Rsi, RsiParams
 
 
@@ -32,6 +33,7 @@ STRATEGIES: dict[str, StrategyKind] = {
     "macd": StrategyKind(MacdParams, Macd),
     "donchian": StrategyKind(DonchianParams, Donchian),
     "dca": StrategyKind(DcaParams, Dca),
+    "rotation": StrategyKind(RotationParams, Rotation),
 }
 
 
