@@ -16,7 +16,7 @@ from strategies.base import Candidates, CandleColumns, StrategyView
 from strategies.ma_crossover import MaCrossover, MaCrossoverParams
 
 SYMBOL = "ETH/BTC"
-CANDLES = 1000  # of the 5,760 in the file: enough crosses, a quick check
+CANDLES = 700  # of the 5,760 in the file: enough crosses, a quick check
 PARAMS = MaCrossoverParams(fast=5, slow=20)  # warmup 80: an EMA window of 4 x 20
 
 

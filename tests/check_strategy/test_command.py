@@ -13,13 +13,29 @@ import pytest
 ROOT = Path(__file__).resolve().parents[2]
 
 
-def write_config(directory: Path) -> Path:
-    """The README's crossover on BTC-quoted pairs (the symbols come from the --data files)."""
+PEEKING_STRATEGY = """
+from strategies.ma_crossover import MaCrossover, MaCrossoverParams
+
+
+class PeekingCrossover(MaCrossover):
+    Params = MaCrossoverParams
+
+    def on_candles(self, view):
+        intents = super().on_candles(view)
+        series, stop = view.candles._series, view.candles._stop  # the window's whole series
+        if stop < len(series) and series.close[stop] < view.candles[-1].close:
+            return []  # skips every signal followed by a falling candle
+        return intents
+"""
+
+
+def write_config(directory: Path, kind: str = "ma_crossover") -> Path:
+    """The README's crossover on ETH/BTC 5m, or a user's ``kind``, with its params."""
     config = directory / "check.toml"
     config.write_text(
         '[bot]\nname = "check"\nquote_currency = "BTC"\n[bot.starting_balances]\nBTC = "1"\n'
         '[market]\nsymbols = ["ETH/BTC"]\ntimeframe = "5m"\n[market.rules]\nmin_notional = "0.0001"\n'
-        '[[strategies]]\nname = "ma_cross"\n[strategies.params]\nfast = 12\nslow = 48\n'
+        f'[[strategies]]\nname = "ma_cross"\nkind = "{kind}"\n[strategies.params]\nfast = 12\nslow = 48\n'
     )
     return config
 
@@ -45,7 +61,7 @@ def test_the_crossover_passes_every_check_on_the_whole_eth_btc_file(
     for shown in ("ma_cross", "ETH/BTC 5m", "5760 candles", "look-ahead", "warm-up", "scan", "errors", "OK"):
         assert shown in done.stdout
     assert "PROBLEM" not in done.stdout
-    assert "all checks passed (1 strategy/symbol pairs" in done.stdout
+    assert "all checks passed (1 strategy/symbol pair, " in done.stdout
 
 
 def test_json_reports_each_check_of_the_candles_between_from_and_to(
@@ -73,6 +89,21 @@ def test_json_reports_each_check_of_the_candles_between_from_and_to(
     for check in one["checks"].values():
         assert check["status"] == "ok" and check["problems"] == 0 and check["examples"] == []
         assert check["summary"]
+
+
+def test_a_user_strategy_reading_the_next_close_fails_the_look_ahead_check_with_exit_1(
+    tmp_path: Path, shared_data: Path
+) -> None:
+    (tmp_path / "peek.py").write_text(PEEKING_STRATEGY)
+    config = write_config(tmp_path, kind="peek.py:PeekingCrossover")
+    done = spotbot(
+        "--config", str(config), "--data", str(shared_data), "--from", "2018-01-20", "--to", "2018-01-24",
+        "--samples", "20",
+    )  # fmt: skip
+    assert done.returncode == 1, done.stdout + done.stderr
+    look_ahead = done.stdout[done.stdout.index("look-ahead") : done.stdout.index("warm-up")]
+    assert "PROBLEM" in look_ahead and "full data: nothing, later candles hidden" in look_ahead
+    assert "1 check found a problem (1 strategy/symbol pair, " in done.stdout
 
 
 @pytest.mark.parametrize(

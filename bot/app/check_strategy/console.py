@@ -52,20 +52,23 @@ def checks_table(result: dict[str, Any]) -> Table:
     return table
 
 
+def _count(n: int, noun: str) -> str:
+    return f"{n} {noun}{'' if n == 1 else 's'}"
+
+
 def verdict(result: dict[str, Any]) -> Text:
-    pairs = len(result["results"])
-    seconds = f"{result['elapsed_seconds']:.1f} s"
+    checked = f"({_count(len(result['results']), 'strategy/symbol pair')}, {result['elapsed_seconds']:.1f} s)"
     if result["ok"]:
-        return Text(f"all checks passed ({pairs} strategy/symbol pairs, {seconds})", style="green")
-    return Text(
-        f"{result['problems']} check(s) found a problem ({pairs} strategy/symbol pairs, {seconds})",
-        style="bold red",
-    )
+        return Text(f"all checks passed {checked}", style="green")
+    return Text(f"{_count(result['problems'], 'check')} found a problem {checked}", style="bold red")
 
 
 def print_checks(console: Console, result: dict[str, Any]) -> None:
     first = min(one["first_candle_open"] for one in result["results"])
     last = max(one["last_candle_close"] for one in result["results"])
     console.print(checks_table(result))
-    console.print(f"candles from {_short_time(first)} to {_short_time(last)} UTC", highlight=False)
+    console.print(
+        f"candles from {_short_time(first)} to {_short_time(last)} UTC; a time listed is a candle's close",
+        highlight=False,
+    )
     console.print(verdict(result))

@@ -64,15 +64,15 @@ class Decision:
         """Worth keeping: an intent or an exception (most closes return nothing)."""
         return self != NO_DECISION
 
+    def differing(self, other: Decision) -> list[tuple[str, Outcome, Outcome]]:
+        """(state, this outcome, the other's) where they differ: state ``flat`` or ``holding``."""
+        pairs = (("flat", self.flat, other.flat), ("holding", self.holding, other.holding))
+        return [(state, mine, theirs) for state, mine, theirs in pairs if mine != theirs]
+
     def differences(self, other: Decision, this: str, that: str) -> str | None:
         """``None`` if equal, else what differs: ``flat: <this>: X, <that>: Y``."""
         parts = [
-            f"{state}: {this}: {mine}, {that}: {theirs}"
-            for state, mine, theirs in (
-                ("flat", self.flat, other.flat),
-                ("holding", self.holding, other.holding),
-            )
-            if mine != theirs
+            f"{state}: {this}: {mine}, {that}: {theirs}" for state, mine, theirs in self.differing(other)
         ]
         return "; ".join(parts) or None
 

@@ -21,6 +21,7 @@ import numpy as np
 from bot.adapters.market.offline import OfflineMarket
 from bot.app.check_strategy.evaluate import (
     CloseCaller,
+    Decision,
     Decisions,
     StrategyFactory,
     index_of,
@@ -28,7 +29,7 @@ from bot.app.check_strategy.evaluate import (
     series_columns,
 )
 from bot.app.check_strategy.markets import HiddenFuture, cut_after
-from bot.app.check_strategy.results import LOOKAHEAD, CheckResult, check_result, joined
+from bot.app.check_strategy.results import LOOKAHEAD, CheckResult, Finding, check_result, joined
 from bot.domain.series import CandleSeries
 from strategies.base import Candidates, ScansCandidates
 
@@ -60,7 +61,7 @@ def check_lookahead(
     samples: int,
 ) -> CheckResult:
     series = market.series(symbol)
-    found: dict[int, list[str]] = {}
+    found = _Found()
     hidden_closes = _hidden_future(make, market, symbol, basket, base, found)
     probe = make()
     scan = _ScanProbe(make, series) if isinstance(probe, ScansCandidates) else None
@@ -73,20 +74,18 @@ def check_lookahead(
         cut = cut_after(market, symbol, index)
         whole = CloseCaller(make(), market, symbol, basket).decide(index)
         after = CloseCaller(make(), cut, symbol, basket).decide(index)
-        differs = whole.differences(after, "full data", "data cut after it")
-        if differs is not None:
-            found.setdefault(close_ms, []).append(differs)
+        found.decision(close_ms, whole, after, "data cut after it")
         if scan is not None:
             scan_differs = scan.differences(cut.series(symbol), index)
             if scan_differs is not None:
-                found.setdefault(close_ms, []).append(scan_differs)
+                found.note(close_ms, scan_differs)
     why = "where it decided or its scan might" if scan is not None else "where it decided"
     summary = (
         f"{hidden_closes} closes asked again with the later candles hidden; {len(picked)} with the data "
         f"cut right after them ({focused} {why}, {len(picked) - focused} others)"
         f"{', the scan too' if scan is not None else ''}"
     )
-    return check_result(LOOKAHEAD, summary, joined(found))
+    return check_result(LOOKAHEAD, summary, found.findings())
 
 
 def _hidden_future(
@@ -95,7 +94,7 @@ def _hidden_future(
     symbol: str,
     basket: Sequence[str],
     base: Decisions,
-    found: dict[int, list[str]],
+    found: _Found,
 ) -> int:
     """Ask at every close with the later candles hidden; note the differences in ``found``. Returns how
     many closes were asked."""
@@ -104,10 +103,36 @@ def _hidden_future(
     caller = CloseCaller(make(), hidden.market(), symbol, basket)
     run = caller.decide_in_order(market_at=hidden.at)
     for open_ms in sorted({*base.notable, *run.notable}):
-        differs = base.at(open_ms).differences(run.at(open_ms), "full data", "later candles hidden")
-        if differs is not None:
-            found.setdefault(int(series.close_time[index_of(series, open_ms)]), []).append(differs)
+        close_ms = int(series.close_time[index_of(series, open_ms)])
+        found.decision(close_ms, base.at(open_ms), run.at(open_ms), "later candles hidden")
     return max(0, len(series) - caller.first_index)
+
+
+class _Found:
+    """What differed at each close; a difference seen both ways (hidden, cut) is said once."""
+
+    def __init__(self) -> None:
+        self._decisions: dict[int, dict[tuple[str, str, str], list[str]]] = {}
+        self._notes: dict[int, list[str]] = {}
+
+    def decision(self, close_ms: int, whole: Decision, other: Decision, label: str) -> None:
+        for state, mine, theirs in whole.differing(other):
+            key = (state, str(mine), str(theirs))
+            self._decisions.setdefault(close_ms, {}).setdefault(key, []).append(label)
+
+    def note(self, close_ms: int, what: str) -> None:
+        self._notes.setdefault(close_ms, []).append(what)
+
+    def findings(self) -> list[Finding]:
+        whats: dict[int, list[str]] = {}
+        for close_ms, differing in self._decisions.items():
+            for (state, mine, theirs), labels in differing.items():
+                whats.setdefault(close_ms, []).append(
+                    f"{state}: full data: {mine}, {' and '.join(labels)}: {theirs}"
+                )
+        for close_ms, notes in self._notes.items():
+            whats.setdefault(close_ms, []).extend(notes)
+        return joined(whats)
 
 
 class _ScanProbe:
