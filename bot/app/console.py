@@ -64,6 +64,10 @@ def summary_table(report: RunReport, quote: str) -> Group:
     )
     summary.add_row("max drawdown", f"{report.max_drawdown * 100:.2f}%")
     summary.add_row("trading state", trading_state_text(report.trading_state))
+    if report.regime is not None:  # [regime]: as the run's latest entry decision saw it
+        summary.add_row(
+            "market regime", f"{report.regime.detail} (at {report.regime.decided_at:%Y-%m-%d %H:%M})"
+        )
     o = report.outcomes
     summary.add_row("intents", f"{o.total}: {o.approved} approved, {o.resized} resized, {o.denied} denied")
     parts: list[Table] = [summary]

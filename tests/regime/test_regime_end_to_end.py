@@ -74,6 +74,11 @@ def test_a_backtest_of_the_example_records_the_regime_of_every_entry_and_report_
     latest = max((d for d, _ in decided if d.reason != "exit_always_passes"), key=lambda d: d.decided_at)
     assert '"regime": {' in shown.output
     assert regime_decision_json(latest) == json.loads(shown.output)["regime"]
+    plain = runner.invoke(cli, ["report", "--config", str(EXAMPLE)], env={"SPOTBOT_BOT__DATABASE_URL": url})
+    assert plain.exit_code == 0, plain.output
+    assert "market regime" in plain.output and latest.detail.split(";")[0][:30] in " ".join(
+        plain.output.split()
+    )
 
 
 def test_a_daemon_on_the_same_candles_decides_the_same_and_shows_its_regime(
