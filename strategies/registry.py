@@ -14,6 +14,7 @@ from strategies.base import Strategy
 from strategies.bollinger import Bollinger, BollingerParams
 from strategies.dca import Dca, DcaParams
 from strategies.donchian import Donchian, DonchianParams
+from strategies.grid import Grid, GridParams
 from strategies.ma_crossover import MaCrossover, MaCrossoverParams
 from strategies.macd import Macd, MacdParams
 from strategies.rotation import Rotation, RotationParams
@@ -34,6 +35,7 @@ STRATEGIES: dict[str, StrategyKind] = {
     "donchian": StrategyKind(DonchianParams, Donchian),
     "dca": StrategyKind(DcaParams, Dca),
     "rotation": StrategyKind(RotationParams, Rotation),
+    "grid": StrategyKind(GridParams, Grid),
 }
 
 
