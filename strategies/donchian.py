@@ -37,6 +37,7 @@ from bot.domain import (
 from bot.domain.params import check_params, param
 from strategies.base import CandleColumns, StrategyView, candle_columns
 from strategies.indicators import wilder_atr
+from strategies.stops import ATR_MULTIPLE, ATR_PERIOD
 
 _SETTLE = 4  # the ATR is computed over SETTLE x period candles (see strategies.ma_crossover)
 
@@ -55,8 +56,8 @@ class DonchianParams:
         1.5, "The breakout candle's volume / average volume must be at least this (0: off).", ge=0, le=50
     )
     stop: Literal["channel", "atr"] = param("channel", "Protective stop: the exit channel's low, or ATRs.")
-    atr_period: int = param(14, "stop = 'atr': ATR length, in candles.", ge=2, le=500)
-    atr_multiple: float = param(2.0, "stop = 'atr': stop distance in ATRs.", gt=0, le=50)
+    atr_period: int = param(14, **ATR_PERIOD)
+    atr_multiple: float = param(2.0, **ATR_MULTIPLE)
 
     def __post_init__(self) -> None:
         check_params(self, prefix="donchian.")
