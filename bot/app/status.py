@@ -84,6 +84,11 @@ def status_from_api(settings: Settings, timeout_s: float = 1.0) -> dict[str, Any
         return None
     if not isinstance(live, dict) or live.get("bot") != settings.bot.name:
         return None
+    return status_from_service(live)
+
+
+def status_from_service(live: dict[str, Any]) -> dict[str, Any]:
+    """The API's ``/api/v1/status`` answer in the shape of :func:`read_status`, ``"source": "api"``."""
     return {
         "source": "api",
         "bot": live["bot"],
@@ -96,6 +101,7 @@ def status_from_api(settings: Settings, timeout_s: float = 1.0) -> dict[str, Any
         },
         "trading_state": live["trading_state"],
         "regime": live.get("regime"),
+        "disabled_strategies": live.get("disabled_strategies", {}),
         "last_tick_at": live["last_tick"],
         "equity": live["equity"],
         "peak_equity": live["peak_equity"],
@@ -124,6 +130,8 @@ def print_status(console: Console, status: dict[str, Any], quote: str) -> None:
     regime = status.get("regime")
     if regime is not None:
         table.add_row("market regime", f"{regime['detail']} (decided {regime['at']})")
+    for name, why in status.get("disabled_strategies", {}).items():  # the daemon's API only
+        table.add_row("strategy disabled", f"{name}: {why}")
     table.add_row("last tick", status["last_tick_at"] or "-")
     drawdown = status["drawdown"]
     below_peak = f" (drawdown {float(drawdown) * 100:.2f}% from the peak)" if drawdown else ""

@@ -57,7 +57,6 @@ class Engine:
         self._executor = executor
         self._book = book
         self._control = control
-        self._guard = StrategyGuard()
         timeframes: dict[str, list[str]] = {}
         for strategy in self._strategies:
             for symbol in symbols_for[strategy.name]:
@@ -66,6 +65,7 @@ class Engine:
         self._last_recorded: tuple[Decimal, Decimal] | None = None
         self._lock = threading.Lock()  # a tick and a monitor run never interleave
         self.status = EngineStatus()
+        self._guard = StrategyGuard(self.status.disabled_strategies)
         self._health = VenueHealth(
             status=self.status,
             control=control,
@@ -195,7 +195,7 @@ class Engine:
 
     def disabled_strategies(self) -> dict[str, str]:
         """Strategies disabled for this run by a failure of their own: name -> why (file and line)."""
-        return dict(self._guard.disabled)
+        return dict(self.status.disabled_strategies)
 
     def open_positions(self) -> dict[str, Position]:
         """The open positions now (a copy: what the HTTP API shows, read from its own thread)."""

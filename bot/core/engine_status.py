@@ -33,3 +33,4 @@ class EngineStatus:
     trading_state: str = "active"
     exchange_ok: bool = True
     regime: Regime | None = None  # the market regime at the latest entry decided ([regime] configured)
+    disabled_strategies: dict[str, str] = field(default_factory=dict)  # name -> why, file and line

@@ -29,8 +29,9 @@ log = get_logger(__name__)
 class StrategyGuard:
     """Runs strategies' ``on_candles``; remembers which failed (see the module docstring)."""
 
-    def __init__(self) -> None:
-        self.disabled: dict[str, str] = {}  # strategy name -> why (with file and line)
+    def __init__(self, disabled: dict[str, str] | None = None) -> None:
+        # strategy name -> why (with file and line); the engine passes its status's, which the API shows
+        self.disabled: dict[str, str] = disabled if disabled is not None else {}
 
     def intents(self, strategy: Strategy, view: StrategyView) -> Sequence[OrderIntent]:
         """The strategy's intents for ``view``; none if it is disabled or fails now."""

@@ -217,3 +217,39 @@ def test_metrics_count_the_exchange_requests_by_outcome_with_their_latency(world
         samples[("spotbot_exchange_request_seconds_bucket", (("le", "0.1"), ("operation", "create_order")))]
         == 1
     )
+
+
+class Boom:
+    """A strategy with a bug: it raises at its first candle."""
+
+    name, timeframe, warmup = "boom", "5m", 1
+
+    def on_candles(self, view: object) -> list[object]:
+        raise ZeroDivisionError("a user's bug")
+
+
+def test_status_names_a_strategy_disabled_by_its_own_error_with_file_and_line(
+    tmp_path: Path, db_url: str
+) -> None:
+    from rich.console import Console
+
+    from bot.app.status import print_status, status_from_service
+
+    config = tmp_path / "bot.toml"
+    config.write_text(
+        f'[bot]\nname = "boombot"\ndata_dir = "{tmp_path}"\ndatabase_url = "{db_url}"\n'
+        '[market]\nsymbols = ["BTC/USDT"]\ntimeframe = "5m"\n[market.sim]\ncandles = 100\n'
+    )
+    app = build_app(load_settings(config, env={}), max_ticks=50, strategies=[Boom()])  # type: ignore[list-item]
+    app.replay.run_to_end()
+    assert app.replay.error is None, "the daemon went on"
+    with SqlAuditStore(db_url, venue=app.settings.venue) as store:
+        world = World(app, db_url, store)
+        status = get(world.client(), "/api/v1/status")
+    finish_app(app, "completed")
+    why = status["disabled_strategies"]["boom"]
+    assert "test_api.py, line" in why and "ZeroDivisionError: a user's bug" in why
+    console = Console(record=True, width=300)
+    print_status(console, status_from_service(status), "USDT")
+    shown = console.export_text()
+    assert "strategy disabled" in shown and "boom: " in shown

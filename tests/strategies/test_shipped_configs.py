@@ -22,7 +22,8 @@ from bot.adapters.audit import SqlAuditStore
 from bot.app.reporting import build_report
 
 ROOT = Path(__file__).resolve().parents[2]
-CONFIGS = sorted((ROOT / "config" / "strategies").glob("*.toml"))
+# optimize writes NAME.optimized.toml beside a config run without --out: not a shipped config
+CONFIGS = sorted(p for p in (ROOT / "config" / "strategies").glob("*.toml") if ".optimized" not in p.name)
 CANDLES = 2500
 
 

@@ -150,6 +150,7 @@ class ApiService:
             "venue": self._settings.venue,
             "trading_state": trading_state_json(self._store.latest_trading_state(self._bot)),
             "regime": regime_json(status.regime),
+            "disabled_strategies": dict(status.disabled_strategies),
             "last_tick": status.now.isoformat() if status.now else None,
             "ticks": status.ticks,
             "equity": decimal_text(status.equity),
