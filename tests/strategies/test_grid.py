@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import UTC, datetime
 from decimal import Decimal
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -213,3 +214,14 @@ def test_params_forbid_unknown_keys_when_validated_by_pydantic() -> None:
     assert (valid.low, valid.high) == (Decimal("0.086"), Decimal("0.1"))
     with pytest.raises(pydantic.ValidationError, match="surprise"):
         adapter.validate_python({"low": "1", "high": "2", "surprise": 1})
+
+
+def test_a_grid_config_without_its_range_names_the_missing_keys_where_they_belong(tmp_path: Path) -> None:
+    from bot.app.settings import ConfigError, load_settings
+
+    config = tmp_path / "grid.toml"
+    config.write_text('[market]\nsymbols = ["BTC/USDT"]\n[[strategies]]\nname = "g"\nkind = "grid"\n')
+    with pytest.raises(ConfigError) as raised:
+        load_settings(config, env={})
+    keys = {problem.key for problem in raised.value.problems}
+    assert {"strategies[0].params.low", "strategies[0].params.high"} <= keys

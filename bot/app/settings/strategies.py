@@ -101,7 +101,10 @@ def _strategy_model(kind: str, params: type[StrategyParams]) -> type[StrategySet
     return create_model(
         name,
         __base__=StrategySettings,
-        params=(params, Field(default_factory=params, description=f"Parameters of {kind}.")),
+        params=(
+            params,
+            Field(default_factory=dict, description=f"Parameters of {kind}."),
+        ),  # validated: errors located
     )
 
 
