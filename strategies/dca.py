@@ -25,16 +25,13 @@ from typing import ClassVar
 
 from bot.domain import (
     Candle,
-    IntentKind,
     OrderIntent,
-    OrderType,
     Position,
-    Side,
-    make_intent_id,
     timeframe_ms,
 )
 from bot.domain.params import check_params, param
 from strategies.base import StrategyView
+from strategies.stops import exit_intent, limit_buy
 
 
 @dataclass(frozen=True, slots=True)
@@ -93,7 +90,7 @@ class Dca:
         if position is not None and price <= position.average_price * (
             1 - _decimal(self.params.exit_drawdown)
         ):
-            return [self._exit(view, last, position, price)]
+            return [self._exit(view, last, position)]
         if not self.is_scheduled(last.open_time):
             return []
         entry = self._entry(view, last, position)
@@ -112,34 +109,10 @@ class Dca:
         stop = rules.round_price_down(entry * (1 - _decimal(self.params.stop_percent)))
         if stop <= 0:
             return None
-        return OrderIntent(
-            intent_id=make_intent_id(self.name, view.symbol, last.open_time, IntentKind.ENTRY),
-            strategy=self.name,
-            symbol=view.symbol,
-            side=Side.BUY,
-            kind=IntentKind.ENTRY,
-            order_type=OrderType.LIMIT,
-            reference_price=entry,
-            created_at=view.now,
-            reason="dca_scheduled_buy",
-            limit_price=entry,
-            stop_price=stop,
-            quantity=quantity,  # a cap: the risk chain may size it lower
-        )
+        return limit_buy(self.name, view, last, entry, stop, "dca_scheduled_buy", quantity=quantity)  # a cap
 
-    def _exit(self, view: StrategyView, last: Candle, position: Position, price: Decimal) -> OrderIntent:
-        return OrderIntent(
-            intent_id=make_intent_id(self.name, view.symbol, last.open_time, IntentKind.EXIT),
-            strategy=self.name,
-            symbol=view.symbol,
-            side=Side.SELL,
-            kind=IntentKind.EXIT,
-            order_type=OrderType.MARKET,
-            reference_price=price,
-            created_at=view.now,
-            reason="dca_drawdown_exit",
-            quantity=position.quantity,
-        )
+    def _exit(self, view: StrategyView, last: Candle, position: Position) -> OrderIntent:
+        return exit_intent(self.name, view, last, position, "dca_drawdown_exit")
 
 
 def _decimal(fraction: float) -> Decimal:

@@ -26,18 +26,14 @@ import numpy as np
 
 from bot.domain import (
     Candle,
-    IntentKind,
     OrderIntent,
-    OrderType,
     Position,
-    Side,
-    make_intent_id,
     timeframe_ms,
 )
 from bot.domain.params import check_params, param
 from strategies.base import CandleColumns, StrategyView, candle_columns
 from strategies.indicators import wilder_atr
-from strategies.stops import ATR_MULTIPLE, ATR_PERIOD
+from strategies.stops import ATR_MULTIPLE, ATR_PERIOD, exit_intent, limit_buy
 
 _SETTLE = 4  # the ATR is computed over SETTLE x period candles (see strategies.ma_crossover)
 
@@ -126,19 +122,7 @@ class Donchian:
         stop = view.rules.price_from_float(stop_level, is_buy=True)  # rounded down: never tighter
         if stop <= 0 or stop >= entry:
             return None
-        return OrderIntent(
-            intent_id=make_intent_id(self.name, view.symbol, last.open_time, IntentKind.ENTRY),
-            strategy=self.name,
-            symbol=view.symbol,
-            side=Side.BUY,
-            kind=IntentKind.ENTRY,
-            order_type=OrderType.LIMIT,
-            reference_price=entry,
-            created_at=view.now,
-            reason="donchian_breakout",
-            limit_price=entry,
-            stop_price=stop,
-        )
+        return limit_buy(self.name, view, last, entry, stop, "donchian_breakout")
 
     def _stop_level(self, close: float, columns: CandleColumns) -> float:
         if self.params.stop == "channel":
@@ -149,15 +133,4 @@ class Donchian:
         return close - self.params.atr_multiple * float(atr)
 
     def _exit(self, view: StrategyView, last: Candle, position: Position) -> OrderIntent:
-        return OrderIntent(
-            intent_id=make_intent_id(self.name, view.symbol, last.open_time, IntentKind.EXIT),
-            strategy=self.name,
-            symbol=view.symbol,
-            side=Side.SELL,
-            kind=IntentKind.EXIT,
-            order_type=OrderType.MARKET,
-            reference_price=view.rules.price_from_float(float(last.close), is_buy=False),
-            created_at=view.now,
-            reason="donchian_channel_exit",
-            quantity=position.quantity,
-        )
+        return exit_intent(self.name, view, last, position, "donchian_channel_exit")

@@ -32,17 +32,14 @@ import numpy.typing as npt
 
 from bot.domain import (
     Candle,
-    IntentKind,
     MarketRules,
     OrderIntent,
-    OrderType,
     Position,
-    Side,
-    make_intent_id,
     timeframe_ms,
 )
 from bot.domain.params import check_params, param
 from strategies.base import FloatArray, StrategyView, candle_columns
+from strategies.stops import limit_buy, market_sell
 
 BoolArray = npt.NDArray[np.bool_]
 
@@ -146,20 +143,8 @@ class Grid:
             return None
         if quantity < rules.min_quantity or not rules.meets_min_notional(price, quantity):
             return None
-        return OrderIntent(
-            intent_id=make_intent_id(self.name, view.symbol, last.open_time, IntentKind.ENTRY, line),
-            strategy=self.name,
-            symbol=view.symbol,
-            side=Side.BUY,
-            kind=IntentKind.ENTRY,
-            order_type=OrderType.LIMIT,
-            reference_price=price,
-            created_at=view.now,
-            reason=f"grid_buy_line_{line}",
-            limit_price=price,
-            stop_price=stop,
-            quantity=quantity,  # a cap: the risk chain may size it lower
-        )
+        reason = f"grid_buy_line_{line}"
+        return limit_buy(self.name, view, last, price, stop, reason, quantity=quantity, key=(line,))  # a cap
 
     def _slice(self, rules: MarketRules, line: int) -> Decimal:
         """The base quantity ``slice_quote`` buys at ``line``."""
@@ -181,18 +166,7 @@ class Grid:
             quantity, reason = self._share(rules, position, held, selling, close), "grid_sell_slice"
         if quantity <= 0:
             return None
-        return OrderIntent(
-            intent_id=make_intent_id(self.name, view.symbol, last.open_time, IntentKind.EXIT),
-            strategy=self.name,
-            symbol=view.symbol,
-            side=Side.SELL,
-            kind=IntentKind.EXIT,
-            order_type=OrderType.MARKET,
-            reference_price=rules.price_from_float(close, is_buy=False),
-            created_at=view.now,
-            reason=reason,
-            quantity=quantity,
-        )
+        return market_sell(self.name, view, last, quantity, reason)
 
     def _share(
         self, rules: MarketRules, position: Position, held: BoolArray, selling: BoolArray, close: float

@@ -123,18 +123,35 @@ def entry_intent(
     stop_price = stop.price(entry, close, columns, view.rules)
     if entry <= 0 or stop_price is None or stop_price <= 0:
         return None
+    return limit_buy(strategy, view, last, entry, stop_price, reason)
+
+
+def limit_buy(
+    strategy: str,
+    view: StrategyView,
+    last: Candle,
+    price: Decimal,
+    stop: Decimal,
+    reason: str,
+    *,
+    quantity: Decimal | None = None,
+    key: tuple[object, ...] = (),
+) -> OrderIntent:
+    """A limit buy at ``price`` decided after candle ``last``, with its protective ``stop``. ``quantity``
+    is only a cap (the risk chain sizes the buy); ``key`` tells apart several buys on one candle."""
     return OrderIntent(
-        intent_id=make_intent_id(strategy, view.symbol, last.open_time, IntentKind.ENTRY),
+        intent_id=make_intent_id(strategy, view.symbol, last.open_time, IntentKind.ENTRY, *key),
         strategy=strategy,
         symbol=view.symbol,
         side=Side.BUY,
         kind=IntentKind.ENTRY,
         order_type=OrderType.LIMIT,
-        reference_price=entry,
+        reference_price=price,
         created_at=view.now,
         reason=reason,
-        limit_price=entry,
-        stop_price=stop_price,
+        limit_price=price,
+        stop_price=stop,
+        quantity=quantity,
     )
 
 
@@ -142,6 +159,13 @@ def exit_intent(
     strategy: str, view: StrategyView, last: Candle, position: Position, reason: str
 ) -> OrderIntent:
     """A market sell of the whole position, after candle ``last``."""
+    return market_sell(strategy, view, last, position.quantity, reason)
+
+
+def market_sell(
+    strategy: str, view: StrategyView, last: Candle, quantity: Decimal, reason: str
+) -> OrderIntent:
+    """A market sell of ``quantity`` decided after candle ``last`` (priced at its close for the chain)."""
     return OrderIntent(
         intent_id=make_intent_id(strategy, view.symbol, last.open_time, IntentKind.EXIT),
         strategy=strategy,
@@ -152,5 +176,5 @@ def exit_intent(
         reference_price=view.rules.price_from_float(float(last.close), is_buy=False),
         created_at=view.now,
         reason=reason,
-        quantity=position.quantity,
+        quantity=quantity,
     )
