@@ -7,25 +7,15 @@ from typing import Annotated
 
 import typer
 
+from bot.app.candle_options import DataOption, FromOption, ToOption
 from bot.domain.failures import BadInput
 
 
 def backtest_command(
     config: Annotated[Path, typer.Option("--config", "-c", help="TOML config file of the strategy to test.")],
-    data: Annotated[
-        list[Path] | None,
-        typer.Option(
-            "--data",
-            help="A directory of BASE_QUOTE-TF.csv files (the config's symbols) or candle files "
-            "(repeatable); replaces market.source with csv.",
-        ),
-    ] = None,
-    start: Annotated[
-        str | None, typer.Option("--from", help="First candle open time (YYYY-MM-DD or ISO, UTC).")
-    ] = None,
-    end: Annotated[
-        str | None, typer.Option("--to", help="Only candles opening before this (exclusive, UTC).")
-    ] = None,
+    data: DataOption = None,
+    start: FromOption = None,
+    end: ToOption = None,
     out: Annotated[
         Path | None,
         typer.Option("--out", help="Output directory (default: backtests/<config stem>-<UTC timestamp>)."),

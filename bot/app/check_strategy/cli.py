@@ -7,26 +7,16 @@ from typing import Annotated
 
 import typer
 
+from bot.app.candle_options import DataOption, FromOption, ToOption
 from bot.app.check_strategy import DEFAULT_SAMPLES
 from bot.domain.failures import BadInput
 
 
 def check_strategy_command(
     config: Annotated[Path, typer.Option("--config", "-c", help="TOML config of the strategies to check.")],
-    data: Annotated[
-        list[Path] | None,
-        typer.Option(
-            "--data",
-            help="Candles as for spotbot backtest: a directory of BASE_QUOTE-TF.csv files (the config's "
-            "symbols) or candle files (repeatable).",
-        ),
-    ] = None,
-    start: Annotated[
-        str | None, typer.Option("--from", help="First candle open time (YYYY-MM-DD or ISO, UTC).")
-    ] = None,
-    end: Annotated[
-        str | None, typer.Option("--to", help="Only candles opening before this (exclusive, UTC).")
-    ] = None,
+    data: DataOption = None,
+    start: FromOption = None,
+    end: ToOption = None,
     samples: Annotated[
         int,
         typer.Option(

@@ -8,6 +8,7 @@ from typing import Annotated, Literal
 
 import typer
 
+from bot.app.candle_options import DataOption, FromOption, ToOption
 from bot.domain.failures import BadInput, ExitError
 
 
@@ -16,12 +17,9 @@ def optimize_command(
         Path, typer.Option("--config", "-c", help="TOML config with [strategies.search] ranges.")
     ],
     trials: Annotated[int, typer.Option("--trials", min=1, help="Trials this command runs (all workers).")],
-    data: Annotated[
-        list[Path] | None,
-        typer.Option("--data", help="Candle directory or files, as for spotbot backtest (repeatable)."),
-    ] = None,
-    start: Annotated[str | None, typer.Option("--from", help="First candle open time (UTC).")] = None,
-    end: Annotated[str | None, typer.Option("--to", help="Only candles opening before this (UTC).")] = None,
+    data: DataOption = None,
+    start: FromOption = None,
+    end: ToOption = None,
     objective: Annotated[
         Literal["sharpe", "calmar", "return_dd"],
         typer.Option("--objective", help="What a trial is scored on, out of sample."),
