@@ -24,7 +24,7 @@ from bot.app.reporting import build_report
 ROOT = Path(__file__).resolve().parents[2]
 # optimize writes NAME.optimized.toml beside a config run without --out: not a shipped config
 CONFIGS = sorted(p for p in (ROOT / "config" / "strategies").glob("*.toml") if ".optimized" not in p.name)
-CANDLES = 2500
+CANDLES = 1500  # about 5 days of 5m: every shipped config trades (16 fills or more)
 
 
 def _spotbot(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
@@ -84,7 +84,7 @@ def test_the_shipped_config_trades_identically_in_the_daemon_and_the_backtest(
         f"sqlite:///{tmp_path / 'daemon' / 'spotbot.sqlite'}"
     )
     backtest_fills, backtest_orders, backtest_equity = _trades(result["run"]["audit_db"])
-    assert len(daemon_fills) >= 4, f"{config.name} should trade on {CANDLES} real candles"
+    assert len(daemon_fills) >= 10, f"{config.name} should trade on {CANDLES} real candles"
     assert daemon_fills == backtest_fills
     assert daemon_orders == backtest_orders
     assert daemon_equity == backtest_equity == Decimal(result["metrics"]["final_equity"])
