@@ -66,6 +66,9 @@ class Engine:
         self._lock = threading.Lock()  # a tick and a monitor run never interleave
         self.status = EngineStatus()
         self._guard = StrategyGuard(self.status.disabled_strategies)
+        # A view's reads of other symbols and timeframes in this tick: a basket strategy asks for every
+        # symbol at each symbol's turn, and a live market would fetch each of them again.
+        self._reads: dict[tuple[str, str, int, int], Sequence[Candle]] = {}
         self._health = VenueHealth(
             status=self.status,
             control=control,
@@ -108,6 +111,7 @@ class Engine:
             structlog.contextvars.bind_contextvars(tick=self.status.ticks, at=now.isoformat())
             try:
                 self._housekeeping(now)
+                self._reads.clear()
                 for strategy in self._strategies:
                     if close_ms % timeframe_ms(strategy.timeframe) != 0:
                         continue  # not this strategy's candle close
@@ -168,10 +172,13 @@ class Engine:
             return  # a gap in the data: never decide on an old candle
         if len(candles) < strategy.warmup:
             return
-        market = self._ports.market
+        market, reads = self._ports.market, self._reads
 
         def source(of: str, timeframe: str, limit: int) -> Sequence[Candle]:
-            return market.closed_candles(of, timeframe, until_ms=now_ms, limit=limit)
+            key = (of, timeframe, limit, now_ms)
+            if key not in reads:
+                reads[key] = market.closed_candles(of, timeframe, until_ms=now_ms, limit=limit)
+            return reads[key]
 
         position = self._book.position(symbol)
         basket = tuple(self._symbols_for[strategy.name])

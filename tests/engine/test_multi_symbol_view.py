@@ -69,3 +69,53 @@ def test_other_symbols_and_a_longer_timeframe_are_read_as_of_the_close_and_never
     assert on_the_hour and all(entry[4] == entry[0] for entry in on_the_hour), (
         "an hour is seen when it closes"
     )
+
+
+class BasketSpy(Spy):
+    """Reads its whole basket at each symbol's turn, as a rotation does."""
+
+    def on_candles(self, view: StrategyView) -> list[OrderIntent]:
+        for symbol in view.symbols:
+            view.closed(symbol, limit=3)
+        return []
+
+
+def test_a_basket_read_is_made_once_per_close_however_many_symbols_ask(
+    tmp_path: Path, shared_data: Path
+) -> None:
+    """A live market fetches every read over the network: each symbol's turn asking for the whole basket
+    must not fetch the basket again."""
+    from collections import Counter
+
+    from bot.adapters.market.offline import OfflineMarket
+
+    asked: Counter[tuple[str, str, int, int]] = Counter()
+
+    class Counting(OfflineMarket):
+        def closed_candles(self, symbol: str, timeframe: str, *, until_ms: int, limit: int):  # type: ignore[no-untyped-def]
+            if limit == 3:  # the spy's reads (the engine's own use the warmup)
+                asked[(symbol, timeframe, limit, until_ms)] += 1
+            return super().closed_candles(symbol, timeframe, until_ms=until_ms, limit=limit)
+
+    config = tmp_path / "bot.toml"
+    config.write_text(
+        f'[bot]\ndata_dir = "{tmp_path}"\nquote_currency = "BTC"\n[bot.starting_balances]\nBTC = "1"\n'
+        '[market]\nsymbols = ["ETH/BTC", "LTC/BTC"]\ntimeframe = "5m"\n'
+        '[market.rules]\nmin_notional = "0.0001"\n'
+        '[[strategies]]\nname = "spy"\n'
+    )
+    _, overrides = data_overrides(config, [shared_data / "ETH_BTC-5m.csv", shared_data / "LTC_BTC-5m.csv"])
+    settings = load_settings(config, env={}, overrides=overrides)
+    offline = build_market(settings)
+    market = Counting(
+        {s: offline.series(s) for s in offline.symbols()},
+        {s: offline.rules(s) for s in offline.symbols()},
+        "5m",
+    )
+    app = build_app(settings, market=market, strategies=[BasketSpy()], backtest=True)
+    replay = event_replay(app, market, shadow=False)
+    replay.run_to_end()
+    finish_app(app, "completed")
+    app.store.close()
+    assert len(asked) > 5000, "both symbols read each other at every close"
+    assert max(asked.values()) == 1, "each read once per close"
