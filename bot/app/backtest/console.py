@@ -25,7 +25,7 @@ def metric_rows(result: dict[str, Any]) -> list[tuple[str, str]]:
     m, data, run = result["metrics"], result["data"], result["run"]
     quote = result["parameters"]["quote_currency"]
     source = f"{len(data['files'])} files" if data["files"] else data["source"]
-    recovered = "" if m["max_drawdown_recovered"] else ", not recovered"
+    recovered = "" if m["max_drawdown_recovered"] else " (not recovered)"
     risk = result["risk"]
     return [
         ("first candle opens", str(data["first_candle_open"])),
@@ -36,10 +36,12 @@ def metric_rows(result: dict[str, Any]) -> list[tuple[str, str]]:
         ("profit factor", _ratio(m["profit_factor"])),
         (f"equity start -> end ({quote})", f"{_money(m['starting_equity'])} -> {_money(m['final_equity'])}"),
         ("total return", _pct(m["total_return"])),
-        ("annualised return (CAGR)", _pct(m["cagr"])),
-        ("Sharpe / Sortino (annualised)", f"{_ratio(m['sharpe'])} / {_ratio(m['sortino'])}"),
-        ("max drawdown", f"{_pct(m['max_drawdown'])} over {m['max_drawdown_duration_candles']} candles "
-                         f"({m['max_drawdown_duration']}{recovered})"),
+        ("annualised return (CAGR)", f"{_pct(m['cagr'])} (over {m['span']} of calendar time)"),
+        ("Sharpe / Sortino (annualised)", f"{_ratio(m['sharpe'])} / {_ratio(m['sortino'])} (per-candle "
+                                          f"returns x sqrt({m['periods_per_year']:,.0f} a calendar year))"),
+        ("max drawdown", f"{_pct(m['max_drawdown'])}, lasting {m['max_drawdown_duration']}{recovered}"),
+        ("CVaR 95% (per candle / 1 day)", f"{_pct(m['cvar_95'])} / {_pct(m['cvar_95_1d'])} of equity "
+                                          "(mean loss of the worst 5% of returns)"),
         ("exposure time", _pct(m["exposure"])),
         (f"realized / unrealized P&L ({quote})",
          f"{_money(m['realized_pnl'])} / {_money(m['unrealized_pnl'])}"),

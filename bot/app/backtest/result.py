@@ -49,6 +49,12 @@ def per_symbol(run: BacktestRun) -> dict[str, dict[str, Any]]:
     }
 
 
+def span_seconds(run: BacktestRun) -> int:
+    """The calendar time CAGR and the periods per year count: from the first candle close to the last."""
+    closes = run.close_times_ms
+    return (int(closes[-1]) - int(closes[0])) // 1000 if len(closes) else 0
+
+
 def data_window(run: BacktestRun, requested_from: str | None, requested_to: str | None) -> dict[str, Any]:
     step = timeframe_ms(run.settings.market.timeframe)
     closes = run.close_times_ms
@@ -111,13 +117,18 @@ def result_to_json(
             "fees": _dec(m.fees),
             "total_return": m.total_return,
             "cagr": m.cagr,
+            "span_seconds": span_seconds(run),
+            "span": format_duration(span_seconds(run)),
             "sharpe": m.sharpe,
             "sortino": m.sortino,
+            "periods_per_year": m.periods_per_year,
             "max_drawdown": m.max_drawdown,
             "max_drawdown_duration_candles": m.max_drawdown_duration_candles,
             "max_drawdown_duration_seconds": m.max_drawdown_duration_seconds,
             "max_drawdown_duration": format_duration(m.max_drawdown_duration_seconds),
             "max_drawdown_recovered": m.max_drawdown_recovered,
+            "cvar_95": m.cvar_95,
+            "cvar_95_1d": m.cvar_95_1d,
             "exposure": m.exposure,
             "open_positions": len(report.open_positions),
         },
