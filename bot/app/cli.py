@@ -21,6 +21,7 @@ from bot.app.check_strategy.cli import check_strategy_command
 from bot.app.exits import one_line_errors
 from bot.app.optimize.cli import optimize_command
 from bot.app.strategies_cli import strategies_app
+from bot.app.tax.cli import export_app
 
 if TYPE_CHECKING:  # the heavy modules load in the command that needs them: `spotbot --help` stays quick
     from bot.adapters.audit.lease import DaemonLease
@@ -43,6 +44,7 @@ db_app = typer.Typer(help="Manage the audit database.", no_args_is_help=True, ri
 app.add_typer(config_app, name="config")
 app.add_typer(db_app, name="db")
 app.add_typer(strategies_app, name="strategies")
+app.add_typer(export_app, name="export")
 
 ConfigOption = Annotated[
     Path | None,
