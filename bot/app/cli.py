@@ -21,6 +21,7 @@ from bot.app.check_strategy.cli import check_strategy_command
 from bot.app.exits import one_line_errors
 from bot.app.optimize.cli import optimize_command
 from bot.app.strategies_cli import strategies_app
+from bot.app.stress.cli import stress_command
 from bot.app.tax.cli import export_app
 
 if TYPE_CHECKING:  # the heavy modules load in the command that needs them: `spotbot --help` stays quick
@@ -332,6 +333,7 @@ def db_upgrade(config: ConfigOption = None) -> None:
 app.command("backtest")(one_line_errors(backtest_command))
 app.command("check-strategy")(one_line_errors(check_strategy_command))
 app.command("optimize")(one_line_errors(optimize_command))
+app.command("stress")(one_line_errors(stress_command))
 
 
 @app.command()
