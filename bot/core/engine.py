@@ -14,6 +14,7 @@ from decimal import Decimal
 import structlog
 
 from bot.core.engine_status import EngineStatus
+from bot.core.excursions import ExcursionRecorder
 from bot.core.execution import OrderExecutor
 from bot.core.intent_pipeline import IntentPipeline
 from bot.core.mark_prices import Marks
@@ -75,9 +76,11 @@ class Engine:
             clock=ports.clock,
             key_refused_halt_after=key_refused_halt_after,
         )
+        finest = {symbol: min(frames, key=timeframe_ms) for symbol, frames in timeframes.items()}
         self._venue = VenueSync(
-            broker=ports.broker, executor=executor, book=book, control=control, status=self.status
-        )
+            broker=ports.broker, executor=executor, book=book, control=control, status=self.status,
+            excursions=ExcursionRecorder(ports.market, ports.store, scope.run_id, finest),
+        )  # fmt: skip
         self._intents = IntentPipeline(
             ports=ports,
             scope=scope,

@@ -26,6 +26,7 @@ from bot.domain import (
 )
 
 if TYPE_CHECKING:
+    from bot.domain.journal import PriceExcursion
     from bot.domain.records import RunRecord, TradingStateEvent
     from bot.domain.series import CandleSeries
 
@@ -179,6 +180,10 @@ class AuditStore(Protocol):
         ...
 
     def record_equity(self, run_id: int, snapshot: EquitySnapshot) -> None: ...
+
+    def record_excursion(self, run_id: int, excursion: PriceExcursion) -> bool:
+        """Store a closed round trip's price range once; False if it is stored already."""
+        ...
 
     def get_order(self, client_order_id: str) -> Order | None: ...
 

@@ -1,6 +1,7 @@
 """Taking in what the venue did: order changes and fills from a broker poll (or a reconciliation),
 applied to the orders and positions, with their consequences for trading: a closed round trip feeds the
-breakers, an order the bot cannot account for stops entries, the status counters move.
+breakers (and its price range goes to the trade journal), an order the bot cannot account for stops
+entries, the status counters move.
 
 One service, used by the engine (every tick and monitor run) and by the intent pipeline (right after a
 send: a market or marketable order may fill on arrival, and the next intent must see it).
@@ -11,6 +12,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from bot.core.engine_status import ZERO, EngineStatus
+from bot.core.excursions import ExcursionRecorder
 from bot.core.execution import OrderExecutor, SyncResult
 from bot.core.ports import Broker
 from bot.core.positions import PositionBook
@@ -27,8 +29,10 @@ class VenueSync:
         book: PositionBook,
         control: TradingControl,
         status: EngineStatus,
+        excursions: ExcursionRecorder | None = None,
     ) -> None:
         self._broker = broker
+        self._excursions = excursions  # each closed round trip's price range, for the trade journal
         self._executor = executor
         self._book = book
         self._control = control
@@ -51,6 +55,8 @@ class VenueSync:
         """Closed round trips feed the breakers; an order the bot cannot account for stops entries."""
         for closed in result.closed:
             self._control.account.on_trade_closed(closed.trade, stopped_out=closed.stopped_out)
+        if self._excursions is not None and result.closed:
+            self._excursions.record(closed.trade for closed in result.closed)
         for anomaly in result.anomalies:  # the venue ran an order the bot cannot account for
             self._control.impose(TradingStatus(TradingState.REDUCING, anomaly, now))
             self._status.trading_state = self._control.state.value

@@ -25,8 +25,10 @@ AUDIT_TABLES = {
     "equity_snapshots",
     "trading_state_events",
     "daemon_leases",
+    "trade_excursions",
+    "trade_notes",
 }
-HEAD = "0003"
+HEAD = "0004"
 
 
 def table_names(url: str) -> set[str]:

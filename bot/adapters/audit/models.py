@@ -229,6 +229,40 @@ class DaemonLeaseRow(Base):
     acquired_at: Mapped[datetime]
 
 
+class TradeExcursionRow(Base):
+    """The price range a closed round trip was open through (lowest low, highest high of its candles),
+    written by the engine when it closes; the trade journal derives MAE and MFE from it."""
+
+    __tablename__ = "trade_excursions"
+    __table_args__ = (UniqueConstraint("run_id", "symbol", "opened_at", "closed_at"),)
+
+    id: Mapped[int] = mapped_column(BigIntPk, primary_key=True, autoincrement=True)
+    run_id: Mapped[int] = mapped_column(ForeignKey("runs.id"))
+    symbol: Mapped[str] = mapped_column(SYMBOL)
+    opened_at: Mapped[datetime]
+    closed_at: Mapped[datetime]
+    timeframe: Mapped[str] = mapped_column(CODE)
+    candles: Mapped[int]
+    lowest: Mapped[Decimal | None]
+    highest: Mapped[Decimal | None]
+
+
+class TradeNoteRow(Base):
+    """A human's note on one trade (``spotbot journal note``). Append-only like ``order_events``
+    (triggers refuse UPDATE and DELETE)."""
+
+    __tablename__ = "trade_notes"
+    __table_args__ = (Index("ix_trade_notes_run_id_trade_id", "run_id", "trade_id"),)
+
+    id: Mapped[int] = mapped_column(BigIntPk, primary_key=True, autoincrement=True)
+    trade_id: Mapped[str] = mapped_column(ID)
+    run_id: Mapped[int] = mapped_column(ForeignKey("runs.id"))
+    bot_name: Mapped[str] = mapped_column(NAME)
+    text: Mapped[str] = mapped_column(Text)
+    actor: Mapped[str] = mapped_column(ACTOR)
+    created_at: Mapped[datetime]
+
+
 def table_of(model: type[Base]) -> Table:
     """A model's table: selecting or inserting its columns directly works on plain rows, several times
     cheaper than ORM objects."""

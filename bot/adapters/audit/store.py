@@ -25,6 +25,7 @@ from sqlalchemy.orm import Session
 from sqlalchemy.sql.dml import Insert
 
 from bot.adapters.audit import convert
+from bot.adapters.audit.journal import EXCURSION_KEY, excursion_values
 from bot.adapters.audit.models import (
     EquitySnapshotRow,
     FillRow,
@@ -33,12 +34,14 @@ from bot.adapters.audit.models import (
     OrderRow,
     RiskDecisionRow,
     RunRow,
+    TradeExcursionRow,
     TradingStateEventRow,
     table_of,
 )
 from bot.adapters.audit.reader import SqlAuditReader
 from bot.adapters.audit.transactions import RetryPolicy
 from bot.domain import EquitySnapshot, Fill, Order, OrderEvent, OrderIntent, RiskDecision, TradingStatus
+from bot.domain.journal import PriceExcursion
 from bot.domain.records import RUN_STATUS_CRASHED, RUN_STATUS_RUNNING
 from bot.logs import get_logger
 
@@ -55,6 +58,7 @@ _ORDERS, _FILLS, _INTENTS = table_of(OrderRow), table_of(FillRow), table_of(Inte
 _INSERT_EVENT = insert(table_of(OrderEventRow))
 _INSERT_DECISION = insert(table_of(RiskDecisionRow))
 _INSERT_SNAPSHOT = insert(table_of(EquitySnapshotRow))
+_EXCURSIONS = table_of(TradeExcursionRow)
 ORDER_UPDATE = (
     update(_ORDERS)
     .where(_ORDERS.c.client_order_id == bindparam("cid"))
@@ -255,6 +259,11 @@ class SqlAuditStore(SqlAuditReader):
     def record_equity(self, run_id: int, snapshot: EquitySnapshot) -> None:
         values = convert.snapshot_values(run_id, snapshot)
         self._write(lambda s: s.connection().execute(_INSERT_SNAPSHOT, values))
+
+    def record_excursion(self, run_id: int, excursion: PriceExcursion) -> bool:
+        """Store a closed round trip's price range (:mod:`bot.core.excursions`) once; False if stored."""
+        values = excursion_values(run_id, excursion)
+        return bool(self._write(lambda s: _insert_new(s, _EXCURSIONS, [values], EXCURSION_KEY)))
 
     def record_trading_state(
         self, bot_name: str, run_id: int | None, status: TradingStatus, actor: str, flatten: bool = False
