@@ -137,7 +137,7 @@ def test_out_writes_the_csv_to_a_file(db_url: str, tmp_path: Path, two_bots: dic
 
     assert (done.returncode, done.stdout) == (0, "")
     assert target.read_text() == export(db_url, tmp_path, "tax-lots", "--method", "fifo").stdout
-    assert f"written to {target}" in done.stderr.replace("\n", "")
+    assert f"written to {target}" in done.stderr
 
 
 BAD_OPTIONS = {

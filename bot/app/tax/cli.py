@@ -108,7 +108,8 @@ def fills(
         and (window[1] is None or fill.occurred_at < window[1])
     ]
     _write(out, lambda stream: write_fills(chosen, source.run_of, stream))
-    Console(stderr=True, highlight=False).print(f"{len(chosen)} fills of {source.what}{_where(out)}")
+    summary = Console(stderr=True, highlight=False, soft_wrap=True)
+    summary.print(f"{len(chosen)} fills of {source.what}{_where(out)}")
 
 
 def _method(method: str | None) -> Method:
@@ -173,7 +174,7 @@ def _summarize_lots(lots: LotReport, source: ExportSource, out: Path | None) -> 
         if row.gain is not None:
             totals[row.currency] = totals.get(row.currency, Decimal(0)) + row.gain
     gain = ", ".join(f"{decimal_text(total)} {currency}" for currency, total in sorted(totals.items()))
-    console = Console(stderr=True, highlight=False)
+    console = Console(stderr=True, highlight=False, soft_wrap=True)
     console.print(
         f"{len(lots.disposals)} disposal rows ({lots.method.value}) of {source.what}"
         f"{f', gain {gain}' if gain else ''}; {len(lots.open_lots)} lots still held{_where(out)}"
