@@ -5,17 +5,20 @@ The only module (with the CLI) that writes to the terminal; library code logs th
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from decimal import Decimal
 
 from rich.console import Console, Group
+from rich.markup import escape
 from rich.table import Table
 from rich.text import Text
 
 from bot.app.daemon import ReplayProgress
+from bot.app.journal.model import JournalEntry, holding_text
 from bot.app.reporting import RunReport
 from bot.core.engine_status import EngineStatus
 from bot.domain import Position
+from bot.domain.journal import ExitReason
 from bot.domain.records import TradingStateEvent
 
 
@@ -111,10 +114,12 @@ def print_trading_state(console: Console, bot_name: str, event: TradingStateEven
 
 def trades_table(report: RunReport) -> Table:
     table = Table(title="Trades")
-    for col in ("symbol", "opened", "closed", "qty", "entry", "exit", "net P&L", "fees"):
-        table.add_column(col, justify="right" if col not in ("symbol", "opened", "closed") else "left")
-    for t in report.trades:
+    for col in ("id", "symbol", "opened", "closed", "qty", "entry", "exit", "net P&L", "fees"):
+        table.add_column(col, justify="right" if col not in ("id", "symbol", "opened", "closed") else "left")
+    ids = [e.trade_id for e in report.journal] if len(report.journal) == len(report.trades) else []
+    for i, t in enumerate(report.trades):
         table.add_row(
+            ids[i] if ids else "-",
             t.symbol,
             t.opened_at.strftime("%m-%d %H:%M"),
             t.closed_at.strftime("%m-%d %H:%M"),
@@ -127,10 +132,46 @@ def trades_table(report: RunReport) -> Table:
     return table
 
 
+def _ratio(value: Decimal | None, places: int = 2, *, percent: bool = False) -> str:
+    if value is None:
+        return "-"
+    return f"{value * 100:.{places}f}%" if percent else f"{value:+.{places}f}"
+
+
+def journal_table(journal: Sequence[JournalEntry], quote: str) -> Table:
+    """Per trade: strategy, why it was entered and left, R, MAE/MFE, how long it was held, fees."""
+    table = Table(title="Trade journal")
+    columns = ("id", "strategy", "entry reason", "exit", "R", "MAE", "MFE", "held", f"fees ({quote})")
+    for col in columns:
+        table.add_column(
+            col, justify="right" if col in ("R", "MAE", "MFE", "held") or "fees" in col else "left"
+        )
+    for e in journal:
+        signal = e.exit_reason is ExitReason.SIGNAL and e.exit_detail  # the strategy's reason; stops: --json
+        exit_text = f"{e.exit_reason.value} ({e.exit_detail})" if signal else e.exit_reason.value
+        table.add_row(
+            e.trade_id, escape(e.strategy or "-"), escape(e.entry_reason or "-"), escape(exit_text),
+            _ratio(e.r_multiple), _ratio(e.mae, percent=True), _ratio(e.mfe, percent=True),
+            holding_text(e.holding), _money(e.trade.fees, 4),
+        )  # fmt: skip
+    return table
+
+
+def notes_lines(journal: Sequence[JournalEntry]) -> list[str]:
+    """Each note: ``3-2 2024-03-01 12:00 cli:alice@box: text``, by trade then time."""
+    return [
+        f"{e.trade_id} {n.created_at:%Y-%m-%d %H:%M} {n.actor}: {n.text}" for e in journal for n in e.notes
+    ]
+
+
 def print_report(console: Console, report: RunReport, quote: str, *, with_trades: bool = True) -> None:
     console.print(summary_table(report, quote))
     if with_trades and report.trades:
         console.print(trades_table(report))
+    if with_trades and report.journal:
+        console.print(journal_table(report.journal, quote))
+        for line in notes_lines(report.journal):
+            console.print(f"[bold]note[/] {escape(line)}", highlight=False)
     if report.balances:
         console.print(f"[bold]balances from fills:[/] {balances_text(report.balances, quote)}")
     if report.carried_positions:

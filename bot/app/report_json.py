@@ -6,6 +6,7 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any, overload
 
+from bot.app.journal.model import JournalEntry
 from bot.app.reporting import RunReport
 from bot.core.positions import Trade
 from bot.domain import Fill, Order, Position, Regime, RiskDecision
@@ -95,7 +96,9 @@ def report_to_json(report: RunReport) -> dict[str, Any]:
         "open_positions": [position_json(p) for p in report.open_positions.values()],
         "carried_positions": [position_json(p) for p in report.carried_positions.values()],
         "dust": {symbol: decimal_text(quantity) for symbol, quantity in sorted(report.dust.items())},
-        "trades": [trade_json(t) for t in report.trades],
+        "trades": [journal_json(e) for e in report.journal]
+        if len(report.journal) == len(report.trades)
+        else [trade_json(t) for t in report.trades],
         "fills": [fill_json(f) for f in report.fills],
         "decisions": [decision_json(d) for d in report.decisions],
     }
@@ -134,6 +137,35 @@ def trade_json(t: Trade) -> dict[str, Any]:
         "fees": decimal_text(t.fees),
         "net_pnl": decimal_text(t.net_pnl),
     }
+
+
+def journal_json(e: JournalEntry) -> dict[str, Any]:
+    """A trade with its journal: id, strategy, reasons, R, MAE/MFE, holding time, notes (README)."""
+    return {
+        "id": e.trade_id,
+        **trade_json(e.trade),
+        "strategy": e.strategy,
+        "entry_reason": e.entry_reason,
+        "exit_reason": e.exit_reason.value,
+        "exit_detail": e.exit_detail,
+        "initial_risk": decimal_text(e.initial_risk),
+        "r_multiple": decimal_text(_rounded(e.r_multiple)),
+        "mae": decimal_text(_rounded(e.mae)),
+        "mfe": decimal_text(_rounded(e.mfe)),
+        "mae_quote": decimal_text(e.mae_quote),
+        "mfe_quote": decimal_text(e.mfe_quote),
+        "lowest_price": decimal_text(e.lowest),
+        "highest_price": decimal_text(e.highest),
+        "holding_seconds": int(e.holding.total_seconds()),
+        "notes": [
+            {"text": n.text, "actor": n.actor, "created_at": n.created_at.isoformat()} for n in e.notes
+        ],
+    }
+
+
+def _rounded(ratio: Decimal | None) -> Decimal | None:
+    """A ratio to 6 decimals (a quotient would carry 28 digits)."""
+    return None if ratio is None else round(ratio, 6)
 
 
 def fill_json(f: Fill) -> dict[str, Any]:

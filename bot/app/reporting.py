@@ -16,8 +16,11 @@ from decimal import Decimal
 from sqlalchemy import select
 
 from bot.adapters.audit import convert
+from bot.adapters.audit.journal import SqlTradeJournal
 from bot.adapters.audit.models import IntentRow, RiskDecisionRow, table_of
 from bot.adapters.audit.store import SqlAuditStore
+from bot.app.journal.build import build_journal
+from bot.app.journal.model import JournalEntry
 from bot.core.positions import Trade
 from bot.core.run_books import balances_from_fills, earlier_runs, run_books
 from bot.domain import EquitySnapshot, Fill, Position, RiskDecision, Verdict
@@ -68,6 +71,7 @@ class RunReport:
     starting_unrealized_pnl: Decimal = Decimal(0)  # of the carried positions at the run's start
     dust: dict[str, Decimal] = field(default_factory=dict)  # held below the lot step, not traded
     regime: RiskDecision | None = None  # the run's latest regime guard decision on an entry ([regime])
+    journal: list[JournalEntry] = field(default_factory=list)  # one entry per trade, same order
 
     @property
     def symbols_traded(self) -> list[str]:
@@ -199,4 +203,5 @@ def build_report(
         starting_unrealized_pnl=books.starting_unrealized_pnl,
         dust=books.dust,
         regime=latest_regime_decision(store, run_id),
+        journal=build_journal(SqlTradeJournal(store.engine), run, carried, fills),
     )

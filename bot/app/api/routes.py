@@ -98,7 +98,7 @@ def create_api(service: ApiService, *, token: str | None, token_name: str, prote
     def status() -> dict[str, Any]:
         return service.status()
 
-    @api.get("/api/v1/trades", dependencies=[Reads], summary="closed round trips, by close time")
+    @api.get("/api/v1/trades", dependencies=[Reads], summary="closed round trips and their journal, by close")
     def trades(query: PageQuery) -> dict[str, Any]:
         return service.trades(query)
 

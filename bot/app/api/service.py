@@ -22,10 +22,10 @@ from bot.app.report_json import (
     decimal_text,
     decision_json,
     fill_json,
+    journal_json,
     order_json,
     position_json,
     regime_json,
-    trade_json,
     trading_state_json,
 )
 from bot.app.reporting import build_report
@@ -168,8 +168,9 @@ class ApiService:
         }
 
     def trades(self, query: Query) -> dict[str, Any]:
-        trades = build_report(self._store, self._run_id, bot=self._bot, decisions=False).trades
-        return page(trades, query, lambda t: t.symbol, lambda t: t.closed_at, trade_json)
+        """Closed round trips with their journal (reasons, R, MAE/MFE, notes: README "Report JSON")."""
+        journal = build_report(self._store, self._run_id, bot=self._bot, decisions=False).journal
+        return page(journal, query, lambda e: e.trade.symbol, lambda e: e.trade.closed_at, journal_json)
 
     def orders(self, query: Query) -> dict[str, Any]:
         orders = self._store.orders(self._run_id)

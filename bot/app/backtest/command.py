@@ -121,7 +121,7 @@ def execute(request: BacktestRequest, console: Console) -> tuple[BacktestRun, di
         out_dir / PRICES_FILE, {s: market.series(s) for s in market.symbols()}, trades, title=title
     )
     write_report_page(out_dir / PAGE_FILE, result, out_dir / CHART_FILE, title=f"spotbot backtest: {title}",
-                      prices=out_dir / PRICES_FILE, trades=trades)  # fmt: skip
+                      prices=out_dir / PRICES_FILE, trades=trades, journal=run.report.journal)  # fmt: skip
     return run, result, out_dir
 
 

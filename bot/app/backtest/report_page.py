@@ -9,14 +9,17 @@ from __future__ import annotations
 
 import base64
 from collections.abc import Sequence
+from decimal import Decimal
 from html import escape
 from pathlib import Path
 from typing import Any
 
 from bot.app.backtest.console import SYMBOL_COLUMNS, metric_rows, symbol_rows
+from bot.app.journal.model import JournalEntry, holding_text
 from bot.core.positions import Trade
 
 TRADE_COLUMNS = ("symbol", "opened", "closed", "quantity", "entry", "exit", "net P&L", "fees")
+JOURNAL_COLUMNS = ("id", *TRADE_COLUMNS, "strategy", "entry reason", "exit reason", "R", "MAE", "MFE", "held")
 
 _STYLE = """
 body { font: 14px/1.4 system-ui, sans-serif; margin: 2em auto; max-width: 1120px; color: #222; }
@@ -50,6 +53,27 @@ def _trade_rows(trades: Sequence[Trade]) -> list[tuple[str, ...]]:
     ]  # fmt: skip
 
 
+def _journal_rows(journal: Sequence[JournalEntry]) -> list[tuple[str, ...]]:
+    """The trade list with each trade's journal: id first, then the trade, then why and how it went."""
+
+    def ratio(value: Decimal | None, percent: bool = False) -> str:
+        return "-" if value is None else (f"{value * 100:.2f}%" if percent else f"{value:+.2f}")
+
+    rows = _trade_rows([e.trade for e in journal])
+    return [
+        (e.trade_id, *row, e.strategy or "-", e.entry_reason or "-",
+         e.exit_reason.value + (f": {e.exit_detail}" if e.exit_detail else ""), ratio(e.r_multiple),
+         ratio(e.mae, True), ratio(e.mfe, True), holding_text(e.holding))
+        for e, row in zip(journal[-MOST_TRADES:], rows, strict=True)
+    ]  # fmt: skip
+
+
+def _trades_table(trades: Sequence[Trade], journal: Sequence[JournalEntry]) -> str:
+    if len(journal) == len(trades) and journal:
+        return _table(JOURNAL_COLUMNS, _journal_rows(journal))
+    return _table(TRADE_COLUMNS, _trade_rows(trades)) if trades else "<p>none</p>"
+
+
 def _newest(count: int) -> str:
     return f", the newest {MOST_TRADES} listed" if count > MOST_TRADES else ""
 
@@ -67,9 +91,11 @@ def write_report_page(
     title: str,
     prices: Path | None = None,
     trades: Sequence[Trade] = (),
+    journal: Sequence[JournalEntry] = (),
 ) -> None:
     """Write the page for ``result`` (the ``result.json`` document), embedding the PNG ``chart``, the
-    ``prices`` chart (closes with the trades on them) and the list of ``trades`` (the newest 500)."""
+    ``prices`` chart (closes with the trades on them) and the list of ``trades`` (the newest 500), each
+    with its ``journal`` entry when given (the run report's: strategy, reasons, R, MAE/MFE, held)."""
     reasons = sorted(result["risk"]["by_reason"].items())
     parts = [
         f"<!doctype html><html><head><meta charset='utf-8'><title>{escape(title)}</title>",
@@ -80,7 +106,7 @@ def write_report_page(
         _table(SYMBOL_COLUMNS, symbol_rows(result)),
         *(["<h2>Prices and trades</h2>", _image(prices, "prices with entries and exits")] if prices else []),
         f"<h2>Trades ({len(trades)}{_newest(len(trades))})</h2>",
-        _table(TRADE_COLUMNS, _trade_rows(trades)) if trades else "<p>none</p>",
+        _trades_table(trades, journal),
         "<h2>Risk decisions (denied / resized) by guard:reason</h2>",
         _table(("guard:reason", "count"), [(key, str(count)) for key, count in reasons])
         if reasons
