@@ -1,5 +1,5 @@
 """The ``spotbot`` command line: run, report, halt, resume, backtest, optimize, download, config check,
-db upgrade, strategies list/new."""
+db upgrade, strategies list/new, journal note."""
 
 from __future__ import annotations
 
@@ -19,6 +19,7 @@ from bot import __version__
 from bot.app.backtest.cli import backtest_command
 from bot.app.check_strategy.cli import check_strategy_command
 from bot.app.exits import one_line_errors
+from bot.app.journal.cli import journal_app
 from bot.app.optimize.cli import optimize_command
 from bot.app.strategies_cli import strategies_app
 from bot.app.stress.cli import stress_command
@@ -45,6 +46,7 @@ db_app = typer.Typer(help="Manage the audit database.", no_args_is_help=True, ri
 app.add_typer(config_app, name="config")
 app.add_typer(db_app, name="db")
 app.add_typer(strategies_app, name="strategies")
+app.add_typer(journal_app, name="journal")
 app.add_typer(export_app, name="export")
 
 ConfigOption = Annotated[
