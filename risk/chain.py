@@ -13,7 +13,9 @@ The order (``risk.factory.build_chain`` builds it from ``RiskLimits``; guard nam
 6. ``RiskPositionSizer`` [position_sizer]: quantity = equity x risk per trade / worst-case loss per unit
 7. caps that resize down: ``VolatilityScaler`` [volatility_target], ``MaxNotionalGuard`` [max_notional],
    ``GrossExposureGuard`` [gross_exposure], ``ConcentrationGuard`` [concentration],
-   ``MaxOpenPositionsGuard`` [max_open_positions]
+   ``ClusterGuard`` [cluster_exposure] (only with ``max_cluster_fraction``),
+   ``MaxOpenPositionsGuard`` [max_open_positions], ``CvarGuard`` [cvar] (only with ``max_cvar``; last,
+   as the costliest: ``risk.portfolio_guards``)
 8. ``SpotBalanceGuard`` [spot_balance]: fits the free quote balance; exchange-valid price, step, notional
 
 Why this order: cheap, state-level denials first (1-3) so a halted or tripped bot, or one waiting for

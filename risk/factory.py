@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
+from bot.domain.risk import ReturnsSpec
 from risk.balance_guard import SpotBalanceGuard
 from risk.breakers import (
     DailyLossBreaker,
@@ -16,6 +17,7 @@ from risk.chain import RiskChain
 from risk.concentration import ConcentrationGuard, MaxOpenPositionsGuard
 from risk.exposure_guard import GrossExposureGuard
 from risk.limits import MAX_LEVERAGE, RiskLimits
+from risk.portfolio_guards import ClusterGuard, CvarGuard
 from risk.regime_guard import RegimeGuard
 from risk.sanity import MaxNotionalGuard, PriceBandGuard, StaleDataGuard
 from risk.sizing import RiskPositionSizer
@@ -24,12 +26,18 @@ from risk.trading_state_guard import TradingStateGuard
 from risk.volatility import VolatilityScaler
 
 
-def build_chain(limits: RiskLimits, regime: RegimeGuard | None = None) -> RiskChain:
+def build_chain(
+    limits: RiskLimits, regime: RegimeGuard | None = None, *, timeframe: str | None = None
+) -> RiskChain:
     """The chain every intent passes, from validated limits (order and reasons: ``risk.chain``).
 
     ``regime``: the market regime gate of ``[regime]``, if configured (without it the chain has no
-    ``regime`` guard, and no intent a decision of it).
+    ``regime`` guard, and no intent a decision of it). Likewise ``cluster_exposure`` and ``cvar`` are in
+    the chain only with ``max_cluster_fraction`` / ``max_cvar`` set; their returns come from
+    ``timeframe`` candles (the market's: an engine refuses such a guard built without it).
     """
+    cluster, cvar = limits.max_cluster_fraction, limits.max_cvar
+    spec = ReturnsSpec(timeframe, limits.risk_lookback) if timeframe is not None else None
     return RiskChain(
         [
             # 1-2. state-level denials first, so a halted or tripped bot does no work
@@ -52,7 +60,10 @@ def build_chain(limits: RiskLimits, regime: RegimeGuard | None = None) -> RiskCh
             MaxNotionalGuard(limits.max_order_notional),
             GrossExposureGuard(limits.max_leverage),
             ConcentrationGuard(limits.max_asset_fraction),
+            *([ClusterGuard(cluster, limits.correlation_threshold, spec)] if cluster is not None else []),
             MaxOpenPositionsGuard(limits.max_open_positions),
+            # the costliest cap last, so it judges the size every other cap has left
+            *([CvarGuard(cvar, spec)] if cvar is not None else []),
             # 8. last: certifies the final quantity against the balance and the exchange rules
             SpotBalanceGuard(market_slippage=limits.slippage_allowance),
         ]

@@ -87,6 +87,31 @@ class RiskLimits:
         ge=timedelta(0),
     )
 
+    # --- portfolio risk (risk.portfolio_guards): 1-day CVaR and clusters of correlated assets
+    max_cvar: Decimal | None = param(
+        None,
+        "Cap on the portfolio's 1-day 95 % CVaR (historical) with the entry, fraction of equity; unset: off.",
+        gt=ZERO,
+        le=ONE,
+    )
+    max_cluster_fraction: Decimal | None = param(
+        None,
+        "Cap on a cluster of correlated assets' exposure / equity; unset: off.",
+        gt=ZERO,
+        le=ONE,
+    )
+    correlation_threshold: Decimal = param(
+        Decimal("0.8"),
+        "Assets whose one-day returns correlate above this count as one cluster.",
+        ge=ZERO,
+        lt=ONE,
+    )
+    risk_lookback: timedelta = param(
+        timedelta(days=30),
+        "Span of the one-day returns behind CVaR and correlations, e.g. '30d' (at least one candle's).",
+        ge=timedelta(0),  # a duration's format bounds it to 365d
+    )
+
     def __post_init__(self) -> None:
         check_params(self)
 

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from decimal import Decimal
 from enum import StrEnum
 
-from bot.domain.market import MarketRules
+from bot.domain.market import MarketRules, timeframe_ms
 from bot.domain.orders import Order
 from bot.domain.portfolio import Position
 from bot.domain.regime import Regime
@@ -66,6 +66,33 @@ class AccountState:
 
 
 @dataclass(frozen=True, slots=True)
+class ReturnsSpec:
+    """How the portfolio-risk guards' returns are computed: from ``timeframe`` candles (the market's),
+    one-day windows ending at each close of ``lookback`` (one candle's at least), see
+    ``bot.core.portfolio_risk``; why one-day windows: ``risk.var``."""
+
+    timeframe: str
+    lookback: timedelta
+
+    def __post_init__(self) -> None:
+        timeframe_ms(self.timeframe)  # ValueError naming a bad timeframe (all of them divide a day)
+
+
+@dataclass(frozen=True, slots=True)
+class ReturnHistory:
+    """One-day returns of the symbols held and the entry's, aligned on the same candle closes, as of a
+    decision's close: what the portfolio-risk guards (``risk.portfolio_guards``) judge by. Built by
+    ``bot.core.portfolio_risk`` from closed candles only (how, and why one-day windows: ``risk.var``)."""
+
+    as_of: datetime  # the candle close the returns end at
+    lookback: timedelta
+    returns: Mapping[str, tuple[float, ...]]  # symbol -> its returns, oldest first; all of one length
+    short: Mapping[str, int] = field(default_factory=dict)  # too little history: symbol -> returns it has
+    needed: int = 0  # the returns a symbol needs to count (half the lookback's)
+    note: str = ""  # why the candles could not be read, if they could not
+
+
+@dataclass(frozen=True, slots=True)
 class RiskContext:
     """Everything a guard may look at. Guards are pure functions of the intent and this context."""
 
@@ -84,3 +111,4 @@ class RiskContext:
     timeframe_seconds: int = 0  # the intent's strategy timeframe (0: unknown)
     volatility_ratio: Decimal | None = None  # recent / usual volatility of the symbol (None: unknown)
     regime: Regime | None = None  # the market regime, for entries when [regime] is configured
+    returns: ReturnHistory | None = None  # for entries, when a portfolio-risk guard is on

@@ -67,3 +67,28 @@ def parametric_by_hand(returns: list[float], level: float) -> tuple[float, float
     mean = sum(returns) / n
     std = math.sqrt(sum((r - mean) ** 2 for r in returns) / (n - 1))
     return normal_quantile(level) * std - mean, normal_tail_mean(level) * std - mean
+
+
+def aligned_closes(data: Path, bases: tuple[str, ...] = ALTS) -> dict[str, list[float]]:
+    """Each base's closes on the union of the files' open times, a missing candle carrying the last close
+    forward (ETC/BTC's file ends one candle early), in plain Python."""
+    files = {base: closes_by_open_time(data, base) for base in bases}
+    times = sorted(set().union(*files.values()))
+    aligned: dict[str, list[float]] = {}
+    for base, closes in files.items():
+        last = None
+        row = []
+        for t in times:
+            last = closes.get(t, last)
+            row.append(last)
+        aligned[base] = row
+    return aligned
+
+
+def pearson_by_hand(x: list[float], y: list[float]) -> float:
+    n = len(x)
+    mx, my = sum(x) / n, sum(y) / n
+    sxy = sum((a - mx) * (b - my) for a, b in zip(x, y, strict=True))
+    sxx = sum((a - mx) ** 2 for a in x)
+    syy = sum((b - my) ** 2 for b in y)
+    return sxy / math.sqrt(sxx * syy)

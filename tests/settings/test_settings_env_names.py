@@ -39,9 +39,9 @@ def test_a_single_underscore_variable_is_an_error_suggesting_the_setting(secrets
 
 
 def test_an_unknown_table_variable_is_an_error_naming_it_and_the_rule(secrets_dir: Path) -> None:
-    message = _refused(secrets_dir, {"SPOTBOT_RISKK__X": "1"})
+    message = _refused(secrets_dir, {"SPOTBOT_RISKK__Q": "1"})
 
-    assert message.startswith("invalid configuration: SPOTBOT_RISKK__X: not a setting — ")
+    assert message.startswith("invalid configuration: SPOTBOT_RISKK__Q: not a setting — ")
     assert "SPOTBOT_ + the key path in capitals, __ for each dot" in message
     assert "SPOTBOT_SECRETS_DIR" in message
 
