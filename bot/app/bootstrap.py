@@ -85,7 +85,9 @@ def build_market(settings: Settings, window: tuple[int | None, int | None] | Non
 
 def build_risk_chain(settings: Settings) -> RiskChain:
     regime = settings.regime  # [regime]: the market regime gate, its spec read by the intent pipeline
-    return build_chain(risk_limits(settings), regime.guard(settings.market.timeframe) if regime else None)
+    timeframe = settings.market.timeframe  # also the candles of the portfolio-risk guards' returns
+    gate = regime.guard(timeframe) if regime else None
+    return build_chain(risk_limits(settings), gate, timeframe=timeframe)
 
 
 def build_policy(settings: Settings) -> ExecutionPolicy:

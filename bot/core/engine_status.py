@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
 
+from bot.core.portfolio_risk import PortfolioRisk
 from bot.domain import Regime
 
 ZERO = Decimal(0)
@@ -33,4 +34,5 @@ class EngineStatus:
     trading_state: str = "active"
     exchange_ok: bool = True
     regime: Regime | None = None  # the market regime at the latest entry decided ([regime] configured)
+    portfolio_risk: PortfolioRisk | None = None  # 1-day VaR/CVaR at the latest entry (max_cvar/cluster on)
     disabled_strategies: dict[str, str] = field(default_factory=dict)  # name -> why, file and line

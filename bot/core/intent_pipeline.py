@@ -8,17 +8,22 @@ every intent a strategy returns and :meth:`IntentPipeline.flatten` for ``spotbot
 The market regime (``[regime]``, :mod:`bot.core.regime`) is computed here, for entries only, and put in
 the guards' context: the chain's ``regime`` guard carries how it is computed (its ``RegimeSpec``), so
 the regime exists exactly when a guard judges by it, and the engine needs no wiring of its own. The
-latest one computed is shown in :class:`EngineStatus` (the API's status, ``/metrics``).
+latest one computed is shown in :class:`EngineStatus` (the API's status, ``/metrics``). The one-day
+returns of the portfolio-risk guards (``max_cvar``, ``max_cluster_fraction``; :mod:`bot.core.portfolio_risk`)
+are computed the same way, for entries only, for the symbols held and the entry's; the held portfolio's
+1-day VaR/CVaR then goes to the status.
 """
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import datetime
 from decimal import Decimal
 
 from bot.core.engine_status import EngineStatus
 from bot.core.execution import OrderExecutor
 from bot.core.mark_prices import Marks
+from bot.core.portfolio_risk import PortfolioRisk, ReturnsWatch
 from bot.core.ports import Ports, RunScope
 from bot.core.positions import PositionBook
 from bot.core.regime import RegimeWatch
@@ -28,6 +33,8 @@ from bot.domain import IntentKind, OrderIntent, OrderType, Regime, RiskContext, 
 from bot.domain.clock import datetime_to_ms, ms_to_datetime
 from bot.logs import get_logger
 from risk.chain import RiskChain
+from risk.concentration import occupied_symbols
+from risk.portfolio_guards import ClusterGuard, CvarGuard, current_figures, holdings, missing_history
 from risk.regime_guard import RegimeGuard
 
 log = get_logger(__name__)
@@ -59,6 +66,13 @@ class IntentPipeline:
         self._venue = venue  # takes in what the venue did (an order may fill on arrival)
         gate = next((g for g in chain.guards if isinstance(g, RegimeGuard)), None)
         self._regime = RegimeWatch(ports.market, gate.spec) if gate is not None else None
+        portfolio = [g for g in chain.guards if isinstance(g, CvarGuard | ClusterGuard)]
+        if any(g.spec is None for g in portfolio):
+            raise ValueError(
+                "a portfolio-risk guard needs its returns' timeframe: build_chain(timeframe=...)"
+            )
+        spec = portfolio[0].spec if portfolio else None
+        self._returns = ReturnsWatch(ports.market, spec) if spec is not None else None
 
     @property
     def needs_volatility(self) -> bool:
@@ -72,6 +86,8 @@ class IntentPipeline:
         intent = self._executor.shape(intent, self._ports.market.rules(intent.symbol))
         regime = self.regime(now) if intent.kind is IntentKind.ENTRY else None
         ctx = self.risk_context(intent.symbol, now, timeframe_seconds, vol_ratio, regime=regime)
+        if intent.kind is IntentKind.ENTRY:
+            ctx = self.with_returns(ctx, intent.symbol, now)
         result = self._chain.evaluate(intent, ctx)
         if not self._ports.store.record_intent(self._scope.run_id, intent, result.decisions):
             log.info("intent_already_decided", intent_id=intent.intent_id)
@@ -130,6 +146,20 @@ class IntentPipeline:
         regime = self._regime.at(now)
         self._status.regime = regime
         return regime
+
+    def with_returns(self, ctx: RiskContext, symbol: str, now: datetime) -> RiskContext:
+        """``ctx`` with the returns of the symbols held and ``symbol`` (a portfolio-risk guard on); the
+        held portfolio's 1-day figures go to the status."""
+        if self._returns is None:
+            return ctx
+        history = self._returns.at(now, {*occupied_symbols(ctx), symbol})
+        ctx = replace(ctx, returns=history)
+        figures = current_figures(ctx)
+        note = (
+            "" if figures is not None else missing_history(history, set(holdings(ctx))) or "too few returns"
+        )
+        self._status.portfolio_risk = PortfolioRisk(history.as_of, history.lookback, figures, note)
+        return ctx
 
     def risk_context(
         self,
