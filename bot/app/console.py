@@ -71,6 +71,10 @@ def summary_table(report: RunReport, quote: str) -> Group:
         summary.add_row(
             "market regime", f"{report.regime.detail} (at {report.regime.decided_at:%Y-%m-%d %H:%M})"
         )
+    if report.cvar is not None:  # max_cvar: the figures as the run's latest entry decision saw them
+        summary.add_row(
+            "portfolio 1-day CVaR", f"{report.cvar.detail} (at {report.cvar.decided_at:%Y-%m-%d %H:%M})"
+        )
     o = report.outcomes
     summary.add_row("intents", f"{o.total}: {o.approved} approved, {o.resized} resized, {o.denied} denied")
     parts: list[Table] = [summary]

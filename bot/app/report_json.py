@@ -8,9 +8,11 @@ from typing import Any, overload
 
 from bot.app.journal.model import JournalEntry
 from bot.app.reporting import RunReport
+from bot.core.portfolio_risk import PortfolioRisk
 from bot.core.positions import Trade
 from bot.domain import Fill, Order, Position, Regime, RiskDecision
 from bot.domain.records import RunRecord, TradingStateEvent
+from bot.domain.regime import window_text
 
 
 @overload
@@ -64,6 +66,29 @@ def regime_json(regime: Regime | None) -> dict[str, Any] | None:
     }
 
 
+def portfolio_risk_decision_json(decision: RiskDecision | None) -> dict[str, Any] | None:
+    """The portfolio's 1-day CVaR as the run's latest ``cvar`` decision on an entry recorded it
+    (``max_cvar``): ``{at, verdict, reason, detail}`` (the detail holds the figures); None without one."""
+    return regime_decision_json(decision)  # the same shape as the regime's latest decision
+
+
+def portfolio_risk_json(risk: PortfolioRisk | None) -> dict[str, Any] | None:
+    """The running engine's held portfolio, 1-day, at its latest entry: ``{at, lookback, detail, note}``
+    and, once measured, ``samples`` and ``historical_95_var``, ``historical_95_cvar``, ...,
+    ``parametric_99_cvar`` (fractions of equity); None before the first entry (or with neither
+    ``max_cvar`` nor ``max_cluster_fraction`` set)."""
+    if risk is None:
+        return None
+    figures = risk.figures.as_dict() if risk.figures is not None else {}
+    return {
+        "at": risk.at.isoformat(),
+        "lookback": window_text(risk.lookback),
+        **figures,
+        "detail": risk.describe(),
+        "note": risk.note,
+    }
+
+
 def report_to_json(report: RunReport) -> dict[str, Any]:
     """The documented JSON shape of ``spotbot report --json`` (see README: "Report JSON")."""
     return {
@@ -84,6 +109,7 @@ def report_to_json(report: RunReport) -> dict[str, Any]:
         },
         "trading_state": trading_state_json(report.trading_state),
         "regime": regime_decision_json(report.regime),
+        "portfolio_risk": portfolio_risk_decision_json(report.cvar),
         "risk": {
             "intents": report.outcomes.total,
             "approved": report.outcomes.approved,

@@ -32,6 +32,7 @@ __all__ = [
     "balances_from_fills",
     "build_report",
     "intent_outcomes",
+    "latest_entry_decision",
     "latest_regime_decision",
 ]
 
@@ -71,6 +72,7 @@ class RunReport:
     starting_unrealized_pnl: Decimal = Decimal(0)  # of the carried positions at the run's start
     dust: dict[str, Decimal] = field(default_factory=dict)  # held below the lot step, not traded
     regime: RiskDecision | None = None  # the run's latest regime guard decision on an entry ([regime])
+    cvar: RiskDecision | None = None  # the run's latest cvar guard decision on an entry (max_cvar)
     journal: list[JournalEntry] = field(default_factory=list)  # one entry per trade, same order
 
     @property
@@ -116,8 +118,16 @@ REGIME_GUARD = "regime"  # risk.regime_guard.RegimeGuard.name
 EXIT_PASSES = "exit_always_passes"  # an exit's decision: no regime computed for it
 
 
+CVAR_GUARD = "cvar"  # risk.portfolio_guards.CvarGuard.name
+
+
 def latest_regime_decision(store: SqlAuditStore, run_id: int) -> RiskDecision | None:
-    """The run's latest ``regime`` decision on an entry (its detail names the regime then), or None.
+    """The run's latest ``regime`` decision on an entry (its detail names the regime then), or None."""
+    return latest_entry_decision(store, run_id, REGIME_GUARD)
+
+
+def latest_entry_decision(store: SqlAuditStore, run_id: int, guard: str) -> RiskDecision | None:
+    """The run's latest decision of ``guard`` on an entry (an exit's ``exit_always_passes`` is not one).
 
     One query, without loading the run's other decisions (a backtest holds hundreds of thousands)."""
     decisions, intents = table_of(RiskDecisionRow), table_of(IntentRow)
@@ -126,7 +136,7 @@ def latest_regime_decision(store: SqlAuditStore, run_id: int) -> RiskDecision | 
         .join(intents, intents.c.intent_id == decisions.c.intent_id)
         .where(
             intents.c.run_id == run_id,
-            decisions.c.guard == REGIME_GUARD,
+            decisions.c.guard == guard,
             decisions.c.reason != EXIT_PASSES,
         )
         .order_by(decisions.c.decided_at.desc(), decisions.c.id.desc())
@@ -203,5 +213,6 @@ def build_report(
         starting_unrealized_pnl=books.starting_unrealized_pnl,
         dust=books.dust,
         regime=latest_regime_decision(store, run_id),
+        cvar=latest_entry_decision(store, run_id, CVAR_GUARD),
         journal=build_journal(SqlTradeJournal(store.engine), run, carried, fills),
     )

@@ -2,7 +2,8 @@
 ``api.port``), else from its audit DB (the daemon's own journal).
 
 The bot's latest daemon run (backtests are left out), its trading state, the market regime at its
-latest entry (``[regime]``), its equity at the last tick and
+latest entry (``[regime]``), the portfolio's 1-day VaR/CVaR there (``max_cvar``: from the journal,
+the latest ``cvar`` decision's figures), its equity at the last tick and
 the drawdown from the peak, its open positions and the orders still working. A running daemon writes
 all of it as it goes, so this also works from another shell or machine while it runs; a daemon that
 died shows its run as ``running`` until the next start closes it as ``crashed``.
@@ -23,6 +24,7 @@ from bot.app.console import balances_text
 from bot.app.report_json import (
     decimal_text,
     order_json,
+    portfolio_risk_decision_json,
     position_json,
     regime_decision_json,
     run_json,
@@ -57,6 +59,7 @@ def read_status(settings: Settings) -> dict[str, Any]:
         "run": run_json(run),
         "trading_state": trading_state_json(report.trading_state),
         "regime": regime_decision_json(report.regime),
+        "portfolio_risk": portfolio_risk_decision_json(report.cvar),
         "last_tick_at": last.taken_at.isoformat() if last else None,
         "equity": decimal_text(last.equity) if last else decimal_text(report.final_equity),
         "peak_equity": decimal_text(last.peak_equity) if last else None,
@@ -101,6 +104,7 @@ def status_from_service(live: dict[str, Any]) -> dict[str, Any]:
         },
         "trading_state": live["trading_state"],
         "regime": live.get("regime"),
+        "portfolio_risk": live.get("portfolio_risk"),
         "disabled_strategies": live.get("disabled_strategies", {}),
         "last_tick_at": live["last_tick"],
         "equity": live["equity"],
@@ -130,6 +134,9 @@ def print_status(console: Console, status: dict[str, Any], quote: str) -> None:
     regime = status.get("regime")
     if regime is not None:
         table.add_row("market regime", f"{regime['detail']} (decided {regime['at']})")
+    risk = status.get("portfolio_risk")
+    if risk is not None:  # max_cvar / max_cluster_fraction: at the latest entry decided
+        table.add_row("portfolio risk", f"{risk['detail']} (at {risk['at']})")
     for name, why in status.get("disabled_strategies", {}).items():  # the daemon's API only
         table.add_row("strategy disabled", f"{name}: {why}")
     table.add_row("last tick", status["last_tick_at"] or "-")

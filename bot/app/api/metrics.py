@@ -63,6 +63,7 @@ class SpotbotCollector(Collector):
             state.add_metric([each.value], 1.0 if each.value == status.trading_state else 0.0)
         yield state
         yield from _regime_metrics(status)
+        yield from _portfolio_risk_metrics(status)
         yield CounterMetricFamily("spotbot_ticks", "Candle closes ticked.", value=status.ticks)
         yield CounterMetricFamily("spotbot_fills", "Fills taken in.", value=status.fills)
         yield CounterMetricFamily("spotbot_trades", "Round trips closed.", value=status.trades)
@@ -117,6 +118,25 @@ def _regime_metrics(status: EngineStatus) -> Iterator[Metric]:
     for each in Season:
         season.add_metric([each.value], 1.0 if each is regime.season else 0.0)
     yield season
+
+
+def _portfolio_risk_metrics(status: EngineStatus) -> Iterator[Metric]:
+    """The held portfolio's 1-day VaR and CVaR at the latest entry, once measured (max_cvar / clusters on)."""
+    figures = status.portfolio_risk.figures if status.portfolio_risk is not None else None
+    if figures is None:
+        return
+    labels = ["method", "level"]
+    var = GaugeMetricFamily("spotbot_portfolio_var_ratio", "1-day value at risk / equity.", labels=labels)
+    cvar = GaugeMetricFamily(
+        "spotbot_portfolio_cvar_ratio", "1-day expected shortfall (CVaR) / equity.", labels=labels
+    )
+    for method in ("historical", "parametric"):
+        for level in ("95", "99"):
+            pair = getattr(figures, f"{method}_{level}")
+            var.add_metric([method, f"0.{level}"], pair.var)
+            cvar.add_metric([method, f"0.{level}"], pair.cvar)
+    yield var
+    yield cvar
 
 
 def _exchange_metrics(stats: RequestStats) -> Iterator[Metric]:
