@@ -159,6 +159,11 @@ RISK_VALUES: dict[str, tuple[object, ...]] = {
     "loss_cooldown": ("0", "30m", "4h"),
     "max_trades_per_day": (2, 5, 10, 20),
     "symbol_cooldown": ("0", "1h"),
+    # the portfolio caps: a lookback the candles fill (12h, 1d) or not (30d: cvar_no_history), caps that bind
+    "max_cvar": (None, "0.002", "0.02"),
+    "max_cluster_fraction": (None, "0.05", "0.3"),
+    "correlation_threshold": ("0.8", "0", "0.5"),
+    "risk_lookback": ("30d", "12h", "1d"),
 }
 # Keys deliberately not drawn, by section, each with its reason. Empty: every key is drawn.
 NOT_DRAWN: dict[str, dict[str, str]] = {"execution": {}, "risk": {}}

@@ -142,3 +142,19 @@ def test_a_daemon_on_the_same_candles_decides_the_same_and_shows_the_portfolio_r
     reasons = {reason for _, _, reason, *_ in in_daemon}
     assert {"fit_to_cvar_limit", "cluster_limit", "fit_to_cluster_limit"} <= reasons
     assert seen(bt_settings.effective_database_url) == in_daemon  # DESIGN invariant 9
+
+
+def test_a_backtest_skipping_quiet_closes_decides_the_caps_as_ticking_every_close(tmp_path: Path) -> None:
+    """The event replay's parity check (every close vs the closes something can happen at, and shadow
+    mode) on a sim market where both caps bind: the same decisions, orders and fills."""
+    from tests.backtest.test_event_parity import Scenario, assert_same_run, toml_of
+
+    risk = {"max_cvar": "0.004", "max_cluster_fraction": "0.3", "correlation_threshold": "0",
+            "risk_lookback": "12h", "max_asset_fraction": "0.5"}  # fmt: skip
+    scenario = Scenario(3, 1100, 7, 0.08, True, toml_of({"risk": risk}) + '[[strategies]]\nname = "ma"\n')
+    every, _ = assert_same_run(tmp_path, scenario)
+    reasons = Counter((d.guard, d.reason) for d in every["decisions"] if d.guard in GUARDS)
+    for reason in ("cvar_no_history", "ok", "fit_to_cvar_limit", "cvar_limit"):
+        assert reasons[("cvar", reason)] > 0, reasons
+    for reason in ("ok", "fit_to_cluster_limit"):
+        assert reasons[("cluster_exposure", reason)] > 0, reasons

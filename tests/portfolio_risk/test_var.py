@@ -104,11 +104,15 @@ def test_one_day_figures_of_each_real_pair_match_a_computation_by_hand(shared_da
         )
 
 
-def test_measured_one_day_figures_of_eth_btc(shared_data: Path):
-    """The figures the README quotes: ETH/BTC over the 20 days, 1-day historical 95 %."""
-    closes = [close for _, close in sorted(closes_by_open_time(shared_data, "ETH").items())]
+@pytest.mark.parametrize(
+    ("base", "expected"),
+    [("ETH", (5.63, 7.50)), ("LTC", (4.03, 5.54)), ("ETC", (9.55, 12.60)), ("XLM", (10.62, 14.19))],
+)
+def test_measured_one_day_figures_of_each_pair(shared_data: Path, base: str, expected: tuple[float, float]):
+    """The figures the README quotes: each pair over the 20 days, 1-day historical 95 % VaR / CVaR, in %."""
+    closes = [close for _, close in sorted(closes_by_open_time(shared_data, base).items())]
     var, cvar = historical_var_cvar(one_day_returns(closes, PER_DAY), 0.95)
-    assert (round(var, 4), round(cvar, 4)) == (0.0563, 0.0750)
+    assert (round(var * 100, 2), round(cvar * 100, 2)) == expected
 
 
 def test_portfolio_returns_weigh_each_asset_by_its_value_over_equity(shared_data: Path):
