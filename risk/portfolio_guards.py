@@ -45,6 +45,7 @@ from risk.limits import check_limit
 from risk.var import FloatArray, RiskFigures, VarCvar, portfolio_returns, portfolio_var_cvar
 
 CVAR_LEVEL = 0.95  # the guard's level (historical): see the module docstring
+LEVEL_TEXT = f"{CVAR_LEVEL * 100:g} %"
 _EXIT = GuardOutcome(Verdict.APPROVED, "exit_always_passes")
 
 
@@ -113,9 +114,10 @@ class CvarGuard:
         wanted, without = at(float(intent.quantity)), at(0.0)
         samples = len(next(iter(series.values())))
         about = (
-            f"1-day CVaR 95 % (historical, {samples} one-day returns over "
+            f"1-day CVaR {LEVEL_TEXT} (historical, {samples} one-day returns over "
             f"{window_text(history.lookback)}) with this entry {_pct(wanted.cvar)} of equity, "
-            f"{_pct(without.cvar)} without it; VaR 95 % {_pct(wanted.var)}; max_cvar {_pct(self.max_cvar)}"
+            f"{_pct(without.cvar)} without it; VaR {LEVEL_TEXT} {_pct(wanted.var)}; "
+            f"max_cvar {_pct(self.max_cvar)}"
         )
         if wanted.cvar <= cap:
             return GuardOutcome.approve(about)
