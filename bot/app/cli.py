@@ -1,12 +1,10 @@
-"""The ``spotbot`` command line: run, report, halt, resume, backtest, optimize, download, config check,
-db upgrade, strategies list/new, journal note."""
+"""The ``spotbot`` command line: run, status, report, halt, resume, backtest, check-strategy, optimize,
+download, stress, config check, db upgrade, strategies list/new, journal note, export tax-lots/fills."""
 
 from __future__ import annotations
 
-import getpass
 import json
 import signal
-import socket
 import sys
 import threading
 from contextlib import closing
@@ -18,6 +16,7 @@ import typer
 from bot import __version__
 from bot.app.backtest.cli import backtest_command
 from bot.app.check_strategy.cli import check_strategy_command
+from bot.app.command_config import ConfigOption, cli_actor, load_config
 from bot.app.exits import one_line_errors
 from bot.app.journal.cli import journal_app
 from bot.app.optimize.cli import optimize_command
@@ -31,8 +30,6 @@ if TYPE_CHECKING:  # the heavy modules load in the command that needs them: `spo
     from bot.app.reporting import RunReport
     from bot.app.settings import Settings
     from bot.domain import TradingState
-
-DEFAULT_CONFIG = Path("config/paper.toml")
 
 # Plain help (no rich markup): rich swallowed "[default: ...]" as a markup tag and showed every flag
 # as taking a "<bool>" value.
@@ -48,28 +45,6 @@ app.add_typer(db_app, name="db")
 app.add_typer(strategies_app, name="strategies")
 app.add_typer(journal_app, name="journal")
 app.add_typer(export_app, name="export")
-
-ConfigOption = Annotated[
-    Path | None,
-    typer.Option(
-        "--config", "-c", help="TOML config file [default: config/paper.toml if present, else built-in]"
-    ),
-]
-
-
-def _load(path: Path | None) -> Settings:
-    """Load settings; a bad config ends the command (exit 2) naming each bad key, its value and what is
-    allowed (a :class:`~bot.app.settings.ConfigError` is a :class:`~bot.domain.failures.BadInput`)."""
-    from bot.app.config_checks import check_exchange_id
-    from bot.app.settings import load_settings
-    from bot.domain.secrets import register_secrets
-
-    if path is None and DEFAULT_CONFIG.exists():
-        path = DEFAULT_CONFIG
-    settings = load_settings(path)
-    check_exchange_id(settings, path)
-    register_secrets(*settings.secret_values())
-    return settings
 
 
 def _start_logging(settings: Settings, fmt: str) -> Path | None:
@@ -124,7 +99,7 @@ def run(
     from bot.app.watching import watched
     from bot.domain.failures import ExitCode
 
-    settings = _load(config)
+    settings = load_config(config)
     fmt = log_format or settings.logging.format
     if settings.bot.mode == "live" and not live:
         Console(stderr=True).print(
@@ -211,7 +186,7 @@ def report(
     from bot.app.report_json import report_to_json
     from bot.app.report_source import read_report
 
-    settings = _load(config)
+    settings = load_config(config)
     result = read_report(settings, run_id)
     if as_json:
         sys.stdout.write(json.dumps(report_to_json(result), indent=2) + "\n")
@@ -232,7 +207,7 @@ def status(
 
     from bot.app.status import current_status, print_status
 
-    settings = _load(config)
+    settings = load_config(config)
     found = current_status(settings)
     if as_json:
         sys.stdout.write(json.dumps(found, indent=2) + "\n")
@@ -241,15 +216,6 @@ def status(
 
 
 ReasonOption = Annotated[str | None, typer.Option("--reason", help="Why, for the audit trail.")]
-
-
-def cli_actor() -> str:
-    """Who is at the keyboard, as stored with a trading state change: ``cli:<user>@<host>``."""
-    try:
-        user = getpass.getuser()
-    except (KeyError, OSError):  # no login name (e.g. a container user without a passwd entry)
-        user = "unknown"
-    return f"cli:{user}@{socket.gethostname()}"
 
 
 def _set_trading_state(config: Path | None, state: TradingState, reason: str, *, flatten: bool) -> None:
@@ -262,7 +228,7 @@ def _set_trading_state(config: Path | None, state: TradingState, reason: str, *,
     from bot.app.human_commands import record_command
     from bot.domain.clock import SystemClock
 
-    settings = _load(config)
+    settings = load_config(config)
     settings.bot.data_dir.mkdir(parents=True, exist_ok=True)
     url = settings.effective_database_url
     upgrade(url)
@@ -312,7 +278,7 @@ def config_check(path: Annotated[Path, typer.Argument(help="The TOML config file
 
     from bot.app.settings import config_hash, redacted_dict
 
-    settings = _load(path)
+    settings = load_config(path)
     console = Console()
     console.print_json(json.dumps(redacted_dict(settings)))
     console.print(f"[green]ok[/]: {path} is valid (config hash {config_hash(settings)[:12]})")
@@ -326,7 +292,7 @@ def db_upgrade(config: ConfigOption = None) -> None:
 
     from bot.adapters.audit.migrate import upgrade
 
-    settings = _load(config)
+    settings = load_config(config)
     settings.bot.data_dir.mkdir(parents=True, exist_ok=True)
     upgrade(settings.effective_database_url)
     Console().print(f"[green]audit DB at head[/]: {settings.effective_database_url_redacted}")

@@ -4,11 +4,11 @@ and shown with the trade by ``spotbot report`` (plain and ``--json``) and the AP
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Annotated
 
 import typer
 
+from bot.app.command_config import ConfigOption
 from bot.app.exits import one_line_errors
 
 journal_app = typer.Typer(
@@ -23,24 +23,19 @@ journal_app = typer.Typer(
 def note(
     trade_id: Annotated[str, typer.Argument(help="The trade, RUN-N as spotbot report shows it (e.g. 3-2).")],
     text: Annotated[str, typer.Argument(help="The note (quote it).")],
-    config: Annotated[
-        Path | None,
-        typer.Option(
-            "--config", "-c", help="TOML config file [default: config/paper.toml if present, else built-in]"
-        ),
-    ] = None,
+    config: ConfigOption = None,
 ) -> None:
     """Add a note to a trade. Notes are kept for good: never changed or removed (add another)."""
     from rich.console import Console
 
     from bot.adapters.audit.migrate import upgrade
     from bot.adapters.audit.store import SqlAuditStore
-    from bot.app.cli import _load, cli_actor
+    from bot.app.command_config import cli_actor, load_config
     from bot.app.journal.notes import add_note
     from bot.app.report_source import check_has_runs
     from bot.domain.clock import SystemClock
 
-    settings = _load(config)
+    settings = load_config(config)
     check_has_runs(settings)  # a note needs a trade: never creates a database
     url = settings.effective_database_url
     upgrade(url)  # the notes table arrived with revision 0004

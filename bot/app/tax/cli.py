@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Annotated, TextIO
 
 import typer
 
+from bot.app.command_config import ConfigOption
 from bot.app.exits import one_line_errors
 from bot.domain.failures import BadInput
 
@@ -29,12 +30,6 @@ export_app = typer.Typer(
     help="Export trades from the audit DB as CSV, for taxes.", no_args_is_help=True, rich_markup_mode=None
 )
 
-ConfigOption = Annotated[
-    Path | None,
-    typer.Option(
-        "--config", "-c", help="TOML config file [default: config/paper.toml if present, else built-in]"
-    ),
-]
 RunOption = Annotated[int | None, typer.Option("--run", help="One run's fills only (its own lots).")]
 BotOption = Annotated[
     str | None,
@@ -139,10 +134,10 @@ def _window(start: str | None, end: str | None) -> tuple[datetime | None, dateti
 
 
 def _source(config: Path | None, run_id: int | None, bot: str | None, venue: str | None) -> ExportSource:
-    from bot.app.cli import _load  # the one way a command loads its config (bad config: exit 2)
+    from bot.app.command_config import load_config
     from bot.app.tax.source import read_source
 
-    return read_source(_load(config), run_id=run_id, bot=bot, venue=venue)
+    return read_source(load_config(config), run_id=run_id, bot=bot, venue=venue)
 
 
 def _write(out: Path | None, write: Callable[[TextIO], None]) -> None:
