@@ -112,7 +112,7 @@ def comparable(store: SqlAuditStore, run_id: int) -> dict[str, Any]:
         "risk": report["risk"],
         "balances": report["balances"],
         "orders_by_status": report["orders_by_status"],
-        "trades": report["trades"],
+        "trades": [{k: v for k, v in trade.items() if k != "id"} for trade in report["trades"]],  # <run>-<n>
         "fills": [{k: v for k, v in fill.items() if k not in ids} for fill in report["fills"]],
         "order events": [(e.status, e.occurred_at, e.detail) for e in store.order_events(run_id=run_id)],
         "equity snapshots": store.equity_snapshots(run_id),
