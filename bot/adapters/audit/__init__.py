@@ -9,7 +9,8 @@ Typical wiring::
 from bot.adapters.audit.engine import make_engine
 from bot.adapters.audit.migrate import current_revision, head_revision, upgrade
 from bot.adapters.audit.reader import SqlAuditReader
-from bot.adapters.audit.store import SqlAuditStore, UnknownRecordError
+from bot.adapters.audit.store import SqlAuditStore
+from bot.adapters.audit.writes import UnknownRecordError
 from bot.domain.records import RunRecord, TradingStateEvent
 
 __all__ = [

@@ -37,9 +37,9 @@ from bot.adapters.audit.models import (
     RiskDecisionRow,
     table_of,
 )
-from bot.adapters.audit.store import (
+from bot.adapters.audit.store import SqlAuditStore
+from bot.adapters.audit.writes import (
     ORDER_UPDATE,
-    SqlAuditStore,
     UnknownRecordError,
     check_decisions,
     check_event,
