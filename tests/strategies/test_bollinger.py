@@ -14,8 +14,13 @@ from strategies.base import ScansCandidates
 from strategies.bollinger import Bollinger, BollingerParams
 from strategies.indicators import bollinger, wilder_atr
 from strategies.registry import build_strategy
-from tests.strategies.test_crossing_candidates import acting_indices, columns, price_paths
-from tests.strategies.test_ma_crossover import RULES, closes_walk, make_candles, position_of, replay, view_of
+from tests.strategies.contract import (
+    assert_entries_and_exits_alternate_with_stops_below,
+    assert_only_the_last_warmup_candles_matter,
+    assert_the_scan_keeps_every_acting_candle,
+)
+from tests.strategies.test_crossing_candidates import columns, price_paths
+from tests.strategies.test_ma_crossover import closes_walk, make_candles, position_of, replay, view_of
 
 MIDDLE = BollingerParams(period=4, std_devs=1.0, stop="percent")
 UPPER = BollingerParams(period=4, std_devs=1.0, stop="percent", exit_band="upper")
@@ -134,14 +139,7 @@ any_params = st.builds(
 @settings(max_examples=60, deadline=None)
 @given(closes_walk, any_params)
 def test_only_the_last_warmup_candles_matter(closes: list[float], params: BollingerParams) -> None:
-    strategy = Bollinger("bb", "1h", params)
-    candles = make_candles(closes)
-    for end in range(strategy.warmup, len(candles) + 1):
-        prefix = candles[:end]
-        for position in (None, position_of()):
-            assert strategy.on_candles(view_of(prefix, position)) == strategy.on_candles(
-                view_of(prefix[-strategy.warmup :], position)
-            )
+    assert_only_the_last_warmup_candles_matter(Bollinger("bb", "1h", params), closes)
 
 
 @settings(max_examples=60, deadline=None)
@@ -149,16 +147,7 @@ def test_only_the_last_warmup_candles_matter(closes: list[float], params: Bollin
 def test_entries_and_exits_alternate_and_entries_always_carry_a_stop_below_the_price(
     closes: list[float], params: BollingerParams
 ) -> None:
-    intents = [intent for _, intent in replay(Bollinger("bb", "1h", params), make_candles(closes))]
-
-    kinds = [intent.kind for intent in intents]
-    assert kinds == [IntentKind.ENTRY, IntentKind.EXIT] * (len(kinds) // 2) + [IntentKind.ENTRY] * (
-        len(kinds) % 2
-    )
-    for intent in intents:
-        if intent.kind is IntentKind.ENTRY:
-            assert intent.stop_price is not None and 0 < intent.stop_price < intent.reference_price
-            assert RULES.is_tick_valid(intent.stop_price) and RULES.is_tick_valid(intent.reference_price)
+    assert_entries_and_exits_alternate_with_stops_below(Bollinger("bb", "1h", params), closes)
 
 
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -166,11 +155,7 @@ def test_entries_and_exits_alternate_and_entries_always_carry_a_stop_below_the_p
 def test_every_candle_where_the_strategy_acts_is_a_candidate(
     params: BollingerParams, closes: np.ndarray
 ) -> None:
-    strategy = Bollinger("bb", "1m", params)
-    found = strategy.scan_candidates(columns(closes))
-    acting_flat, acting_holding = acting_indices(strategy, closes)  # type: ignore[arg-type]
-    assert not acting_flat - set(found.flat.tolist()), "the scan left out an entry"
-    assert not acting_holding - set(found.holding.tolist()), "the scan left out an exit"
+    assert_the_scan_keeps_every_acting_candle(Bollinger("bb", "1m", params), closes)
 
 
 def test_the_scan_skips_most_flat_candles_of_a_random_walk() -> None:
