@@ -16,6 +16,7 @@ from sqlalchemy.exc import IntegrityError
 
 from bot.adapters.audit import SqlAuditStore, upgrade
 from bot.adapters.audit.batched import BatchedAuditStore
+from bot.adapters.audit.journal import SqlTradeJournal
 from bot.adapters.audit.store import UnknownRecordError
 from bot.core.ports import RunInfo
 from bot.domain import (
@@ -29,6 +30,7 @@ from bot.domain import (
     RiskDecision,
     Verdict,
 )
+from bot.domain.journal import PriceExcursion
 from tests.conftest import POSTGRES_URL_ENV, _postgres_schema_url
 
 VENUE = "binance"
@@ -48,6 +50,7 @@ def everything(store: SqlAuditStore, run_id: int) -> dict[str, Any]:
         "intents": store.intents(run_id),
         "decisions": store.decisions(run_id),
         "snapshots": store.equity_snapshots(run_id),
+        "excursions": SqlTradeJournal(store.engine).excursions(run_id),  # after the reads above flushed
     }
 
 
@@ -85,6 +88,8 @@ def play(
                          created_at=at(n + 0.5), price=None, stop_price=Decimal("40000"))  # fmt: skip
         said.append(store.save_new_order(run_id, stop))
         store.record_equity(run_id, new_snapshot(taken_at=at(n), equity=Decimal(10_000 + n)))
+        excursion = PriceExcursion("BTC/USDT", at(n), at(n + 0.5), "1m", n, Decimal("39990.5"), Decimal(42))
+        said += [store.record_excursion(run_id, excursion), store.record_excursion(run_id, excursion)]
         said.append(store.get_order(stop.client_order_id))
         said.append(store.orders(run_id, only_open=True))
     said.append(store.record_intent(run_id, new_intent("intent-1"), []))  # decided already

@@ -28,6 +28,7 @@ from sqlalchemy.orm import Session
 
 from bot.adapters.audit import convert
 from bot.adapters.audit.bulk import bulk_insert
+from bot.adapters.audit.journal import EXCURSION_KEY, excursion_values
 from bot.adapters.audit.models import (
     EquitySnapshotRow,
     FillRow,
@@ -35,6 +36,7 @@ from bot.adapters.audit.models import (
     OrderEventRow,
     OrderRow,
     RiskDecisionRow,
+    TradeExcursionRow,
     table_of,
 )
 from bot.adapters.audit.store import SqlAuditStore
@@ -47,11 +49,14 @@ from bot.adapters.audit.writes import (
     order_update_values,
 )
 from bot.domain import EquitySnapshot, Fill, Order, OrderEvent, OrderIntent, RiskDecision
+from bot.domain.journal import PriceExcursion
 
 FLUSH_ROWS = 50_000
 
 
 _ORDERS = table_of(OrderRow)
+# Written after the orders, in this order (a decision refers to its intent).
+_CHILDREN = (IntentRow, RiskDecisionRow, OrderEventRow, FillRow, EquitySnapshotRow, TradeExcursionRow)
 
 
 class BatchedAuditStore(SqlAuditStore):
@@ -65,12 +70,11 @@ class BatchedAuditStore(SqlAuditStore):
         self._orders: dict[str, tuple[int, Order]] = {}  # client id -> (run, newest state), to write
         self._intent_ids: set[str] = set()
         self._fill_keys: set[tuple[str, str]] = set()
+        self._excursion_keys: set[tuple[Any, ...]] = set()
         self._updated_at: dict[str, datetime] = {}
         self._unwritten: list[str] = []  # orders not inserted yet
         self._changed: set[str] = set()  # inserted orders updated since
-        self._rows: dict[type[Any], list[dict[str, Any]]] = {
-            IntentRow: [], RiskDecisionRow: [], OrderEventRow: [], FillRow: [], EquitySnapshotRow: []
-        }  # fmt: skip
+        self._rows: dict[type[Any], list[dict[str, Any]]] = {model: [] for model in _CHILDREN}
         self._pending = 0
 
     # ----------------------------------------------------------------- writes (buffered)
@@ -124,6 +128,16 @@ class BatchedAuditStore(SqlAuditStore):
     def record_equity(self, run_id: int, snapshot: EquitySnapshot) -> None:
         self._add(EquitySnapshotRow, convert.snapshot_values(run_id, snapshot))
         self._maybe_flush()
+
+    def record_excursion(self, run_id: int, excursion: PriceExcursion) -> bool:
+        values = excursion_values(run_id, excursion)
+        key = tuple(values[column] for column in EXCURSION_KEY)
+        if key in self._excursion_keys:
+            return False
+        self._excursion_keys.add(key)
+        self._add(TradeExcursionRow, values)
+        self._maybe_flush()
+        return True
 
     def finish_run(self, run_id: int, stopped_at: datetime, status: str) -> None:
         self.flush()
@@ -203,7 +217,7 @@ class BatchedAuditStore(SqlAuditStore):
             changed = [self._update_values(cid) for cid in self._changed.difference(self._unwritten)]
             if changed:
                 s.execute(ORDER_UPDATE, changed)
-            for model in (IntentRow, RiskDecisionRow, OrderEventRow, FillRow, EquitySnapshotRow):
+            for model in _CHILDREN:
                 bulk_insert(connection, table_of(model), self._rows[model])
 
         self._write(write)
