@@ -277,9 +277,10 @@ def _assemble(
     )
 
 
-def finish_app(app: App, outcome: str, *, decisions: bool = True) -> RunReport:
+def finish_app(app: App, outcome: str, *, decisions: bool = True, extras: bool = True) -> RunReport:
     """Close the run in the audit DB and build its report from the DB (``decisions=False``: without
-    loading every risk decision, see :func:`bot.app.reporting.build_report`).
+    loading every risk decision; ``extras=False``: without the journal and the annotations only a reader
+    looks at; see :func:`bot.app.reporting.build_report`).
 
     A run that ended on an audit DB error is closed as failed (if the DB allows) and the error raised
     again: the command ends with it (exit 5), there is no report to build from that database."""
@@ -295,4 +296,4 @@ def finish_app(app: App, outcome: str, *, decisions: bool = True) -> RunReport:
     except BrokerError as exc:  # the venue is down at the end: the report comes from the DB anyway
         log.warning("broker_final_balances_unread", run_id=app.run_id, error=str(exc))
     log.info("run_finished", run_id=app.run_id, status=outcome)
-    return build_report(app.store, app.run_id, decisions=decisions)
+    return build_report(app.store, app.run_id, decisions=decisions, extras=extras)

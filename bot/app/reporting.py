@@ -160,14 +160,21 @@ def bot_name(run: RunRecord) -> str | None:
 
 
 def build_report(
-    store: SqlAuditStore, run_id: int | None = None, *, bot: str | None = None, decisions: bool = True
+    store: SqlAuditStore,
+    run_id: int | None = None,
+    *,
+    bot: str | None = None,
+    decisions: bool = True,
+    extras: bool = True,
 ) -> RunReport:
     """The report of ``run_id`` (default: the latest run). Raises LookupError if there is none.
 
     ``trading_state`` is the current state of ``bot`` (default: the bot name the run was started
     with): the newest trading state event, whichever run or command wrote it. ``decisions=False``
     leaves ``report.decisions`` empty and counts the outcomes in the database instead (a long
-    backtest holds a decision per guard per intent: hundreds of thousands of rows).
+    backtest holds a decision per guard per intent: hundreds of thousands of rows). ``extras=False``
+    leaves out what only a reader of the report looks at: the trade journal, the latest regime and cvar
+    decisions, the bot's trading state (an optimize trial scores the books and fills alone).
     """
     run_id = run_id if run_id is not None else store.latest_run_id()
     runs = {r.id: r for r in store.runs()}
@@ -192,7 +199,7 @@ def build_report(
         )
     snapshots = store.equity_snapshots(run_id)
     books = run_books(run, carried, fills, snapshots)
-    name = bot if bot is not None else bot_name(run)
+    name = (bot if bot is not None else bot_name(run)) if extras else None  # None: no trading state read
     return RunReport(
         run=run,
         trades=books.trades,
@@ -212,7 +219,7 @@ def build_report(
         carried_positions=books.carried_positions,
         starting_unrealized_pnl=books.starting_unrealized_pnl,
         dust=books.dust,
-        regime=latest_regime_decision(store, run_id),
-        cvar=latest_entry_decision(store, run_id, CVAR_GUARD),
-        journal=build_journal(SqlTradeJournal(store.engine), run, carried, fills),
+        regime=latest_regime_decision(store, run_id) if extras else None,
+        cvar=latest_entry_decision(store, run_id, CVAR_GUARD) if extras else None,
+        journal=build_journal(SqlTradeJournal(store.engine), run, carried, fills) if extras else [],
     )

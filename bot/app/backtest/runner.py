@@ -128,8 +128,11 @@ def run_backtest(
     on_progress: Progress | None = None,
     progress_every: int = 250,
     data: DataFiles | None = None,
+    extras: bool = True,
 ) -> BacktestRun:
-    """Replay every candle close of ``market`` through the engine, then report and measure the run."""
+    """Replay every candle close of ``market`` through the engine, then report and measure the run
+    (``extras=False``: a report without the trade journal and annotations, see
+    :func:`bot.app.reporting.build_report`; the metrics are the same)."""
     started = time.perf_counter()
     app = build_app(settings, market=market, backtest=True)
     replay = event_replay(app, market)
@@ -146,7 +149,7 @@ def run_backtest(
     if on_progress is not None:
         on_progress(total, total)
     outcome = "failed" if replay.error is not None else "completed"
-    report = finish_app(app, outcome, decisions=False)
+    report = finish_app(app, outcome, decisions=False, extras=extras)
     close_times = app.replay.close_times_ms[:total]
     quote = settings.bot.quote_currency
     curve = equity_curve(close_times, market, report.fills, settings.bot.starting_balances, quote)

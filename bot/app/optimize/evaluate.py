@@ -126,7 +126,7 @@ class Evaluator:
     def _metrics(self, values: dict[str, Any], market: OfflineMarket) -> BacktestMetrics:
         with tempfile.TemporaryDirectory(prefix="spotbot-optimize-", dir=scratch_dir()) as tmp:
             settings = self.trial_settings(values, self._fresh_db(tmp))
-            run = run_backtest(settings, market, data=self.files)
+            run = run_backtest(settings, market, data=self.files, extras=False)  # scored on metrics alone
             run.app.store.close()
             if run.outcome != "completed":
                 raise BacktestFailed(f"a tick failed: {run.error!r}")
