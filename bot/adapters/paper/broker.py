@@ -220,6 +220,8 @@ class PaperBroker:
     def _match_symbol(self, symbol: str, now_ms: int) -> None:
         resting = self._resting[symbol]
         start_ms = self._match_start(symbol)
+        if start_ms >= now_ms:  # matched through now already (a second poll at one time): no candle
+            return  # opening at or after start_ms can have closed by now
         for candle in self._feed.candles(symbol, start_ms, now_ms, resting):
             for execution in match_candle(resting, candle, self._slippage_bps):
                 resting.remove(execution.order)
