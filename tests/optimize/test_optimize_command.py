@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import os
+import sqlite3
 import tomllib
 from pathlib import Path
 from typing import Any
@@ -132,6 +133,12 @@ def test_two_jobs_share_the_sqlite_study_and_run_the_trials_requested(
     workers = [t.user_attrs["worker"] for t in trials]
     assert len(set(workers)) == 2
     assert sorted(w.endswith(f":{os.getpid()}") for w in workers) == [False, False, True, True]
+    # The workers share the file in WAL mode: neither waits in SQLite's busy handler for the other's reads.
+    study_db = sqlite3.connect(out.with_suffix(".study.db"))
+    try:
+        assert study_db.execute("PRAGMA journal_mode").fetchone() == ("wal",)
+    finally:
+        study_db.close()
 
 
 def test_the_same_seed_gives_the_same_best_params(tmp_path: Path, shared_data: Path) -> None:

@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 import optuna
+from optuna.storages import RDBStorage
 from optuna.trial import FrozenTrial, TrialState
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
@@ -81,14 +82,15 @@ def default_study_name(config: Path, setup: dict[str, Any]) -> str:
     return f"{config.stem}-{setup['objective']}-{digest[:8]}"
 
 
-def _run_trials(request: OptimizeRequest, evaluator: Evaluator, name: str, console: Console) -> None:
+def _run_trials(
+    request: OptimizeRequest, evaluator: Evaluator, storage: RDBStorage, name: str, console: Console
+) -> None:
     columns = (TextColumn("optimize"), BarColumn(), MofNCompleteColumn(), TextColumn("trials"))
     # No refresh thread with workers: they are forked, and a thread's locks would be copied mid-use.
     with Progress(*columns, TimeElapsedColumn(), console=console, transient=True,
                   auto_refresh=request.jobs <= 1) as progress:  # fmt: skip
         task = progress.add_task("optimize", total=request.trials)
         if request.jobs <= 1:
-            storage = open_storage(request.storage_url)
 
             def advance() -> None:
                 progress.advance(task)
@@ -97,6 +99,7 @@ def _run_trials(request: OptimizeRequest, evaluator: Evaluator, name: str, conso
         else:
             optimize_in_processes(
                 evaluator,
+                storage,
                 request.storage_url,
                 name,
                 request.trials,
@@ -150,9 +153,10 @@ def execute(request: OptimizeRequest, console: Console) -> dict[str, Any]:
     with_params(request.setup.config, strategy_params(baseline(evaluator.dimensions), evaluator.dimensions))
     setup = study_setup(evaluator)
     name = request.study or default_study_name(request.setup.config, setup)
-    open_study(open_storage(request.storage_url), name, setup, baseline(evaluator.dimensions))
-    _run_trials(request, evaluator, name, console)
-    study = optuna.load_study(study_name=name, storage=open_storage(request.storage_url))
+    storage = open_storage(request.storage_url)  # one per process: each costs a schema check
+    open_study(storage, name, setup, baseline(evaluator.dimensions))
+    _run_trials(request, evaluator, storage, name, console)
+    study = optuna.load_study(study_name=name, storage=storage)
     trials = study.get_trials(deepcopy=False)
     ranked = top_trials(trials)
     if not ranked:

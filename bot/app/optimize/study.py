@@ -12,6 +12,7 @@ from __future__ import annotations
 import multiprocessing
 import os
 import socket
+import sqlite3
 import warnings
 from collections.abc import Callable
 from multiprocessing.connection import wait
@@ -21,6 +22,7 @@ from typing import Any
 import optuna
 from optuna.storages import RDBStorage
 from optuna.trial import FrozenTrial, Trial, TrialState
+from sqlalchemy import make_url
 
 from bot.app.logging_setup import configure_logging
 from bot.app.optimize.evaluate import Evaluator, InvalidParams
@@ -48,9 +50,26 @@ def open_storage(url: str) -> RDBStorage:
     engine_kwargs: dict[str, Any] = {}
     if url.startswith("sqlite"):
         engine_kwargs["connect_args"] = {"timeout": 60}  # several worker processes write one file
+        _write_ahead_log(make_url(url).database)
     with warnings.catch_warnings():  # heartbeats are "experimental" in Optuna, and stable since 2.x
         warnings.simplefilter("ignore", optuna.exceptions.ExperimentalWarning)
         return RDBStorage(url, engine_kwargs=engine_kwargs, heartbeat_interval=60, grace_period=180)
+
+
+def _write_ahead_log(path: str | None) -> None:
+    """Put a SQLite study file in WAL mode (it stays so): readers no longer block the writer, and each
+    trial's writes fsync the log only. In the default rollback journal, ``--jobs`` workers waited for
+    one another's locks in SQLite's busy handler, whose sleeps grow to tens of milliseconds."""
+    if not path or path == ":memory:" or not Path(path).parent.is_dir():
+        return  # in memory, or a folder that does not exist: RDBStorage reports it as before
+    try:
+        connection = sqlite3.connect(path, timeout=60)
+        try:
+            connection.execute("PRAGMA journal_mode=WAL")
+        finally:
+            connection.close()
+    except sqlite3.Error:
+        return  # not a database, read-only...: left to RDBStorage to report
 
 
 def sampler(seed: int | None, worker: int) -> optuna.samplers.TPESampler:
@@ -167,6 +186,7 @@ def _forked_worker(
 
 def optimize_in_processes(
     evaluator: Evaluator,
+    storage: RDBStorage,
     url: str,
     name: str,
     trials: int,
@@ -179,9 +199,9 @@ def optimize_in_processes(
 
     Forked, not spawned: a worker starts with the parent's imports, candles and evaluator, in
     milliseconds instead of a second of imports and data loading each. This process is a worker too
-    (it would otherwise sit idle on one of the cores). Call it before starting any thread.
+    (it would otherwise sit idle on one of the cores). Call it before starting any thread. ``storage``
+    is this process's; each worker opens its own from ``url``.
     """
-    storage = open_storage(url)
     before = finished_count(storage, name)
     study = optuna.load_study(study_name=name, storage=storage, sampler=sampler(seed, 0))
     # Enqueued trials (the baseline) are taken here, before any worker exists: with SQLite storage two
