@@ -89,8 +89,9 @@ def historical_var_cvar(returns: Returns, level: float) -> VarCvar:
     """Historical VaR and CVaR of ``returns`` at ``level`` (see the module docstring)."""
     values = _checked_returns(returns, 1)
     k = tail_count(values.size, level)
-    losses = -values
-    worst = np.partition(losses, losses.size - k)[losses.size - k :]  # the k largest losses
+    # The k largest losses. Sorted, not np.partition'ed: introselect slows down 10-20x on many equal values,
+    # and a flat equity curve (no position held) is mostly zero returns: 161 ms against 17 ms for 1M of them.
+    worst = np.sort(-values)[values.size - k :]
     return VarCvar(float(worst.min()), float(worst.mean()))
 
 
