@@ -51,6 +51,11 @@ def test_a_tail_of_gains_is_a_negative_loss_not_zero():
     assert var == cvar == pytest.approx(-0.01)
 
 
+def test_a_flat_curve_risks_nothing_and_says_zero_not_minus_zero():
+    var, cvar = historical_var_cvar([0.0] * 95 + [0.001] * 5, 0.95)
+    assert (f"{var:.2%}", f"{cvar:.2%}") == ("0.00%", "0.00%")  # as a report prints them
+
+
 def test_parametric_figures_match_the_normal_formula_with_a_numerically_integrated_tail():
     rng = np.random.default_rng(3)
     returns = list(rng.normal(0.001, 0.02, size=500))
