@@ -136,10 +136,14 @@ def build_app(
         # command with one line (CsvFormatError) and leaves no run behind.
         market = build_market(settings)
     url = settings.effective_database_url
-    upgrade(url)
     store = (
         BatchedAuditStore(url, venue=settings.venue) if backtest else SqlAuditStore(url, venue=settings.venue)
     )
+    try:
+        upgrade(store.engine)  # on the store's engine: one pool per run (an optimize trial opens four runs)
+    except BaseException:
+        store.close()
+        raise
     if strategies is None:
         strategies = [s.build() for s in settings.strategies]
     if market is None:
