@@ -19,9 +19,11 @@ def test_a_combination_the_settings_refuse_is_invalid_before_any_backtest(
         end="2018-01-12", folds=2,
     )  # fmt: skip
     evaluator = Evaluator(setup)
-    evaluator.check({"ma_cross.fast": 8, "ma_cross.slow": 10, "ma_cross.ma": "sma"})
+    settings = evaluator.trial_settings({"ma_cross.fast": 8, "ma_cross.slow": 10, "ma_cross.ma": "sma"})
+    (strategy,) = settings.strategies
+    assert (strategy.params.fast, strategy.params.slow, strategy.params.ma) == (8, 10, "sma")
     with pytest.raises(InvalidParams, match="slow"):
-        evaluator.check({"ma_cross.fast": 8, "ma_cross.slow": 8, "ma_cross.ma": "sma"})
+        evaluator.evaluate({"ma_cross.fast": 8, "ma_cross.slow": 8, "ma_cross.ma": "sma"})
 
 
 def test_a_study_name_is_bound_to_its_setup(tmp_path: Path) -> None:

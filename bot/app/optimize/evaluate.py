@@ -105,39 +105,40 @@ class Evaluator:
         shutil.copyfile(self._empty_db, path)
         return f"sqlite:///{path}"
 
-    def trial_settings(self, values: dict[str, Any], database_url: str) -> Settings:
-        """The config with the trial's params and its own audit DB; :class:`InvalidParams` if refused."""
+    def trial_settings(self, values: dict[str, Any]) -> Settings:
+        """The config with the trial's params (validated once per trial, before any backtest runs; the
+        audit DB is each backtest's own, :meth:`_with_fresh_db`); :class:`InvalidParams` if refused."""
         tuned = strategy_params(values, self.dimensions)
         strategies = []
         for strategy in self.settings.strategies:
             entry = strategy.model_dump(mode="json", exclude_none=True)
             entry["params"] = {**entry["params"], **tuned.get(strategy.name, {})}
             strategies.append(entry)
-        overrides = {**self._overrides, "bot": {"database_url": database_url}, "strategies": strategies}
+        overrides = {**self._overrides, "bot": {"database_url": "sqlite://"}, "strategies": strategies}
         try:
             return load_settings(self.setup.config, overrides=overrides)
         except ConfigError as exc:
             raise InvalidParams("; ".join(str(p) for p in exc.problems) or str(exc)) from None
 
-    def check(self, values: dict[str, Any]) -> None:
-        """Raise :class:`InvalidParams` before any backtest runs."""
-        self.trial_settings(values, "sqlite://")
+    def _with_fresh_db(self, settings: Settings, folder: str) -> Settings:
+        """``settings`` writing to a fresh audit DB in ``folder`` (a URL of ours: nothing to validate)."""
+        bot = settings.bot.model_copy(update={"database_url": self._fresh_db(folder)})
+        return settings.model_copy(update={"bot": bot})
 
-    def _metrics(self, values: dict[str, Any], market: OfflineMarket) -> BacktestMetrics:
+    def _metrics(self, settings: Settings, market: OfflineMarket) -> BacktestMetrics:
         with tempfile.TemporaryDirectory(prefix="spotbot-optimize-", dir=scratch_dir()) as tmp:
-            settings = self.trial_settings(values, self._fresh_db(tmp))
-            run = run_backtest(settings, market, data=self.files, extras=False)  # scored on metrics alone
+            run = run_backtest(self._with_fresh_db(settings, tmp), market, data=self.files, extras=False)
             run.app.store.close()
             if run.outcome != "completed":
                 raise BacktestFailed(f"a tick failed: {run.error!r}")
-            return run.metrics
+            return run.metrics  # scored on metrics alone: the report left out its extras
 
     def evaluate(self, values: dict[str, Any]) -> TrialScores:
         """Backtest every window once; score each with the objective."""
-        self.check(values)
+        settings = self.trial_settings(values)
         scores, trades = [], []
         for market in self._window_markets:
-            metrics = self._metrics(values, market)
+            metrics = self._metrics(settings, market)
             scores.append(score(metrics, self.setup.objective))
             trades.append(metrics.trades)
         return TrialScores(scores, trades)
@@ -145,7 +146,7 @@ class Evaluator:
     def full_result(self, values: dict[str, Any], config_path: Path) -> dict[str, Any]:
         """``result.json`` of the params over all the data (what ``spotbot backtest`` will print)."""
         with tempfile.TemporaryDirectory(prefix="spotbot-optimize-", dir=scratch_dir()) as tmp:
-            settings = self.trial_settings(values, self._fresh_db(tmp))
+            settings = self._with_fresh_db(self.trial_settings(values), tmp)
             run = run_backtest(settings, self.market, data=self.files)
             run.app.store.close()
             return result_to_json(
