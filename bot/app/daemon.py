@@ -20,11 +20,9 @@ import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC
+from typing import TYPE_CHECKING
 
 import numpy as np
-from apscheduler.schedulers.background import BackgroundScheduler
-from apscheduler.triggers.cron import CronTrigger
-from apscheduler.triggers.interval import IntervalTrigger
 
 from bot.app.exits import log_failure
 from bot.core.engine import Engine
@@ -33,6 +31,12 @@ from bot.domain import TIMEFRAME_SECONDS, timeframe_ms
 from bot.domain.clock import SimClock, datetime_to_ms, ms_to_datetime
 from bot.domain.series import IntArray
 from bot.logs import get_logger
+
+if TYPE_CHECKING:
+    from apscheduler.triggers.cron import CronTrigger
+
+# APScheduler is imported where a daemon starts, not with this module: backtests, optimize and the other
+# offline commands replay without a scheduler and would pay about 50 ms of imports for it.
 
 log = get_logger(__name__)
 
@@ -144,6 +148,9 @@ class Daemon:
 
     def run(self, stop: threading.Event, on_idle: Callable[[], None] | None = None) -> str:
         """Block until stopped. Returns "completed", "stopped" or "failed"."""
+        from apscheduler.schedulers.background import BackgroundScheduler
+        from apscheduler.triggers.interval import IntervalTrigger
+
         scheduler = BackgroundScheduler(timezone=UTC)
         scheduler.add_job(
             self._step,
@@ -184,6 +191,8 @@ class Daemon:
 
 def candle_close_trigger(timeframe: str, settle_seconds: int) -> CronTrigger:
     """Fire ``settle_seconds`` after each close of a ``timeframe`` candle (UTC-aligned, like exchanges)."""
+    from apscheduler.triggers.cron import CronTrigger
+
     seconds = TIMEFRAME_SECONDS[timeframe]
     if seconds < 3600:
         return CronTrigger(minute=f"*/{seconds // 60}", second=settle_seconds, timezone=UTC)
@@ -263,6 +272,9 @@ class WallClockDaemon:
         return True
 
     def run(self, stop: threading.Event, on_idle: Callable[[], None] | None = None) -> str:
+        from apscheduler.schedulers.background import BackgroundScheduler
+        from apscheduler.triggers.interval import IntervalTrigger
+
         scheduler = BackgroundScheduler(timezone=UTC)
         for timeframe in self._timeframes:
             scheduler.add_job(
