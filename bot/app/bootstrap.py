@@ -36,6 +36,8 @@ from risk.factory import build_chain
 from strategies.base import Strategy
 
 if TYPE_CHECKING:  # ccxt loads only for a real exchange
+    from sqlalchemy import Engine as DbEngine
+
     from bot.adapters.exchange.request_stats import RequestStats
 
 log = get_logger(__name__)
@@ -118,6 +120,7 @@ def build_app(
     market: OfflineMarket | None = None,
     strategies: list[Strategy] | None = None,
     backtest: bool = False,
+    audit_engine: DbEngine | None = None,
 ) -> App:
     """Migrate the audit DB, open a run and wire the engine and daemon for the configured market.
 
@@ -126,7 +129,9 @@ def build_app(
     reproducible from its inputs, so its audit trail is written in batches
     (:class:`~bot.adapters.audit.batched.BatchedAuditStore`) and it reads no kill-switch commands (a halt
     given
-    now means nothing at a simulated time in the past).
+    now means nothing at a simulated time in the past). ``audit_engine``: an engine already connected
+    to the audit DB at ``bot.database_url`` (kept by the caller across runs: optimize's
+    :class:`~bot.app.optimize.trial_db.TrialDatabases`); by default the store opens its own.
     """
     on_exchange = settings.market.source == "exchange" and market is None
     if backtest and on_exchange:
@@ -135,7 +140,7 @@ def build_app(
         # Read (and so validate) the candles before the audit DB is touched: a bad candle file ends the
         # command with one line (CsvFormatError) and leaves no run behind.
         market = build_market(settings)
-    url = settings.effective_database_url
+    url: str | DbEngine = audit_engine or settings.effective_database_url
     store = (
         BatchedAuditStore(url, venue=settings.venue) if backtest else SqlAuditStore(url, venue=settings.venue)
     )

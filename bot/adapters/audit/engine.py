@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import sqlite3
 import time
+from collections.abc import Callable
 from typing import Any
 
 from sqlalchemy import URL, Engine, create_engine, event, make_url
@@ -48,15 +49,25 @@ def normalize_url(url: str | URL) -> URL:
     return parsed
 
 
-def make_engine(url: str | URL, *, busy_timeout_ms: int = 10_000, echo: bool = False) -> Engine:
+def make_engine(
+    url: str | URL,
+    *,
+    busy_timeout_ms: int = 10_000,
+    echo: bool = False,
+    sqlite_path: Callable[[], str] | None = None,
+) -> Engine:
     """An engine for ``url`` configured for the audit store (see the module docstring).
 
     A PostgreSQL URL may carry libpq options, e.g. ``?options=-csearch_path%3Dmyschema`` to use a
-    schema other than ``public``.
+    schema other than ``public``. ``sqlite_path`` (SQLite files only): each new connection opens the file
+    it names then instead of the URL's, for an engine kept while the file under it changes (dispose the
+    engine after the change: its pooled connections still point at the old file).
     """
     parsed = normalize_url(url)
     if parsed.get_backend_name() == "sqlite":
-        return _sqlite_engine(parsed, busy_timeout_ms=busy_timeout_ms, echo=echo)
+        return _sqlite_engine(parsed, busy_timeout_ms=busy_timeout_ms, echo=echo, path=sqlite_path)
+    if sqlite_path is not None:
+        raise ValueError("sqlite_path is for a SQLite URL only")
     return create_engine(parsed, pool_pre_ping=True, json_serializer=_dumps, echo=echo)
 
 
@@ -80,16 +91,18 @@ def _enable_wal(cursor: Any, busy_timeout_ms: int) -> None:
             delay = min(delay * 2, 0.2)
 
 
-def _sqlite_engine(url: URL, *, busy_timeout_ms: int, echo: bool) -> Engine:
+def _sqlite_engine(
+    url: URL, *, busy_timeout_ms: int, echo: bool, path: Callable[[], str] | None = None
+) -> Engine:
     in_memory = url.database in (None, "", ":memory:")
+    if in_memory and path is not None:
+        raise ValueError("sqlite_path is for a SQLite file URL, not an in-memory one")
+    timeout = busy_timeout_ms / 1000
+    connect_args = {"timeout": timeout, "check_same_thread": False}
     extra: dict[str, Any] = {"poolclass": StaticPool} if in_memory else {}
-    engine = create_engine(
-        url,
-        connect_args={"timeout": busy_timeout_ms / 1000, "check_same_thread": False},
-        json_serializer=_dumps,
-        echo=echo,
-        **extra,
-    )
+    if path is not None:
+        extra["creator"] = lambda: sqlite3.connect(path(), timeout=timeout, check_same_thread=False)
+    engine = create_engine(url, connect_args=connect_args, json_serializer=_dumps, echo=echo, **extra)
 
     @event.listens_for(engine, "connect")
     def _configure(dbapi_connection: Any, _record: Any) -> None:

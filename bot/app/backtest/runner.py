@@ -11,7 +11,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from bot.adapters.market.offline import OfflineMarket
 from bot.app.backtest.curve import FloatArray, equity_curve
@@ -30,6 +30,9 @@ from bot.app.reporting import RunReport
 from bot.app.settings import ConfigError, Settings, load_settings
 from bot.domain import TIMEFRAME_SECONDS
 from bot.domain.series import IntArray
+
+if TYPE_CHECKING:
+    from sqlalchemy import Engine
 
 Progress = Callable[[int, int], None]  # (candles done, candles in all)
 AUDIT_DB_NAME = "audit.sqlite"
@@ -129,12 +132,14 @@ def run_backtest(
     progress_every: int = 250,
     data: DataFiles | None = None,
     extras: bool = True,
+    audit_engine: Engine | None = None,
 ) -> BacktestRun:
     """Replay every candle close of ``market`` through the engine, then report and measure the run
     (``extras=False``: a report without the trade journal and annotations, see
-    :func:`bot.app.reporting.build_report`; the metrics are the same)."""
+    :func:`bot.app.reporting.build_report`; the metrics are the same). ``audit_engine``: see
+    :func:`bot.app.bootstrap.build_app`."""
     started = time.perf_counter()
-    app = build_app(settings, market=market, backtest=True)
+    app = build_app(settings, market=market, backtest=True, audit_engine=audit_engine)
     replay = event_replay(app, market)
     total = replay.progress.total
     reported = 0

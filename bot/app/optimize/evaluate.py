@@ -8,7 +8,6 @@ audit DB of its own in a throwaway temporary directory.
 from __future__ import annotations
 
 import os
-import shutil
 import tempfile
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -16,14 +15,20 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from bot.adapters.audit.migrate import upgrade
 from bot.adapters.market.offline import OfflineMarket
 from bot.app.backtest.data import parse_date
 from bot.app.backtest.metrics import BacktestMetrics
 from bot.app.backtest.result import result_to_json
-from bot.app.backtest.runner import backtest_market, check_replayable, data_overrides, run_backtest
+from bot.app.backtest.runner import (
+    BacktestRun,
+    backtest_market,
+    check_replayable,
+    data_overrides,
+    run_backtest,
+)
 from bot.app.optimize.objective import check_objective, mean, score
 from bot.app.optimize.space import Dimension, search_space, strategy_params
+from bot.app.optimize.trial_db import TrialDatabases
 from bot.app.optimize.walkforward import Window, timeline_windows, window_markets
 from bot.app.settings import ConfigError, Settings, load_settings
 
@@ -96,18 +101,11 @@ class Evaluator:
         self.market_candles = sum(window.candles for window in self.windows)
         # Every backtest gets a fresh audit DB: a copy of one migrated here, not a migration each time.
         self._scratch = tempfile.TemporaryDirectory(prefix="spotbot-optimize-", dir=scratch_dir())
-        self._empty_db = Path(self._scratch.name) / "empty.sqlite"
-        upgrade(f"sqlite:///{self._empty_db}")
-
-    def _fresh_db(self, folder: str) -> str:
-        """A new, migrated, empty audit DB in ``folder``; its URL."""
-        path = Path(folder) / "audit.sqlite"
-        shutil.copyfile(self._empty_db, path)
-        return f"sqlite:///{path}"
+        self._databases = TrialDatabases(Path(self._scratch.name))
 
     def trial_settings(self, values: dict[str, Any]) -> Settings:
         """The config with the trial's params (validated once per trial, before any backtest runs; the
-        audit DB is each backtest's own, :meth:`_with_fresh_db`); :class:`InvalidParams` if refused."""
+        audit DB is each backtest's own, :meth:`_backtest`); :class:`InvalidParams` if refused."""
         tuned = strategy_params(values, self.dimensions)
         strategies = []
         for strategy in self.settings.strategies:
@@ -120,15 +118,21 @@ class Evaluator:
         except ConfigError as exc:
             raise InvalidParams("; ".join(str(p) for p in exc.problems) or str(exc)) from None
 
-    def _with_fresh_db(self, settings: Settings, folder: str) -> Settings:
-        """``settings`` writing to a fresh audit DB in ``folder`` (a URL of ours: nothing to validate)."""
-        bot = settings.bot.model_copy(update={"database_url": self._fresh_db(folder)})
-        return settings.model_copy(update={"bot": bot})
+    def _backtest(
+        self, settings: Settings, market: OfflineMarket, folder: str, *, extras: bool
+    ) -> BacktestRun:
+        """``settings`` backtested on ``market`` with a fresh audit DB in ``folder`` (its URL is ours:
+        nothing to validate again; :class:`~bot.app.optimize.trial_db.TrialDatabases`)."""
+        url, engine = self._databases.fresh(folder)
+        bot = settings.bot.model_copy(update={"database_url": url})
+        settings = settings.model_copy(update={"bot": bot})
+        run = run_backtest(settings, market, data=self.files, extras=extras, audit_engine=engine)
+        run.app.store.close()
+        return run
 
     def _metrics(self, settings: Settings, market: OfflineMarket) -> BacktestMetrics:
         with tempfile.TemporaryDirectory(prefix="spotbot-optimize-", dir=scratch_dir()) as tmp:
-            run = run_backtest(self._with_fresh_db(settings, tmp), market, data=self.files, extras=False)
-            run.app.store.close()
+            run = self._backtest(settings, market, tmp, extras=False)
             if run.outcome != "completed":
                 raise BacktestFailed(f"a tick failed: {run.error!r}")
             return run.metrics  # scored on metrics alone: the report left out its extras
@@ -146,9 +150,7 @@ class Evaluator:
     def full_result(self, values: dict[str, Any], config_path: Path) -> dict[str, Any]:
         """``result.json`` of the params over all the data (what ``spotbot backtest`` will print)."""
         with tempfile.TemporaryDirectory(prefix="spotbot-optimize-", dir=scratch_dir()) as tmp:
-            settings = self._with_fresh_db(self.trial_settings(values), tmp)
-            run = run_backtest(settings, self.market, data=self.files)
-            run.app.store.close()
+            run = self._backtest(self.trial_settings(values), self.market, tmp, extras=True)
             return result_to_json(
                 run, config_path=config_path, requested_from=self.setup.start, requested_to=self.setup.end
             )
