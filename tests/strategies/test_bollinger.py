@@ -9,15 +9,18 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from bot.domain import IntentKind, OrderType, Side, make_intent_id
+from bot.domain import IntentKind, OrderType, Side
 from strategies.base import ScansCandidates
 from strategies.bollinger import Bollinger, BollingerParams
-from strategies.indicators import bollinger, wilder_atr
+from strategies.indicators import bollinger
 from strategies.registry import build_strategy
 from tests.strategies.contract import (
     assert_entries_and_exits_alternate_with_stops_below,
+    assert_intent_ids_are_deterministic,
+    assert_intents_do_not_look_ahead,
     assert_only_the_last_warmup_candles_matter,
     assert_the_scan_keeps_every_acting_candle,
+    atr_stop,
 )
 from tests.strategies.test_crossing_candidates import columns, price_paths
 from tests.strategies.test_ma_crossover import closes_walk, make_candles, position_of, replay, view_of
@@ -100,29 +103,16 @@ def test_an_atr_stop_is_close_minus_the_atr_multiple_rounded_down_to_the_tick() 
     [entry] = Bollinger("bb", "1h", params).on_candles(view_of(candles))
 
     recent = candles[-9:]  # 4 x atr_period + 1
-    atr = wilder_atr([c.high for c in recent], [c.low for c in recent], [c.close for c in recent], 2)[-1]
-    expected = (Decimal(repr(9.4 - 2.0 * float(atr))) / Decimal("0.01")).to_integral_value("ROUND_FLOOR")
-    assert entry.stop_price == expected * Decimal("0.01") < entry.reference_price
+    assert entry.stop_price == atr_stop(recent, 9.4, 2, 2.0) < entry.reference_price
 
 
 def test_intents_do_not_look_ahead() -> None:
-    series = make_candles(REVERSION)
-    spiked = [*series, *make_candles([*REVERSION, 1_000.0])[len(REVERSION) :]]
     for params in (MIDDLE, UPPER):
-        seen_the_future = Bollinger("bb", "1h", params)
-        seen_the_future.on_candles(view_of(spiked))
-        fresh = Bollinger("bb", "1h", params)
-        for end in range(1, len(series) + 1):
-            for position in (None, position_of()):
-                expected = fresh.on_candles(view_of(series[:end], position))
-                assert seen_the_future.on_candles(view_of(spiked[:end], position)) == expected
+        assert_intents_do_not_look_ahead(lambda params=params: Bollinger("bb", "1h", params), REVERSION)
 
 
 def test_intent_ids_are_deterministic_and_named_by_strategy_symbol_candle_and_kind() -> None:
-    candles = make_candles(REVERSION[:10])
-    first = Bollinger("bb", "1h", MIDDLE).on_candles(view_of(candles))
-    assert first == Bollinger("bb", "1h", MIDDLE).on_candles(view_of(candles))
-    assert first[0].intent_id == make_intent_id("bb", "BTC/USDT", candles[-1].open_time, IntentKind.ENTRY)
+    assert_intent_ids_are_deterministic(lambda: Bollinger("bb", "1h", MIDDLE), make_candles(REVERSION[:10]))
 
 
 any_params = st.builds(

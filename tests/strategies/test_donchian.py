@@ -15,7 +15,7 @@ from hypothesis import strategies as st
 from bot.domain import Candle, IntentKind, MarketRules, OrderIntent, OrderType, Position, Side, make_intent_id
 from strategies.base import StrategyView
 from strategies.donchian import Donchian, DonchianParams
-from strategies.indicators import wilder_atr
+from tests.strategies.contract import atr_stop
 
 HOUR_MS = 3_600_000
 T0 = 1_704_067_200_000  # 2024-01-01T00:00:00Z
@@ -89,9 +89,7 @@ def test_an_atr_stop_is_the_atr_multiple_below_the_close_rounded_down() -> None:
     [entry] = decide(bars, params=params)
 
     recent = make_candles(bars)[-params.atr_window :]
-    atr = wilder_atr([c.high for c in recent], [c.low for c in recent], [c.close for c in recent], 3)[-1]
-    expected = (Decimal(repr(11.0 - 1.5 * float(atr))) / Decimal("0.01")).to_integral_value("ROUND_FLOOR")
-    assert entry.stop_price == expected * Decimal("0.01")
+    assert entry.stop_price == atr_stop(recent, 11.0, 3, 1.5)
 
 
 def test_a_close_below_the_exit_channel_sells_the_whole_position() -> None:

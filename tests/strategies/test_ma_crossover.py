@@ -14,7 +14,6 @@ from hypothesis import strategies as st
 
 from bot.domain import Candle, IntentKind, MarketRules, OrderIntent, OrderType, Position, Side, make_intent_id
 from strategies.base import Strategy, StrategyView
-from strategies.indicators import wilder_atr
 from strategies.ma_crossover import MaCrossover, MaCrossoverParams
 
 HOUR_MS = 3_600_000
@@ -106,6 +105,8 @@ def test_the_warmup_covers_the_slow_ma_and_the_atr() -> None:
 
 
 def test_an_atr_stop_is_close_minus_the_atr_multiple_rounded_down_to_the_tick() -> None:
+    from tests.strategies.contract import atr_stop  # it builds on this module
+
     params = MaCrossoverParams(fast=2, slow=4, ma="sma", stop="atr", atr_period=3, atr_multiple=2.0)
     strategy = MaCrossover("mac", "1h", params)
     candles = make_candles([10.0] * 14 + [9.0, 8.0, 7.0, 7.0, 8.0, 10.0], spread=0.37)
@@ -113,9 +114,7 @@ def test_an_atr_stop_is_close_minus_the_atr_multiple_rounded_down_to_the_tick() 
     [entry] = strategy.on_candles(view_of(candles))
 
     recent = candles[-params.atr_window :]
-    atr = wilder_atr([c.high for c in recent], [c.low for c in recent], [c.close for c in recent], 3)[-1]
-    expected = (Decimal(repr(10.0 - 2.0 * float(atr))) / Decimal("0.01")).to_integral_value("ROUND_FLOOR")
-    assert entry.stop_price == expected * Decimal("0.01")
+    assert entry.stop_price == atr_stop(recent, 10.0, 3, 2.0)
     assert entry.stop_price is not None and entry.stop_price < entry.reference_price
 
 
@@ -126,16 +125,9 @@ def test_no_entry_when_the_stop_would_be_at_or_below_zero() -> None:
 
 
 def test_intents_do_not_look_ahead() -> None:
-    series = make_candles(CROSSING)
-    spiked = [*series, *make_candles([*CROSSING, 1_000.0])[len(CROSSING) :]]
-    seen_the_future = MaCrossover("mac", "1h", SMALL_SMA)
-    seen_the_future.on_candles(view_of(spiked))
-    fresh = MaCrossover("mac", "1h", SMALL_SMA)
+    from tests.strategies.contract import assert_intents_do_not_look_ahead  # it builds on this module
 
-    for end in range(1, len(series) + 1):
-        for position in (None, position_of()):
-            expected = fresh.on_candles(view_of(series[:end], position))
-            assert seen_the_future.on_candles(view_of(spiked[:end], position)) == expected
+    assert_intents_do_not_look_ahead(lambda: MaCrossover("mac", "1h", SMALL_SMA), CROSSING)
 
 
 def test_intent_ids_are_deterministic_across_instances_and_reruns() -> None:

@@ -11,15 +11,18 @@ import talib
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from bot.domain import IntentKind, OrderType, Side, make_intent_id
+from bot.domain import IntentKind, OrderType, Side
 from strategies.base import ScansCandidates
-from strategies.indicators import macd, wilder_atr
+from strategies.indicators import macd
 from strategies.macd import Macd, MacdParams
 from strategies.registry import build_strategy
 from tests.strategies.contract import (
     assert_entries_and_exits_alternate_with_stops_below,
+    assert_intent_ids_are_deterministic,
+    assert_intents_do_not_look_ahead,
     assert_only_the_last_warmup_candles_matter,
     assert_the_scan_keeps_every_acting_candle,
+    atr_stop,
 )
 from tests.strategies.test_crossing_candidates import columns, price_paths
 from tests.strategies.test_ma_crossover import closes_walk, make_candles, position_of, replay, view_of
@@ -90,29 +93,16 @@ def test_an_atr_stop_is_close_minus_the_atr_multiple_rounded_down_to_the_tick() 
     [entry] = Macd("macd", "1h", params).on_candles(view_of(candles))
 
     recent = candles[-13:]  # 4 x atr_period + 1
-    atr = wilder_atr([c.high for c in recent], [c.low for c in recent], [c.close for c in recent], 3)[-1]
-    expected = (Decimal(repr(9.2 - 2.0 * float(atr))) / Decimal("0.01")).to_integral_value("ROUND_FLOOR")
-    assert entry.stop_price == expected * Decimal("0.01") < entry.reference_price
+    assert entry.stop_price == atr_stop(recent, 9.2, 3, 2.0) < entry.reference_price
 
 
 def test_intents_do_not_look_ahead() -> None:
-    series = make_candles(TREND)
-    spiked = [*series, *make_candles([*TREND, 1_000.0])[len(TREND) :]]
     for params in (SMALL, ABOVE_ZERO):
-        seen_the_future = Macd("macd", "1h", params)
-        seen_the_future.on_candles(view_of(spiked))
-        fresh = Macd("macd", "1h", params)
-        for end in range(1, len(series) + 1):
-            for position in (None, position_of()):
-                expected = fresh.on_candles(view_of(series[:end], position))
-                assert seen_the_future.on_candles(view_of(spiked[:end], position)) == expected
+        assert_intents_do_not_look_ahead(lambda params=params: Macd("macd", "1h", params), TREND)
 
 
 def test_intent_ids_are_deterministic_and_named_by_strategy_symbol_candle_and_kind() -> None:
-    candles = make_candles(TREND[:40])
-    first = Macd("macd", "1h", SMALL).on_candles(view_of(candles))
-    assert first == Macd("macd", "1h", SMALL).on_candles(view_of(candles))
-    assert first[0].intent_id == make_intent_id("macd", "BTC/USDT", candles[-1].open_time, IntentKind.ENTRY)
+    assert_intent_ids_are_deterministic(lambda: Macd("macd", "1h", SMALL), make_candles(TREND[:40]))
 
 
 small_params = st.builds(
