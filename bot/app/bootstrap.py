@@ -140,9 +140,11 @@ def build_app(
         # Read (and so validate) the candles before the audit DB is touched: a bad candle file ends the
         # command with one line (CsvFormatError) and leaves no run behind.
         market = build_market(settings)
-    url: str | DbEngine = audit_engine or settings.effective_database_url
+    database: str | DbEngine = audit_engine or settings.effective_database_url
     store = (
-        BatchedAuditStore(url, venue=settings.venue) if backtest else SqlAuditStore(url, venue=settings.venue)
+        BatchedAuditStore(database, venue=settings.venue)
+        if backtest
+        else SqlAuditStore(database, venue=settings.venue)
     )
     try:
         upgrade(store.engine)  # on the store's engine: one pool per run (an optimize trial opens four runs)
